@@ -1,0 +1,15 @@
+"""Domain layer: data, policy, scoring, eligibility and the meaning of a valid allocation.
+
+Never imports ortools (a test enforces the layering).
+"""
+
+from .errors import AttributionError, DataError, NoSolutionInTime, PolicyInfeasible, Problem
+from .policy import FINANCINGS, STATE, TYPOLOGIES, Policy
+from .problem import AllocationProblem, CompatibilityGraph
+from .territory import Demands, Territory, Units
+
+__all__ = [
+    "AllocationProblem", "AttributionError", "CompatibilityGraph", "DataError", "Demands",
+    "FINANCINGS", "NoSolutionInTime", "Policy", "PolicyInfeasible", "Problem", "STATE",
+    "TYPOLOGIES", "Territory", "Units",
+]

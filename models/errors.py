@@ -1,0 +1,78 @@
+"""Exceptions and the structured description of an input problem.
+
+Every user mistake becomes a :class:`Problem` (one sentence naming file, row, column, what
+was expected and what was found); problems are collected and raised together in one
+:class:`DataError`, so a user fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input.
+
+    Parameters
+    ----------
+    file
+        File name as the user knows it (``demands.csv``, ``policy.toml``).
+    row
+        Row number as a spreadsheet shows it (header = row 1, first data row = row 2), or
+        ``None`` when the problem is not tied to a row.
+    column
+        Column (or policy key, dotted: ``quotas.priority_min``), or ``None``.
+    message
+        What was expected and what was found, one sentence, no location prefix.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'" if "." not in self.column
+                         else f"key '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class AttributionError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class DataError(AttributionError):
+    """The input territory (files or policy) is invalid; carries every problem found."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems = tuple(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the input"
+        super().__init__(head + ":\n" + "\n".join(f"- {p}" for p in self.problems))
+
+
+class PolicyInfeasible(AttributionError):
+    """The hard quotas of the policy cannot all hold in this round.
+
+    Parameters
+    ----------
+    conflicts
+        Names of the quota rows forming the smallest conflicting set found.
+    detail
+        Plain-words explanation.
+    """
+
+    def __init__(self, conflicts: list[str] | tuple[str, ...], detail: str = ""):
+        self.conflicts = tuple(conflicts)
+        self.detail = detail
+        msg = "The policy's hard quotas cannot all hold: " + ", ".join(self.conflicts)
+        super().__init__(msg + (f". {detail}" if detail else "."))
+
+
+class NoSolutionInTime(AttributionError):
+    """The time limit ran out before any allocation was found."""

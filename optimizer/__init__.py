@@ -1,0 +1,1 @@
+"""Solver layer: everything that knows OR-Tools (CP-SAT model, bounds, solve)."""

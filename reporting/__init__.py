@@ -1,0 +1,1 @@
+"""Output layer: the results folder (CSV, JSON, HTML, XLSX) and per-demand explanations."""

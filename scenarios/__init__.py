@@ -1,0 +1,1 @@
+"""What-if layer: simulated years of rounds, scenario files, batch runs on Dask."""
