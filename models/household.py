@@ -1,0 +1,117 @@
+"""Household quantities of the data contract, vectorised over all demands.
+
+Seniority in whole calendar months, household category (arrêté of 29 July 1987),
+consumption units (modified OECD scale), income per consumption unit, the Q1 threshold
+and the Q1 flags. Every function follows the contract's normative "Semantics" section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from .errors import DataError, Problem
+from .policy import Policy
+from .territory import Demands
+
+
+def months_between(registered_on: np.ndarray, round_date: dt.date | np.datetime64) -> np.ndarray:
+    """Whole calendar months from each registration date to the round date.
+
+    ``12·(year₂−year₁) + (month₂−month₁) − (1 if day₂ < day₁ else 0)``: 31 January →
+    28 February is 0 months, 31 January → 1 March is 1; a date after the round date gives
+    a negative count (the formula is applied as written).
+
+    Parameters
+    ----------
+    registered_on
+        datetime64[D] array (or anything numpy converts to it).
+    round_date
+        The round date (``policy.territory.round_date``).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 months, same shape as ``registered_on``.
+    """
+    d1 = np.asarray(registered_on, dtype="datetime64[D]")
+    d2 = np.datetime64(round_date, "D")
+    m1 = d1.astype("datetime64[M]")
+    m2 = d2.astype("datetime64[M]")
+    day1 = (d1 - m1).astype(np.int64)   # day of month − 1
+    day2 = (d2 - m2).astype(np.int64)
+    return (m2 - m1).astype(np.int64) - (day2 < day1)
+
+
+def household_category(demands: Demands) -> np.ndarray:
+    """Household category of each demand (arrêté of 29 July 1987), as the contract states.
+
+    With ``dependants > 0``: ``max(household_size, dependants + 2)``; otherwise 1 for one
+    person, 3 for two persons forming a "jeune ménage" (couple and 0 < ages_sum ≤ 55), else
+    ``household_size``. Plus 1 when ``disability``. Categories may exceed 6.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 categories (≥ 1).
+    """
+    size = np.asarray(demands.household_size, dtype=np.int64)
+    dep = np.asarray(demands.dependants, dtype=np.int64)
+    ages = np.asarray(demands.ages_sum, dtype=np.int64)
+    jeune = np.asarray(demands.couple, dtype=bool) & (ages > 0) & (ages <= 55)
+    without = np.where(size == 1, 1, np.where((size == 2) & jeune, 3, size))
+    category = np.where(dep > 0, np.maximum(size, dep + 2), without)
+    return category + np.asarray(demands.disability, dtype=np.int64)
+
+
+def consumption_units(demands: Demands) -> np.ndarray:
+    """UC = 1 + 0.5·(adults − 1) + 0.3·children_under_14 (float64)."""
+    return (1.0 + 0.5 * (np.asarray(demands.adults, dtype=np.float64) - 1.0)
+            + 0.3 * np.asarray(demands.children_under_14, dtype=np.float64))
+
+
+def income_per_uc(demands: Demands) -> np.ndarray:
+    """Income per consumption unit: 12·monthly_income / UC (€ per UC per year, float64)."""
+    return 12.0 * np.asarray(demands.monthly_income, dtype=np.float64) / consumption_units(demands)
+
+
+def q1_threshold(demands: Demands, policy: Policy) -> float:
+    """The Q1 threshold of the round (€ per UC per year).
+
+    ``policy.territory.q1_threshold`` when it is a number; when it is "auto" (``None``), the
+    25th percentile of income per UC over all demands, linear interpolation as
+    :func:`numpy.percentile`.
+
+    Raises
+    ------
+    DataError
+        "auto" with no demand at all.
+    """
+    fixed = policy.territory.q1_threshold
+    if fixed is not None:
+        return float(fixed)
+    if len(demands) == 0:
+        raise DataError([Problem("demands.csv", None, None, "expected at least one demand to "
+                                 "compute the 'auto' Q1 threshold from; got none.")])
+    return float(np.percentile(income_per_uc(demands), 25))
+
+
+def q1_flags(demands: Demands, policy: Policy, threshold: float | None = None) -> np.ndarray:
+    """Q1 flag of each demand: income per UC ≤ threshold.
+
+    Parameters
+    ----------
+    demands, policy
+        The round's demands and policy.
+    threshold
+        Threshold to use; :func:`q1_threshold` of the demands and policy when omitted.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool, one per demand.
+    """
+    if threshold is None:
+        threshold = q1_threshold(demands, policy)
+    return income_per_uc(demands) <= threshold
