@@ -1,0 +1,94 @@
+"""The assignments table and the per-demand / per-unit labels every other table uses.
+
+An allocation is a set of chosen arc indices into ``problem.graph``; this module turns it
+into ``assignments.csv`` (the data contract's columns first, then optional ones) and into
+per-demand arrays (unit held, réservataire, income quartile) for decisions and the report.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.household import income_per_uc
+from models.policy import FINANCINGS, TYPOLOGIES
+from models.problem import AllocationProblem
+
+#: Columns of assignments.csv, in order (the contract's first).
+ASSIGNMENT_COLUMNS: tuple[str, ...] = (
+    "unit_id", "demand_id", "reservataire", "landlord", "commune", "qpv", "score",
+    "typology", "financing", "outside_flow", "priority", "dalo", "q1", "income_quartile",
+)
+
+
+def reservataire_labels(problem: AllocationProblem, codes: np.ndarray) -> np.ndarray:
+    """Réservataire ids for codes (``-1`` = no réservataire, written as an empty string)."""
+    ids = np.array(list(problem.territory.policy.reservataire_ids) + [""], dtype=object)
+    return ids[np.asarray(codes, dtype=np.int64)]
+
+
+def income_quartiles(problem: AllocationProblem) -> np.ndarray:
+    """Income quartile 1..4 of each demand by income per UC.
+
+    Quartile 1 is exactly the Q1 flag of the problem (the policy's threshold, fixed or
+    "auto"); the others split the remaining demands at the 50th and 75th percentiles of
+    income per UC over all demands.
+    """
+    d = problem.territory.demands
+    if len(d) == 0:
+        return np.zeros(0, dtype=np.int64)
+    ipu = income_per_uc(d)
+    p50, p75 = np.percentile(ipu, [50, 75])
+    q = np.where(ipu <= p50, 2, np.where(ipu <= p75, 3, 4))
+    return np.where(problem.q1, 1, q).astype(np.int64)
+
+
+def housed_unit(problem: AllocationProblem, arcs: np.ndarray) -> np.ndarray:
+    """Per demand, the index of the unit it gets (-1 if none)."""
+    out = np.full(len(problem.territory.demands), -1, dtype=np.int64)
+    arcs = np.asarray(arcs, dtype=np.int64)
+    out[problem.graph.demand[arcs]] = problem.graph.unit[arcs]
+    return out
+
+
+def unit_holder(problem: AllocationProblem, arcs: np.ndarray) -> np.ndarray:
+    """Per unit, the index of the chosen arc (-1 if the unit is not let)."""
+    out = np.full(len(problem.territory.units), -1, dtype=np.int64)
+    arcs = np.asarray(arcs, dtype=np.int64)
+    out[problem.graph.unit[arcs]] = arcs
+    return out
+
+
+def assignments_table(problem: AllocationProblem, arcs: np.ndarray) -> pd.DataFrame:
+    """``assignments.csv``: one row per unit let, in unit order.
+
+    Parameters
+    ----------
+    problem
+        The solved problem.
+    arcs
+        Chosen arc indices into ``problem.graph``.
+    """
+    t = problem.territory
+    g, u, d, policy = problem.graph, t.units, t.demands, t.policy
+    arcs = np.asarray(arcs, dtype=np.int64)
+    arcs = arcs[np.argsort(g.unit[arcs], kind="stable")]
+    ui, di = g.unit[arcs].astype(np.int64), g.demand[arcs].astype(np.int64)
+    landlords = np.array(policy.landlords, dtype=object)
+    communes = np.array(policy.territory.communes, dtype=object)
+    return pd.DataFrame({
+        "unit_id": u.ids[ui],
+        "demand_id": d.ids[di],
+        "reservataire": reservataire_labels(problem, g.reservataire[arcs]),
+        "landlord": landlords[u.landlord[ui]] if len(landlords) else np.array([], object),
+        "commune": communes[u.commune[ui]],
+        "qpv": u.qpv[ui],
+        "score": problem.scores[di],
+        "typology": np.array(TYPOLOGIES, dtype=object)[u.typology[ui]],
+        "financing": np.array(FINANCINGS, dtype=object)[u.financing[ui]],
+        "outside_flow": u.outside_flow[ui],
+        "priority": d.priority[di],
+        "dalo": d.dalo[di],
+        "q1": problem.q1[di],
+        "income_quartile": income_quartiles(problem)[di],
+    }, columns=list(ASSIGNMENT_COLUMNS))
