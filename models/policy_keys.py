@@ -1,0 +1,218 @@
+"""The keys ``policy.toml`` may hold, and typed getters that collect problems.
+
+:class:`PolicyKeys` reads values out of the decoded TOML document; every getter returns
+``None`` (or a neutral value) on a problem and records one :class:`Problem` naming the
+dotted key, what was expected and what was found, so the whole file is checked in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+from .errors import Problem
+
+#: Valid keys of each table ("" = top level). Tables of column names (``cotation.bonus``,
+#: rubric ``points``) and ``eligibility.typology_by_size`` take free keys.
+KEYS: dict[str, tuple[str, ...]] = {
+    "": ("territory", "quotas", "reservataires", "flows", "spatial_balance", "eligibility",
+         "cotation"),
+    "territory": ("name", "communes", "round_date", "ceilings_year", "q1_threshold",
+                  "landlords"),
+    "quotas": ("priority_min", "priority_min_per_reservataire", "state_priority_min",
+               "q1_outside_qpv_min", "non_q1_in_qpv_min", "state_outside_qpv_min"),
+    "reservataires": ("id", "eligible_if_any"),
+    "flows": ("landlord", "reservataire", "share", "tolerance"),
+    "spatial_balance": ("slack_units", "q1_share", "priority_share"),
+    "eligibility": ("max_rent_burden", "typology_by_size"),
+    "cotation": ("points_per_month", "overdue_months", "overdue_bonus", "refusal_malus",
+                 "bonus", "rubric"),
+    "cotation.rubric": ("name", "points"),
+}
+
+
+def _schema_path(prefix: str) -> str:
+    """``flows[2]`` -> ``flows``; ``cotation.rubric[1]`` -> ``cotation.rubric``."""
+    return ".".join(part.split("[")[0] for part in prefix.split(".")) if prefix else ""
+
+
+def kind_of(value: object) -> str:
+    """Plain-words TOML type of a value, for messages."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, int):
+        return f"{value} (an integer)"
+    if isinstance(value, float):
+        return f"{value} (a number)"
+    if isinstance(value, str):
+        return f"'{value}' (text)"
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return f"{value.isoformat()} (a date or time)"
+    if isinstance(value, list):
+        return "a list"
+    return "a table"
+
+
+class PolicyKeys:
+    """Typed access to a decoded TOML document, recording problems as it goes."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def err(self, key: str, message: str) -> None:
+        """Record a problem on ``key`` (dotted; a top-level key goes into the message)."""
+        if "." in key:
+            self.problems.append(Problem(self.file, None, key, message))
+        else:
+            self.problems.append(Problem(self.file, None, None, f"[{key}] {message}"))
+
+    def known(self, table: dict, prefix: str, valid: set[str]) -> None:
+        """Record every key of ``table`` not in ``valid``, suggesting the closest one."""
+        for key in table:
+            if key in valid:
+                continue
+            full = f"{prefix}.{key}" if prefix else key
+            close = difflib.get_close_matches(key, sorted(valid), n=1, cutoff=0.6)
+            home = [t for t, keys in KEYS.items() if key in keys and t]
+            if close:
+                hint = f"; did you mean '{close[0]}'?"
+            elif home:
+                hint = f"; it belongs in [{home[0]}]"
+            else:
+                hint = f"; valid keys here: {', '.join(sorted(valid))}"
+            if prefix:
+                self.problems.append(Problem(self.file, None, full, "is not a known key" + hint))
+            else:
+                self.problems.append(Problem(self.file, None, None,
+                                             f"unknown top-level key '{key}'" + hint))
+
+    def table(self, data: dict, key: str, *, prefix: str = "", required: bool = False) -> dict:
+        """A sub-table (``{}`` when absent or wrong), its keys checked against :data:`KEYS`."""
+        full = f"{prefix}.{key}" if prefix else key
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.err(full, "is missing")
+            return {}
+        if not isinstance(value, dict):
+            self.err(full, f"must be a table; got {kind_of(value)}")
+            return {}
+        schema = _schema_path(full)
+        if schema in KEYS:
+            self.known(value, full, set(KEYS[schema]))
+        return value
+
+    def array(self, data: dict, key: str, *, prefix: str = "", required: bool = False) -> list[dict]:
+        """An array of tables (``[[key]]``), each entry's keys checked."""
+        full = f"{prefix}.{key}" if prefix else key
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.err(full, f"is missing: add at least one [[{full}]] entry")
+            return []
+        if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+            self.err(full, f"must be an array of tables ([[{full}]]); got {kind_of(value)}")
+            return []
+        for i, entry in enumerate(value, 1):
+            self.known(entry, f"{full}[{i}]", set(KEYS[_schema_path(full)]))
+        return value
+
+    def get(self, t: dict, prefix: str, name: str, kind: type, *, required: bool = False,
+            default=None):
+        """A scalar of ``kind`` (str, int or float); ints are accepted for floats."""
+        key, value = f"{prefix}.{name}", t.get(name)
+        if value is None:
+            if required:
+                self.err(key, "is missing")
+            return default
+        ok = {str: isinstance(value, str),
+              int: isinstance(value, int) and not isinstance(value, bool),
+              float: isinstance(value, (int, float)) and not isinstance(value, bool)}[kind]
+        if not ok:
+            word = {str: "text", int: "an integer", float: "a number"}[kind]
+            self.err(key, f"must be {word}; got {kind_of(value)}")
+            return None
+        if kind is str and not value.strip():
+            self.err(key, "must not be empty")
+            return None
+        return float(value) if kind is float else value
+
+    def share(self, t: dict, prefix: str, name: str, *, required: bool = False) -> float | None:
+        """A number in [0, 1]."""
+        value = self.get(t, prefix, name, float, required=required)
+        if value is not None and not 0.0 <= value <= 1.0:
+            self.err(f"{prefix}.{name}", f"must be a share between 0 and 1; got {value:g}")
+            return None
+        return value
+
+    def names(self, t: dict, prefix: str, name: str, *, required: bool = False) -> tuple[str, ...] | None:
+        """A list of distinct non-empty strings."""
+        key, value = f"{prefix}.{name}", t.get(name)
+        if value is None:
+            if required:
+                self.err(key, "is missing")
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.err(key, f"must be a list of non-empty texts such as [\"a\", \"b\"]; got "
+                     f"{kind_of(value) if not isinstance(value, list) else value!r}")
+            return None
+        dupes = sorted({v for v in value if value.count(v) > 1})
+        if dupes:
+            self.err(key, f"lists {', '.join(map(repr, dupes))} more than once")
+        return tuple(dict.fromkeys(v.strip() for v in value))
+
+    def date(self, t: dict, prefix: str, name: str) -> dt.date | None:
+        """A TOML date or an ISO ``YYYY-MM-DD`` string (required)."""
+        key, value = f"{prefix}.{name}", t.get(name)
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        self.err(key, "is missing" if value is None else
+                 f"must be a date such as 2025-03-01; got {kind_of(value)}")
+        return None
+
+    def q1(self, t: dict, prefix: str) -> float | None:
+        """``q1_threshold``: a number ≥ 0 (€/UC/year), or "auto"/absent (``None``)."""
+        value = t.get("q1_threshold")
+        if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        self.err(f"{prefix}.q1_threshold", "must be a number ≥ 0 (€ per consumption unit "
+                 f"and year) or \"auto\"; got {kind_of(value)}")
+        return None
+
+    def interval(self, t: dict, prefix: str, name: str) -> tuple[float, float] | None:
+        """``[min, max]`` shares with ``min ≤ max``; ``None`` when absent."""
+        key, value = f"{prefix}.{name}", t.get(name)
+        if value is None:
+            return None
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+            self.err(key, f"must be [min, max], two shares between 0 and 1; got "
+                     f"{kind_of(value) if not isinstance(value, list) else value!r}")
+            return None
+        lo, hi = float(value[0]), float(value[1])
+        if not (0 <= lo <= 1 and 0 <= hi <= 1):
+            self.err(key, f"must hold shares between 0 and 1; got [{lo:g}, {hi:g}]")
+            return None
+        if lo > hi:
+            self.err(key, f"has min {lo:g} above max {hi:g}")
+            return None
+        return lo, hi
+
+    def points(self, t: dict, prefix: str) -> dict[str, int]:
+        """A table ``column = integer points``."""
+        out = {}
+        for col, value in t.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                out[col] = value
+            else:
+                self.err(f"{prefix}.{col}", f"must be an integer number of points; got "
+                         f"{kind_of(value)}")
+        return out

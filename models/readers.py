@@ -1,0 +1,262 @@
+"""Read a territory folder: table files into raw strings, then :func:`load_territory`.
+
+Tables may be CSV, Parquet or Excel (``.xlsx``) with the contract's columns. CSV files are
+read as the data contract says (UTF-8, ``,``) and also as French spreadsheets export
+them: ``;`` separator with decimal commas, Windows-1252 (or Latin-1) encoding, a UTF-8 or
+UTF-16 byte-order mark. Every table comes back as a DataFrame of stripped strings (``""``
+for an empty cell) whose index is the row number a spreadsheet shows (header = 1), with
+``df.attrs["decimal_comma"]`` telling whether numbers may use a decimal comma.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .errors import DataError, Problem
+from .policy_io import read_policy
+from .territory import Territory
+from .validation import validate_demands, validate_units
+
+#: Table formats accepted, in the order they are looked for.
+SUFFIXES = (".csv", ".parquet", ".xlsx")
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a ``.csv``, ``.parquet`` or ``.xlsx`` table as stripped strings.
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty, unreadable, or its header is broken.
+    """
+    path = Path(path)
+    file = path.name
+    if not path.is_file():
+        raise DataError([Problem(file, None, None, "the file is missing")])
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        df = _read_csv(path)
+    elif suffix == ".parquet":
+        df = _read_parquet(path)
+    elif suffix == ".xlsx":
+        df = _read_xlsx(path)
+    else:
+        raise DataError([Problem(file, None, None, "has an unsupported format; expected "
+                                 ".csv, .parquet or .xlsx")])
+    df.columns = [str(c).strip() for c in df.columns]
+    _check_columns(file, list(df.columns))
+    df.index = np.arange(2, len(df) + 2)
+    blank = np.logical_and.reduce([(df[c].str.len() == 0).to_numpy() for c in df.columns])
+    if blank.any():
+        df = df.loc[~blank]
+    if len(df) == 0:
+        raise DataError([Problem(file, None, None, "has a header but no data rows")])
+    return df
+
+
+def _check_columns(file: str, columns: list[str]) -> None:
+    problems = [Problem(file, 1, None, f"column {i} of the header has no name")
+                for i, c in enumerate(columns, 1) if not c or c.startswith("Unnamed: ")]
+    seen: set[str] = set()
+    for c in columns:
+        if c and c in seen:
+            problems.append(Problem(file, 1, c, "appears twice in the header"))
+        seen.add(c)
+    if problems:
+        raise DataError(problems)
+
+
+def _decode(raw: bytes, file: str) -> tuple[bytes, str]:
+    """UTF-8 bytes without BOM, and the encoding found."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16").encode("utf-8"), "utf-16"
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        raw.decode("utf-8")
+        return raw, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:  # French spreadsheets: Windows-1252, a superset of Latin-1's printable range
+        return raw.decode("cp1252").encode("utf-8"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1").encode("utf-8"), "latin-1"
+
+
+def _sniff(first_line: str) -> str:
+    """The separator giving the most header fields: ``,``, ``;`` or a tab."""
+    counts = {sep: len(next(csv.reader([first_line], delimiter=sep), [])) for sep in ",;\t"}
+    return max(counts, key=lambda s: (counts[s], s == ","))
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    file = path.name
+    data, _ = _decode(path.read_bytes(), file)
+    data = data.rstrip(b"\r\n\t ") + b"\n"
+    if not data.strip():
+        raise DataError([Problem(file, None, None, "the file is empty")])
+    first = data[: data.find(b"\n")].decode("utf-8").rstrip("\r")
+    sep = _sniff(first)
+    header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
+    _check_columns(file, header)
+    if data.count(b"\n") == 1:
+        raise DataError([Problem(file, None, None, "has a header but no data rows")])
+    try:
+        if _BLANK_LINE.search(data):
+            raise ValueError("blank lines: read row by row to keep spreadsheet row numbers")
+        df = _csv_fast(data, sep, header)
+    except (pa.ArrowInvalid, ValueError):
+        df = _csv_slow(data.decode("utf-8"), sep, header, file)
+    df.attrs["decimal_comma"] = sep == ";"
+    return df
+
+
+def _csv_fast(data: bytes, sep: str, header: list[str]) -> pd.DataFrame:
+    names = [f"c{i}" for i in range(len(header))]
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        parse_options=pacsv.ParseOptions(delimiter=sep),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+            quoted_strings_can_be_null=False))
+    return _arrow_to_strings(table, header)
+
+
+def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame:
+    """Python's csv module: blank lines, quoted line breaks and ragged rows."""
+    records = list(csv.reader(io.StringIO(text), delimiter=sep))[1:]
+    k = len(header)
+    ragged = [(i + 2, len(r)) for i, r in enumerate(records) if r and len(r) != k]
+    if ragged:
+        problems = [Problem(file, row, None, f"expected {k} fields as in the header, got {n} "
+                            f"(check the separator '{sep}' and the quotes)")
+                    for row, n in ragged[:20]]
+        if len(ragged) > 20:
+            problems.append(Problem(file, None, None, f"and {len(ragged) - 20:,} more rows "
+                                    "with a wrong number of fields"))
+        raise DataError(problems)
+    rows = [[c.strip() for c in r] if r else [""] * k for r in records]
+    return pd.DataFrame(rows, columns=header, dtype="str")
+
+
+def _arrow_to_strings(table: pa.Table, header: list[str]) -> pd.DataFrame:
+    columns = {}
+    for name, col in zip(header, table.columns):
+        if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+            col = pc.binary_join(col, ";")
+        elif not pa.types.is_string(col.type):
+            col = col.cast(pa.string())
+        col = pc.utf8_trim_whitespace(pc.fill_null(col, ""))
+        columns[name] = col.to_pandas()
+    return pd.DataFrame(columns)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError([Problem(path.name, None, None, f"cannot be read as Parquet ({exc})")])
+    try:
+        df = _arrow_to_strings(table, list(table.column_names))
+    except (pa.ArrowException, TypeError) as exc:
+        raise DataError([Problem(path.name, None, None, "has a column that cannot be read "
+                                 f"as text ({exc})")])
+    df.attrs["decimal_comma"] = False
+    return df
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    try:
+        df = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False,
+                           engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise DataError([Problem(path.name, None, None, "cannot be read as an Excel "
+                                 f"workbook ({type(exc).__name__}: {exc})")])
+    df = df.astype("str").apply(lambda c: c.str.strip())
+    df.attrs["decimal_comma"] = False
+    return df
+
+
+def find_table(folder: Path, stem: str) -> Path:
+    """The one ``<stem>.csv|.parquet|.xlsx`` of a folder; :class:`DataError` otherwise."""
+    found = [folder / f"{stem}{s}" for s in SUFFIXES if (folder / f"{stem}{s}").is_file()]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        names = " and ".join(p.name for p in found)
+        raise DataError([Problem(found[0].name, None, None, f"is ambiguous: the folder holds "
+                                 f"{names}; keep only one")])
+    old = folder / f"{stem}.xls"
+    hint = (f"; {old.name} is in the old Excel format, save it as .xlsx or CSV"
+            if old.is_file() else "")
+    raise DataError([Problem(f"{stem}.csv", None, None, f"the file is missing: expected "
+                             f"{stem}.csv, {stem}.parquet or {stem}.xlsx in {folder}{hint}")])
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_territory(path: str | Path) -> Territory:
+    """Read and validate a territory folder (demands, units, ``policy.toml``).
+
+    Parameters
+    ----------
+    path
+        Folder holding ``demands``, ``units`` (``.csv``, ``.parquet`` or ``.xlsx``, one of
+        each) and ``policy.toml``.
+
+    Returns
+    -------
+    Territory
+        Immutable validated data, with the SHA-256 of each input file.
+
+    Raises
+    ------
+    DataError
+        With every problem found in the three files.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataError([Problem(str(folder), None, None, "is not a folder; expected a "
+                                 "territory folder with demands, units and policy.toml")])
+    read = read_policy(folder / "policy.toml")
+    problems = list(read.problems)
+    tables, files = {}, {"policy.toml": folder / "policy.toml"}
+    for stem in ("demands", "units"):
+        try:
+            file = find_table(folder, stem)
+            tables[stem] = (file.name, read_table(file))
+            files[file.name] = file
+        except DataError as exc:
+            problems.extend(exc.problems)
+    demands = units = None
+    if "demands" in tables:
+        demands, found = validate_demands(tables["demands"][1], read, tables["demands"][0])
+        problems.extend(found)
+    if "units" in tables:
+        units, found = validate_units(tables["units"][1], read, tables["units"][0])
+        problems.extend(found)
+    if problems or demands is None or units is None or read.policy is None:
+        raise DataError(problems)
+    hashes = {name: sha256(p) for name, p in files.items()}
+    return Territory(read.policy, demands, units, source=folder, file_hashes=hashes)

@@ -1,0 +1,118 @@
+"""The column contract of ``demands`` and ``units`` tables, as data.
+
+Each :class:`ColumnSpec` says what one column must hold; :mod:`models.validation` reads
+these specs to parse and check a table, and the error messages quote
+:attr:`ColumnSpec.expected`. The names and meanings follow the data contract
+(``docs`` / ``data-contract.md``); optional columns may be absent from the file and then
+take their default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Kinds of cell a column may hold.
+KINDS = ("id", "int", "float", "bool", "date", "list", "category")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """What one column of a table must hold.
+
+    Parameters
+    ----------
+    name
+        Column name exactly as in the header.
+    kind
+        One of :data:`KINDS`. ``list`` cells are ``;``-separated names; ``category`` cells
+        are one name out of a known set (``domain`` says which set).
+    required
+        Whether the column must be in the header. Cells of a required column must not be
+        empty, except ``list`` cells (empty list = no restriction).
+    low
+        Smallest allowed value for numbers, or ``None``.
+    strict
+        The value must be strictly greater than ``low``.
+    domain
+        For ``list`` and ``category``: ``"communes"``, ``"typologies"``, ``"landlords"``,
+        ``"reservataires"`` or ``"financings"``.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    low: float | None = None
+    strict: bool = False
+    domain: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"The 'kind' of ColumnSpec must be one of {KINDS}; got {self.kind!r}.")
+
+    @property
+    def expected(self) -> str:
+        """What a valid cell looks like, for error messages (\"an integer ≥ 1\")."""
+        bound = ""
+        if self.low is not None:
+            low = int(self.low) if float(self.low).is_integer() else self.low
+            bound = f" {'>' if self.strict else '≥'} {low}"
+        return {
+            "id": "a non-empty identifier",
+            "int": f"an integer{bound}",
+            "float": f"a number{bound}",
+            "bool": "true/false, 1/0, yes/no or oui/non",
+            "date": "a date YYYY-MM-DD",
+            "list": f"a ';'-separated list of {self.domain}",
+            "category": f"one of the {self.domain}",
+        }[self.kind]
+
+
+def _specs(*specs: ColumnSpec) -> dict[str, ColumnSpec]:
+    return {s.name: s for s in specs}
+
+
+#: Columns of ``demands`` (any other bool/number column is a cotation criterion).
+DEMAND_COLUMNS: dict[str, ColumnSpec] = _specs(
+    ColumnSpec("demand_id", "id"),
+    ColumnSpec("registered_on", "date"),
+    ColumnSpec("household_size", "int", low=1),
+    ColumnSpec("adults", "int", low=1),
+    ColumnSpec("children_under_14", "int", low=0),
+    ColumnSpec("dependants", "int", low=0),
+    ColumnSpec("couple", "bool"),
+    ColumnSpec("ages_sum", "int", required=False, low=0),
+    ColumnSpec("disability", "bool"),
+    ColumnSpec("pmr_need", "bool"),
+    ColumnSpec("annual_income", "float", low=0),
+    ColumnSpec("monthly_income", "float", low=0),
+    ColumnSpec("housing_allowance", "float", required=False, low=0),
+    ColumnSpec("priority", "bool"),
+    ColumnSpec("dalo", "bool"),
+    ColumnSpec("mutation", "bool"),
+    ColumnSpec("anru", "bool"),
+    ColumnSpec("private_employee", "bool"),
+    ColumnSpec("state_agent", "bool"),
+    ColumnSpec("wished_communes", "list", domain="communes"),
+    ColumnSpec("wished_typologies", "list", required=False, domain="typologies"),
+    ColumnSpec("refusals", "int", low=0),
+)
+
+#: Columns of ``units``.
+UNIT_COLUMNS: dict[str, ColumnSpec] = _specs(
+    ColumnSpec("unit_id", "id"),
+    ColumnSpec("landlord", "category", domain="landlords"),
+    ColumnSpec("commune", "category", domain="communes"),
+    ColumnSpec("qpv", "bool"),
+    ColumnSpec("typology", "category", domain="typologies"),
+    ColumnSpec("rooms", "int", low=1),
+    ColumnSpec("surface_m2", "float", low=0, strict=True),
+    ColumnSpec("rent", "float", low=0),
+    ColumnSpec("financing", "category", domain="financings"),
+    ColumnSpec("pmr", "bool"),
+    ColumnSpec("available_on", "date"),
+    ColumnSpec("reservataire", "category", required=False, domain="reservataires"),
+    ColumnSpec("outside_flow", "bool", required=False),
+)
+
+#: Spec given to an extra (criterion) column of demands: a number, empty = 0.
+CRITERION = ColumnSpec("criterion", "float", required=False)
