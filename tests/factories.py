@@ -170,3 +170,61 @@ def random_territory(seed: int, n_demands: int, n_units: int,
     demands = random_demands(rng, n_demands, policy)
     units = random_units(rng, n_units, policy)
     return Territory(policy=policy, demands=demands, units=units)
+
+
+def make_demands(n: int = 1, **columns) -> Demands:
+    """``n`` hand-written demands: neutral defaults, any column overridden by keyword.
+
+    Defaults: one adult alone registered on the round date of :func:`default_policy`, no
+    income, every flag false, any commune and typology wished, no criterion. A scalar is
+    repeated ``n`` times; ``criteria`` is a dict of column -> values. ``n_communes``
+    sets the width of ``wished_communes`` (10 by default).
+    """
+    n_communes = columns.pop("n_communes", len(COMMUNES))
+    criteria = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)).copy()
+                for k, v in columns.pop("criteria", {}).items()}
+    defaults = dict(
+        ids=np.array([f"D{i:06d}" for i in range(1, n + 1)], dtype=object),
+        registered_on=np.datetime64("2025-03-01"), household_size=1, adults=1,
+        children_under_14=0, dependants=0, couple=False, ages_sum=0, disability=False,
+        pmr_need=False, annual_income=0.0, monthly_income=0.0, housing_allowance=0.0,
+        priority=False, dalo=False, mutation=False, anru=False, private_employee=False,
+        state_agent=False, wished_communes=np.ones(n_communes, dtype=bool),
+        wished_typologies=np.ones(6, dtype=bool), refusals=0,
+    )
+    dtypes = dict(registered_on="datetime64[D]", household_size=np.int64, adults=np.int64,
+                  children_under_14=np.int64, dependants=np.int64, ages_sum=np.int64,
+                  annual_income=np.float64, monthly_income=np.float64,
+                  housing_allowance=np.float64, refusals=np.int64)
+    defaults.update(columns)
+    out = {}
+    for name, value in defaults.items():
+        arr = np.asarray(value, dtype=dtypes.get(name, object if name == "ids" else bool))
+        if name in ("wished_communes", "wished_typologies"):
+            arr = np.broadcast_to(arr, (n, arr.shape[-1])).copy()
+        else:
+            arr = np.broadcast_to(arr, (n,)).copy()
+        out[name] = arr
+    return Demands(**out, criteria=criteria)
+
+
+def make_units(n: int = 1, **columns) -> Units:
+    """``n`` hand-written units: neutral defaults, any column overridden by keyword.
+
+    Defaults: a PLUS T1 of landlord 0 in commune 0, outside QPV, rent 0, not PMR, no
+    réservataire named, in the flow.
+    """
+    defaults = dict(
+        ids=np.array([f"U{i:05d}" for i in range(1, n + 1)], dtype=object), landlord=0,
+        commune=0, qpv=False, typology=0, rooms=1, surface_m2=30.0, rent=0.0,
+        financing=2, pmr=False, available_on=np.datetime64("2025-03-01"),
+        reservataire=-1, outside_flow=False,
+    )
+    dtypes = dict(landlord=np.int64, commune=np.int64, typology=np.int64, rooms=np.int64,
+                  surface_m2=np.float64, rent=np.float64, financing=np.int64,
+                  available_on="datetime64[D]", reservataire=np.int64)
+    defaults.update(columns)
+    out = {name: np.broadcast_to(np.asarray(value, dtype=dtypes.get(
+        name, object if name == "ids" else bool)), (n,)).copy()
+        for name, value in defaults.items()}
+    return Units(**out)

@@ -1,0 +1,148 @@
+"""Household quantities: months of seniority, category, UC, income per UC, Q1."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from factories import default_policy, make_demands
+from models.errors import DataError
+from models.household import (
+    consumption_units,
+    household_category,
+    income_per_uc,
+    months_between,
+    q1_flags,
+    q1_threshold,
+)
+
+
+def months(registered: str, round_date: str) -> int:
+    return int(months_between(np.array([registered], dtype="datetime64[D]"),
+                              dt.date.fromisoformat(round_date))[0])
+
+
+@pytest.mark.parametrize("registered, round_date, expected", [
+    ("2025-03-01", "2025-03-01", 0),    # same day
+    ("2024-03-01", "2025-03-01", 12),   # exactly one year
+    ("2024-03-02", "2025-03-01", 11),   # one day short of a year
+    ("2025-02-28", "2025-03-01", 0),    # the day before
+    ("2025-01-31", "2025-02-28", 0),    # end of month: 31 Jan → 28 Feb is not a month
+    ("2025-01-31", "2025-03-01", 1),
+    ("2025-01-28", "2025-02-28", 1),
+    ("2024-02-29", "2025-02-28", 11),   # 29 February → 28 February of the next year
+    ("2024-02-29", "2025-03-01", 12),
+    ("2023-02-28", "2024-02-29", 12),   # to a 29 February
+    ("2020-12-31", "2025-02-28", 49),   # 12·5 + (2 − 12) − 1
+    ("2025-03-02", "2025-03-01", -1),   # after the round date: the formula as written
+])
+def test_months_between_edge_cases(registered, round_date, expected):
+    """Whole calendar months follow 12·Δyear + Δmonth − [day₂ < day₁] exactly."""
+    assert months(registered, round_date) == expected
+
+
+def test_months_between_is_vectorised_and_int64():
+    """An array in gives an int64 array of the same length out."""
+    out = months_between(np.array(["2025-01-31", "2024-02-29"], dtype="datetime64[D]"),
+                         np.datetime64("2025-03-01"))
+    assert out.dtype == np.int64 and out.tolist() == [1, 12]
+
+
+def category(**columns) -> int:
+    return int(household_category(make_demands(1, **columns))[0])
+
+
+def test_category_single_person():
+    """One person alone is category 1."""
+    assert category(household_size=1) == 1
+
+
+def test_category_couple_not_young():
+    """Two persons, couple with ages summing to 56, is category 2."""
+    assert category(household_size=2, adults=2, couple=True, ages_sum=56) == 2
+
+
+@pytest.mark.parametrize("ages_sum, expected", [(55, 3), (30, 3), (56, 2), (0, 2)])
+def test_category_jeune_menage(ages_sum, expected):
+    """A couple with 0 < ages_sum ≤ 55 is a jeune ménage (3); 0 means unknown, not young."""
+    assert category(household_size=2, adults=2, couple=True, ages_sum=ages_sum) == expected
+
+
+def test_category_two_persons_not_a_couple_is_2():
+    """Two persons who are not a couple stay category 2 even with a low ages_sum."""
+    assert category(household_size=2, adults=2, couple=False, ages_sum=40) == 2
+
+
+def test_category_single_parent_with_dependants():
+    """One adult + 1 dependant: max(2, 1 + 2) = 3; + 2 dependants: 4; + 4 dependants: 6."""
+    assert category(household_size=2, children_under_14=1, dependants=1) == 3
+    assert category(household_size=3, children_under_14=2, dependants=2) == 4
+    assert category(household_size=5, children_under_14=4, dependants=4) == 6
+
+
+def test_category_dependants_do_not_lower_size():
+    """Five persons with 1 dependant: max(5, 3) = 5."""
+    assert category(household_size=5, adults=4, children_under_14=1, dependants=1) == 5
+
+
+def test_category_disability_adds_one():
+    """A member with a handicap moves the household up one category."""
+    assert category(household_size=1, disability=True) == 2
+    assert category(household_size=2, adults=2, couple=True, ages_sum=50, disability=True) == 4
+    assert category(household_size=6, adults=2, children_under_14=4, dependants=4,
+                    disability=True) == 7
+
+
+def test_category_seven_and_more_persons():
+    """Seven persons without dependants is category 7, nine is 9 (no cap at 6)."""
+    assert category(household_size=7, adults=7) == 7
+    assert category(household_size=9, adults=3, children_under_14=6, dependants=6) == 9
+
+
+def test_consumption_units_modified_oecd():
+    """1 for the first adult, 0.5 per other person ≥ 14, 0.3 per child < 14."""
+    d = make_demands(3, adults=[1, 2, 3], children_under_14=[0, 2, 1])
+    assert consumption_units(d) == pytest.approx([1.0, 2.1, 2.3])
+
+
+def test_income_per_uc():
+    """12 × monthly income / UC: 1,050 €/month for 2 adults + 2 children = 6,000 €/UC/year."""
+    d = make_demands(2, adults=[2, 1], children_under_14=[2, 0], monthly_income=[1050.0, 0.0])
+    assert income_per_uc(d) == pytest.approx([6000.0, 0.0])
+
+
+def test_q1_threshold_auto_is_numpy_percentile_25_linear():
+    """Income per UC 0, 1200, 2400, 3600, 4800 (€/year): position 1.0 → 1200;
+    with 4 values 0..3600 the position is 0.75 → 900 (linear interpolation)."""
+    policy = default_policy(q1_threshold=None)
+    five = make_demands(5, monthly_income=[0.0, 100.0, 200.0, 300.0, 400.0])
+    four = make_demands(4, monthly_income=[0.0, 100.0, 200.0, 300.0])
+    assert q1_threshold(five, policy) == pytest.approx(1200.0)
+    assert q1_threshold(four, policy) == pytest.approx(900.0)
+
+
+def test_q1_threshold_fixed_number_is_used():
+    """A number in the policy is the threshold, whatever the demands."""
+    policy = default_policy(q1_threshold=9243.0)
+    assert q1_threshold(make_demands(3, monthly_income=[1.0, 2.0, 3.0]), policy) == 9243.0
+
+
+def test_q1_flags_inclusive_at_threshold():
+    """Q1 ⇔ income per UC ≤ threshold: equal counts, one euro above does not."""
+    policy = default_policy(q1_threshold=1200.0)
+    d = make_demands(3, monthly_income=[100.0, 100.0 + 1 / 12, 50.0])
+    assert q1_flags(d, policy).tolist() == [True, False, True]
+
+
+def test_q1_auto_without_demands_is_a_data_error():
+    """"auto" on an empty demand file raises a DataError naming demands.csv."""
+    empty = make_demands(0)
+    with pytest.raises(DataError, match="demands.csv"):
+        q1_threshold(empty, default_policy(q1_threshold=None))
+
+
+def test_q1_flags_explicit_threshold_overrides_policy():
+    """A threshold passed explicitly wins over the policy's."""
+    policy = default_policy(q1_threshold=0.0)
+    d = make_demands(2, monthly_income=[10.0, 1000.0])
+    assert q1_flags(d, policy, threshold=1000.0).tolist() == [True, False]
