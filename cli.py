@@ -8,6 +8,7 @@ conflict); 4 time limit reached without any allocation; 5 internal error.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -34,6 +35,56 @@ def main() -> None:
 
 
 # --- commands are registered below, one block each -----------------------------------
+
+
+# --- generate ------------------------------------------------------------------------
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--seed", type=click.IntRange(min=0), default=2025, show_default=True,
+              help="Random seed; the same seed and sizes give identical files.")
+@click.option("--demands", "n_demands", type=click.IntRange(min=1), default=None,
+              help="Pending demands [default: 6002 for carene, 60000 for metro].")
+@click.option("--units", "n_units", type=click.IntRange(min=1), default=None,
+              help="Freed units of the round [default: 115 for carene (a month), "
+                   "13000 for metro; use 1377 for a CARENE year].")
+@click.option("--profile", type=click.Choice(["carene", "metro"]), default="carene",
+              show_default=True,
+              help="carene: the 10 real communes and six landlords of CARENE; metro: a "
+                   "made-up métropole of 30 communes and 12 landlords.")
+@click.option("--round-date", type=click.DateTime(formats=["%Y-%m-%d"]), default="2025-03-01",
+              show_default=True, help="Date of the round (YYYY-MM-DD).")
+@click.option("--force", is_flag=True, help="Replace OUT_DIR if it exists and is not empty.")
+def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | None,
+             profile: str, round_date, force: bool) -> None:
+    """Write a synthetic territory (demands.csv, units.csv, policy.toml) to OUT_DIR.
+
+    Households and units are synthetic, calibrated on the public figures of CARENE
+    (docs/calibration.md); the cotation grid and flow shares are illustrative. The
+    folder is written atomically (a temporary folder renamed into place); an existing
+    non-empty OUT_DIR is refused unless --force.
+
+    \b
+    Examples:
+      attribution generate carene-round
+      attribution generate carene-year --units 1377
+      attribution generate metro-year --profile metro --seed 7
+    """
+    from models.generator import PROFILES, write_territory
+
+    prof = PROFILES[profile]
+    n_demands = prof.default_n_demands if n_demands is None else n_demands
+    n_units = prof.default_n_units if n_units is None else n_units
+    try:
+        write_territory(out_dir, seed, n_demands, n_units, round_date=round_date.date(),
+                        profile=profile, overwrite=force)
+    except FileExistsError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:  # permission denied, disk full, ...
+        raise click.UsageError(f"Cannot write the folder '{out_dir}': "
+                               f"{exc.strerror or exc}.") from None
+    click.echo(f"{out_dir}: {n_demands} demands, {n_units} units, profile {profile}, "
+               f"seed {seed}, round {round_date.date().isoformat()}.")
 
 
 if __name__ == "__main__":

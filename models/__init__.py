@@ -7,9 +7,11 @@ from .errors import AttributionError, DataError, NoSolutionInTime, PolicyInfeasi
 from .policy import FINANCINGS, STATE, TYPOLOGIES, Policy
 from .problem import AllocationProblem, CompatibilityGraph
 from .territory import Demands, Territory, Units
+from .generator import bundled_territory_path, generate_territory, write_territory
 
 __all__ = [
     "AllocationProblem", "AttributionError", "CompatibilityGraph", "DataError", "Demands",
     "FINANCINGS", "NoSolutionInTime", "Policy", "PolicyInfeasible", "Problem", "STATE",
     "TYPOLOGIES", "Territory", "Units",
+    "bundled_territory_path", "generate_territory", "write_territory",
 ]
