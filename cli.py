@@ -37,6 +37,44 @@ def main() -> None:
 # --- commands are registered below, one block each -----------------------------------
 
 
+# --- validate ------------------------------------------------------------------------
+
+@main.command()
+@click.argument("territory", required=False,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+def validate(territory: Path | None) -> None:
+    """Check a territory folder and print a summary of it.
+
+    TERRITORY holds demands and units (.csv, .parquet or .xlsx; CSV from French
+    spreadsheets with ';' and Windows-1252 is read too) and policy.toml. Without it, the
+    bundled CARENE-like territory is checked.
+
+    Exit 0 when valid (summary on stdout: counts, shares of priority, Q1 and QPV, the Q1
+    threshold used); exit 1 listing every problem on stderr, one per line, naming file,
+    row and column.
+    """
+    from models.errors import DataError
+    from models.readers import load_territory
+    from models.validation_summary import summarise
+
+    if territory is None:
+        from models.generator import bundled_territory_path
+        territory = bundled_territory_path()
+    try:
+        loaded = load_territory(territory)
+        summary = summarise(loaded)
+    except DataError as exc:
+        n = len(exc.problems)
+        click.echo(f"{territory}: {n} problem{'s' if n != 1 else ''} found; nothing was "
+                   "validated.", err=True)
+        for problem in exc.problems:
+            click.echo(f"- {problem}", err=True)
+        raise SystemExit(EXIT_DATA)
+    click.echo(f"{territory}: territory '{summary.name}' is valid.")
+    for line in summary.lines():
+        click.echo(f"  {line}")
+
+
 # --- generate ------------------------------------------------------------------------
 
 @main.command()

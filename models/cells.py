@@ -57,7 +57,11 @@ def parse_number(col: pd.Series, *, decimal_comma: bool = False) -> Parsed:
     text = col
     if decimal_comma:
         text = col.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".")
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    # parse each distinct string once: integer-like and boolean columns have few of them,
+    # and pandas' converter is slow on the strings it rejects
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+    values = parsed.to_numpy(dtype=np.float64, na_value=np.nan)[codes]
     bad = ~np.isfinite(values) & ~empty
     values = np.where(np.isfinite(values), values, 0.0)
     return Parsed(values, bad, empty)
