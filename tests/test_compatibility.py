@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from factories import LANDLORDS, default_policy, make_demands, make_units, random_territory
 from models.compatibility import build_graph, build_problem
 from models.cotation import score
+from models.errors import DataError
 from models.household import q1_flags
 from models.pair_rules import RULES, exclusion_reasons, rule_masks
 from models.policy import Eligibility, TerritoryInfo
@@ -337,7 +338,6 @@ def test_build_problem_bundles_scores_q1_and_graph():
 
 def test_unknown_ceilings_year_is_a_data_error():
     """A ceilings_year without a table stops the graph with a DataError."""
-    from models.errors import DataError
     base = default_policy()
     policy = dataclasses.replace(base, territory=TerritoryInfo(
         "x", base.territory.communes, base.territory.round_date, 2019, None, LANDLORDS))
