@@ -10,6 +10,13 @@ from .territory import Demands, Territory, Units
 from .generator import bundled_territory_path, generate_territory, write_territory
 from .readers import load_territory, read_table  # noqa: E402  (after territory: it uses it)
 from .policy_io import load_policy  # noqa: E402
+from .ceilings import available_years, ceiling_table, income_ceilings  # noqa: E402
+from .household import (consumption_units, household_category, income_per_uc,  # noqa: E402
+                        months_between, q1_flags, q1_threshold)
+from .cotation import breakdown, score  # noqa: E402
+from .segments import segment_table, similar_demands, similar_ranks  # noqa: E402
+from .pair_rules import RULES, exclusion_reasons, rule_masks  # noqa: E402
+from .compatibility import build_graph, build_problem  # noqa: E402
 
 __all__ = [
     "load_territory", "read_table", "load_policy",
@@ -17,4 +24,8 @@ __all__ = [
     "FINANCINGS", "NoSolutionInTime", "Policy", "PolicyInfeasible", "Problem", "STATE",
     "TYPOLOGIES", "Territory", "Units",
     "bundled_territory_path", "generate_territory", "write_territory",
+    "available_years", "ceiling_table", "income_ceilings", "consumption_units",
+    "household_category", "income_per_uc", "months_between", "q1_flags", "q1_threshold",
+    "breakdown", "score", "segment_table", "similar_demands", "similar_ranks", "RULES",
+    "exclusion_reasons", "rule_masks", "build_graph", "build_problem",
 ]
