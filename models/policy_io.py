@@ -149,6 +149,9 @@ def check_columns(uses: Iterable[tuple[str, str]], numeric: Iterable[str], prese
 
 def _territory(k: PolicyKeys, t: dict, default_name: str) -> dict:
     p = "territory"
+    if not t:  # absent or not a table: reported once already, not key by key
+        return {"name": default_name, "communes": None, "round_date": None,
+                "ceilings_year": None, "q1_threshold": None, "landlords": ()}
     communes = k.names(t, p, "communes", required=True)
     if communes == ():
         k.err(f"{p}.communes", "must list at least one commune")

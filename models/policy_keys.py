@@ -79,6 +79,8 @@ class PolicyKeys:
                 hint = f"; did you mean '{close[0]}'?"
             elif home:
                 hint = f"; it belongs in [{home[0]}]"
+            elif prefix and key in KEYS[""]:
+                hint = f"; [{key}] is a top-level table, not part of [{prefix}]"
             else:
                 hint = f"; valid keys here: {', '.join(sorted(valid))}"
             if prefix:
