@@ -65,11 +65,14 @@ def check_header(df: pd.DataFrame, specs: Mapping[str, ColumnSpec], report: Repo
     present = list(df.columns)
     extra = [c for c in present if c not in specs]
     absent = [n for n in specs if n not in present]
+    explained = set()  # extra columns already offered as the fix of a missing one
     for name in absent:
         if specs[name].required:
-            report.header(name, f"the required column is missing{suggest(name, extra)}")
+            hint = suggest(name, extra)
+            report.header(name, f"the required column is missing{hint}")
+            explained.update(c for c in extra if hint == f" (did you mean '{c}'?)")
     kept = []
-    for col in extra:
+    for col in (c for c in extra if c not in explained):
         close = suggest(col, absent) if absent else ""
         if close and _very_close(col, absent):
             report.header(col, f"is not a column of the data contract{close}")
