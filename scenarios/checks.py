@@ -28,7 +28,9 @@ class Collector:
         self.problems: list[Problem] = []
 
     def add(self, key: str | None, message: str) -> None:
-        """Record one problem at dotted ``key``."""
+        """Record one problem at dotted ``key`` (a top-level key is named in the message)."""
+        if key is not None and "." not in key:
+            key, message = None, f"At top level: {message[0].lower()}{message[1:]}"
         self.problems.append(Problem(self.file, None, key, message))
 
     def unknown_keys(self, table: Mapping, allowed: Iterable[str], prefix: str) -> None:

@@ -1,0 +1,99 @@
+"""Write the results folder of ``attribution simulate`` / ``attribution compare``, atomically.
+
+Files (every CSV UTF-8, comma-separated, header row):
+
+==================  =========================================================================
+kpis.csv            summary over seeds: scenario, kpi, group, n, mean, std, ci_low, ci_high,
+                    min, max (95 % Student t interval on the mean)
+kpis_by_seed.csv    scenario, seed, kpi, group, value
+rounds.csv          one row per scenario × seed × round (arrivals, lapses, units, offers,
+                    refusals, let, left empty, passes and carry mode, year-to-date shares)
+targets.csv         annual check of every quota row per scenario × seed (met, margin)
+attributions.csv    (simulate only) one row per attribution: round, unit, pseudonymous
+                    demand id, landlord, commune, réservataire, flags, score, wait
+failures.csv        scenario, seed, error of every task that failed
+report.html         the same for people, with charts
+manifest.json       scenario files and their hashes, seeds, versions, timings
+==================  =========================================================================
+
+The folder is written by :func:`reporting.atomic.atomic_folder`: all of it or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from reporting.atomic import atomic_folder
+from reporting.manifest import package_version, sha256_file, to_jsonable
+
+from .batch import BatchResult
+from .kpis import summarise
+from .page import render_page
+from .simulation import Prepared
+
+
+def write_results(out: Path | str, prepared: list[Prepared], batch: BatchResult,
+                  seeds: list[int], title: str, force: bool = False,
+                  with_attributions: bool = False, sources: dict[str, Path] | None = None
+                  ) -> Path:
+    """Write every file of the results folder ``out`` (see the module docstring).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+    """
+    summary = summarise(batch.kpis)
+    rounds = _stack(batch, "rounds")
+    targets = _stack(batch, "targets")
+    scenarios = [{"name": p.scenario.name, "description": p.scenario.description,
+                  "territory": p.scenario.territory.label,
+                  "months": p.scenario.simulation.months, "seeds": len(seeds)}
+                 for p in prepared]
+    note = (f"{len(batch.years)} simulated years finished, {len(batch.failures)} failed; "
+            f"{batch.workers or 'no'} Dask workers; wall time {batch.seconds:.0f} s.")
+    html = render_page(title, scenarios, summary, targets, batch.failures, note)
+    with atomic_folder(out, force=force) as tmp:
+        summary.to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
+        batch.kpis.to_csv(tmp / "kpis_by_seed.csv", index=False, lineterminator="\n")
+        rounds.to_csv(tmp / "rounds.csv", index=False, lineterminator="\n")
+        targets.to_csv(tmp / "targets.csv", index=False, lineterminator="\n")
+        if with_attributions:
+            _stack(batch, "attributions").to_csv(tmp / "attributions.csv", index=False,
+                                                 lineterminator="\n")
+        batch.failures[["scenario", "seed", "error"]].to_csv(tmp / "failures.csv", index=False,
+                                                             lineterminator="\n")
+        (tmp / "report.html").write_text(html, encoding="utf-8")
+        outputs = {f.name: sha256_file(f) for f in sorted(tmp.iterdir())}
+        manifest = {
+            "tool": "attribution", "version": package_version(), "command": title,
+            "scenarios": [{"name": p.scenario.name, "file": p.scenario.file,
+                           "sha256": (sha256_file(sources[p.scenario.name])
+                                      if sources and p.scenario.name in sources else None),
+                           "territory": p.scenario.territory.label,
+                           "territory_files": dict(sorted(
+                               (p.territory.file_hashes or {}).items())),
+                           "scenario": to_jsonable(p.scenario)} for p in prepared],
+            "seeds": list(seeds),
+            "versions": {lib: package_version(lib) for lib in
+                         ("ortools", "numpy", "pandas", "scipy", "dask", "distributed")},
+            "outputs": outputs,
+            "timing": {"wall_seconds": round(batch.seconds, 3), "workers": batch.workers},
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                           encoding="utf-8")
+    return Path(out)
+
+
+def _stack(batch: BatchResult, name: str) -> pd.DataFrame:
+    frames = []
+    for year in batch.years:
+        frame = getattr(year, name).copy()
+        frame.insert(0, "seed", year.seed)
+        frame.insert(0, "scenario", year.scenario)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["scenario", "seed"])

@@ -1,0 +1,92 @@
+"""One pass of a monthly round: build the problem, solve it under the annual carry-over.
+
+The carry-over (year-to-date counts of every quota row, :mod:`scenarios.accounts`) is
+handed to the optimizer through :attr:`models.AllocationProblem.carry`. When the solver
+finds the round infeasible under the full carry (a deficit too large for the units of
+this pass), the pass is retried with the deficits dropped (each row in deficit falls back
+to the round's own share; rows in surplus keep their surplus), then with no carry at all;
+if the plain round quotas cannot hold either, the pass lets nothing and its units wait for
+the next round. Which fallback was used is recorded for every pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.compatibility import build_problem
+from models.errors import NoSolutionInTime, PolicyInfeasible
+from models.problem import AllocationProblem
+from models.quotas import QuotaSystem, build_quotas
+from models.territory import Territory
+from optimizer import SolveParams, solve
+
+from .accounts import Accounts
+
+#: Carry modes tried in order; the last one lets nothing.
+MODES = ("full", "surplus_only", "none", "nothing_let")
+
+
+@dataclass(frozen=True)
+class PassOutcome:
+    """What one pass decided (offers, before refusals)."""
+
+    problem: AllocationProblem
+    quotas: QuotaSystem
+    arcs: np.ndarray          # chosen arcs (offers)
+    mode: str                 # which of MODES was used
+    status: str               # solver status, or "empty" / "infeasible"
+    seconds: float
+
+
+def surplus_only(accounts: Accounts, carry: dict[str, tuple[int, int]]) -> dict:
+    """The carry with every row in deficit removed (that row falls back to the round's share)."""
+    return {name: counts for name, counts in carry.items()
+            if accounts.terms[name].margin(*counts, slack=0) >= 0}
+
+
+def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, seed: int,
+               carry_over: bool = True, strict_flows: bool = False) -> PassOutcome:
+    """Solve one pass of a round (see the module docstring).
+
+    Parameters
+    ----------
+    territory
+        The pass: policy (round date set), pending demands, units offered.
+    accounts
+        Year-to-date accounts before this pass.
+    params, seed
+        Passed to :func:`optimizer.solve`.
+    carry_over
+        Steer towards the annual figures (False = each round meets its own quotas).
+    strict_flows
+        Take the flows' ±1 slack back (last round of the year).
+    """
+    started = time.perf_counter()
+    problem = build_problem(territory)
+    quotas = build_quotas(problem)
+    if len(problem.graph) == 0:
+        return PassOutcome(problem, quotas, np.zeros(0, np.int64), "none", "empty",
+                           time.perf_counter() - started)
+    full = accounts.carry(strict_flows) if carry_over else {}
+    attempts = [("full", full)]
+    if carry_over:
+        attempts += [("surplus_only", surplus_only(accounts, full)), ("none", {})]
+    tried: list[dict] = []
+    for mode, carry in attempts:
+        if carry in tried:
+            continue                                  # same rows as a failed attempt
+        tried.append(carry)
+        candidate = dataclasses.replace(problem, carry=carry)
+        try:
+            result = solve(candidate, params, seed=seed)
+        except (PolicyInfeasible, NoSolutionInTime):
+            continue
+        return PassOutcome(candidate, build_quotas(candidate),
+                           np.asarray(result.arcs, dtype=np.int64), mode, str(result.status),
+                           time.perf_counter() - started)
+    return PassOutcome(problem, quotas, np.zeros(0, np.int64), "nothing_let", "infeasible",
+                       time.perf_counter() - started)

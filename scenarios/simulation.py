@@ -1,0 +1,250 @@
+"""A simulated year of monthly allocation rounds on one territory, for one seed.
+
+Each round ``k`` (dated ``start + k`` months, so seniority grows by one month a round):
+
+1. demands reaching the anniversary of their registration lapse or are renewed, new
+   demands arrive (:mod:`scenarios.pool`);
+2. units are freed (:mod:`scenarios.supply`) and join the units left empty last round;
+3. up to ``max_offers`` passes: the optimizer allocates the units on offer under the
+   quotas with the annual carry-over (:mod:`scenarios.rounds`); each offer is accepted
+   or refused (:mod:`scenarios.refusals`). A refusal adds one to the demand's
+   ``refusals`` (so the policy's malus applies from the next round), the refuser gets no
+   other offer this round, and the unit is **re-offered within the round** to the next
+   candidate by a new pass over the refused units only — the commission's ranked
+   attribution; the accepted attributions of earlier passes are already in the accounts,
+   so the new pass steers by the same annual figures;
+4. units still not let (no eligible candidate, quotas, or refused ``max_offers`` times)
+   stay empty and are offered again next round.
+
+The Q1 threshold is fixed for the year from the demands pending at the start (the law
+fixes it yearly from the demands of 31 December), so "Q1" means the same all year.
+Random draws use independent streams per purpose (supply, arrivals, lapses, refusals,
+refusal ages) spawned from the seed: two scenarios run with the same seed see the same
+freed units and the same newcomers as long as their parameters for those agree
+(common random numbers, which sharpens comparisons).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.household import income_per_uc, months_between, q1_threshold
+from models.policy import FINANCINGS, TYPOLOGIES
+from models.segments import ANY, segment_keys
+from models.territory import Demands, Territory, Units
+from optimizer import SolveParams
+
+from .accounts import Accounts, annual_check
+from .base import load_base, unit_templates
+from .overrides import apply_overrides
+from .pool import add_months, arrivals, arrive, lapsing, refused, start_pool, without
+from .refusals import draw_refusals
+from .rounds import solve_pass
+from .spec import Scenario
+from .supply import draw_units, recode
+from .tables import concat, take
+
+
+class TaskTimeout(Exception):
+    """A simulated year ran past its ``task_time_limit_s`` (checked between rounds)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A scenario ready to simulate: the territory with its overrides and fixed Q1
+    threshold, the unit templates and the income-quartile edges (€ per UC per year)."""
+
+    scenario: Scenario
+    territory: Territory
+    templates: Units
+    quartile_edges: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class YearResult:
+    """Everything one simulated year produced (small: it travels back from a worker)."""
+
+    scenario: str
+    seed: int
+    rounds: pd.DataFrame        # one row per round
+    attributions: pd.DataFrame  # one row per accepted offer
+    entrants: pd.DataFrame      # demands present during the year: quartile, priority, count
+    targets: pd.DataFrame       # annual check of every quota row (scenarios.accounts)
+    seconds: float
+
+
+def prepare(scenario: Scenario, base: Territory | None = None) -> Prepared:
+    """Load the base territory (unless given), apply the overrides, fix the year's Q1."""
+    base = load_base(scenario.territory) if base is None else base
+    territory = apply_overrides(base, scenario.policy, scenario.file)
+    policy = territory.policy
+    start = scenario.simulation.start or policy.territory.round_date
+    threshold = q1_threshold(territory.demands, policy)
+    info = dataclasses.replace(policy.territory, q1_threshold=threshold, round_date=start)
+    territory = dataclasses.replace(territory, policy=dataclasses.replace(policy, territory=info))
+    templates, codes = unit_templates(scenario.territory, base)
+    templates = recode(templates, codes, territory.policy)
+    ipu = income_per_uc(territory.demands)
+    edges = (threshold, float(np.percentile(ipu, 50)), float(np.percentile(ipu, 75)))
+    return Prepared(scenario, territory, templates, edges)
+
+
+def quartile(demands: Demands, edges: tuple[float, float, float]) -> np.ndarray:
+    """Income quartile 1..4 of each demand (income per UC against the year's edges)."""
+    return np.searchsorted(np.asarray(edges), income_per_uc(demands), side="left") + 1
+
+
+def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
+    """Simulate the scenario's months for one Monte-Carlo ``seed`` (see the module docstring).
+
+    Parameters
+    ----------
+    prepared
+        From :func:`prepare`.
+    seed
+        Seed of every random draw of the year (and of the solver).
+    progress
+        Optional callable receiving one line of text per round.
+
+    Raises
+    ------
+    TaskTimeout
+        The year ran past ``simulation.task_time_limit_s``.
+    """
+    sc, sim = prepared.scenario, prepared.scenario.simulation
+    started = time.perf_counter()
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
+    rng_supply, rng_arrivals, rng_lapse, rng_refusal, rng_ages = streams
+    policy = prepared.territory.policy
+    start = policy.territory.round_date
+    initial = prepared.territory.demands
+    pool = start_pool(initial, rng_ages)
+    arrivals_mean = (sc.demand.arrivals_per_month if sc.demand.arrivals_per_month is not None
+                     else sc.supply.units_per_month + sc.demand.lapse_rate * len(initial) / 12)
+    entrants = [_entrants(initial, prepared.quartile_edges)]
+    accounts = Accounts()
+    vacant = take(prepared.templates, np.zeros(0, dtype=np.int64))
+    rounds, records = [], []
+    for k in range(sim.months):
+        elapsed = time.perf_counter() - started
+        if elapsed > sim.task_time_limit_s:
+            raise TaskTimeout(f"The simulated year of '{sc.name}' (seed {seed}) ran past its "
+                              f"time limit of {sim.task_time_limit_s:g} s at round {k + 1}.")
+        date = add_months(start, k)
+        n_lapsed = n_new = 0
+        if k:
+            previous = add_months(start, k - 1)
+            lapsed = lapsing(pool, previous, date, sc.demand.lapse_rate, rng_lapse)
+            pool, n_lapsed = without(pool, lapsed), len(lapsed)
+            new = arrivals(initial, int(rng_arrivals.poisson(arrivals_mean)), previous, date, k,
+                           rng_arrivals)
+            pool, n_new = arrive(pool, new), len(new)
+            entrants.append(_entrants(new, prepared.quartile_edges))
+        fresh = draw_units(prepared.templates, sc.supply.units_per_month,
+                           sc.supply.financing_mix, k, date, rng_supply)
+        offered = concat(vacant, fresh)
+        round_policy = dataclasses.replace(
+            policy, territory=dataclasses.replace(policy.territory, round_date=date))
+        params = SolveParams(time_limit=max(1.0, min(sim.round_time_limit_s,
+                                                     sim.task_time_limit_s - elapsed)),
+                             workers=1, diagnose=False)
+        row = {"round": k + 1, "date": date.isoformat(), "pending": len(pool),
+               "arrivals": n_new, "lapses": n_lapsed, "units_freed": len(fresh),
+               "units_offered": len(offered), "offers": 0, "refusals": 0, "let": 0,
+               "passes": 0, "modes": [], "solve_seconds": 0.0}
+        left_over = take(offered, np.zeros(0, dtype=np.int64))
+        refusers: list = []
+        for p in range(sim.max_offers):
+            if not len(offered):
+                break
+            current = pool.at_round(k).demands
+            current = take(current, ~np.isin(current.ids, np.asarray(refusers, dtype=object)))
+            out = solve_pass(Territory(round_policy, current, offered), accounts, params,
+                             seed, sim.carry_over, strict_flows=k == sim.months - 1)
+            g = out.problem.graph
+            d_idx = g.demand[out.arcs].astype(np.int64)
+            u_idx = g.unit[out.arcs].astype(np.int64)
+            no = draw_refusals(sc.refusals, current, offered, d_idx, u_idx, rng_refusal)
+            accepted = out.arcs[~no]
+            accounts = accounts.add(out.quotas, accepted)
+            records.append(_records(out.problem, accepted, k + 1, p + 1, date,
+                                    prepared.quartile_edges))
+            pool = without(pool, current.ids[d_idx[~no]])
+            pool = refused(pool, current.ids[d_idx[no]], k)
+            refusers += current.ids[d_idx[no]].tolist()
+            unlet = np.ones(len(offered), dtype=bool)
+            unlet[u_idx] = False
+            left_over = concat(left_over, take(offered, unlet))
+            offered = take(offered, u_idx[no])
+            row["offers"] += len(out.arcs)
+            row["refusals"] += int(no.sum())
+            row["let"] += int((~no).sum())
+            row["passes"] += 1
+            row["modes"].append(out.mode)
+            row["solve_seconds"] += out.seconds
+        vacant = concat(left_over, offered)
+        row["units_left_empty"] = len(vacant)
+        row["modes"] = ";".join(row["modes"])
+        row.update(_ytd_shares(accounts))
+        rounds.append(row)
+        if progress is not None:
+            progress(f"{sc.name} seed {seed}: round {k + 1}/{sim.months} ({date}): "
+                     f"{row['let']} let, {row['refusals']} refused, {len(vacant)} left empty")
+    return YearResult(sc.name, seed, pd.DataFrame(rounds),
+                      pd.concat(records, ignore_index=True) if records else pd.DataFrame(),
+                      pd.concat(entrants).groupby(["quartile", "priority"], as_index=False)
+                      ["count"].sum(),
+                      annual_check(accounts), time.perf_counter() - started)
+
+
+def _entrants(demands: Demands, edges) -> pd.DataFrame:
+    frame = pd.DataFrame({"quartile": quartile(demands, edges),
+                          "priority": np.asarray(demands.priority | demands.dalo, dtype=bool),
+                          "count": 1})
+    return frame.groupby(["quartile", "priority"], as_index=False)["count"].sum()
+
+
+def _records(problem, arcs: np.ndarray, k: int, p: int, date: dt.date, edges) -> pd.DataFrame:
+    """One row per accepted offer: who got what, through whom, after how long."""
+    t = problem.territory
+    d_idx = problem.graph.demand[arcs].astype(np.int64)
+    u_idx = problem.graph.unit[arcs].astype(np.int64)
+    res = problem.graph.reservataire[arcs].astype(np.int64)
+    d, u, policy = t.demands, t.units, t.policy
+    ids = np.array(policy.reservataire_ids + ("",), dtype=object)
+    chosen = take(d, d_idx)
+    size_class, main = segment_keys(chosen, policy)
+    names = np.array(list(policy.territory.communes) + [ANY], dtype=object)
+    return pd.DataFrame({
+        "round": k, "pass": p, "unit_id": u.ids[u_idx], "demand_id": d.ids[d_idx],
+        "landlord": np.array(policy.landlords, dtype=object)[u.landlord[u_idx]],
+        "commune": np.array(policy.territory.communes, dtype=object)[u.commune[u_idx]],
+        "qpv": u.qpv[u_idx], "typology": np.array(TYPOLOGIES, dtype=object)[u.typology[u_idx]],
+        "financing": np.array(FINANCINGS, dtype=object)[u.financing[u_idx]],
+        "reservataire": ids[res], "outside_flow": u.outside_flow[u_idx],
+        "priority": problem.priority_group[d_idx], "dalo": d.dalo[d_idx],
+        "q1": problem.q1[d_idx], "anru": d.anru[d_idx], "score": problem.scores[d_idx],
+        "wait_months": months_between(d.registered_on[d_idx], date),
+        "household_size": d.household_size[d_idx], "quartile": quartile(chosen, edges),
+        "segment": pd.Series(size_class).map("size {}".format).to_numpy(dtype=object)
+        + " · " + names[main],
+    })
+
+
+#: Share quotas followed round by round in the rounds table (year-to-date).
+YTD_ROWS = ("priority_min", "q1_outside_qpv_min", "non_q1_in_qpv_min", "state_priority_min",
+            "state_outside_qpv_min")
+
+
+def _ytd_shares(accounts: Accounts) -> dict[str, float]:
+    out = {}
+    for name in YTD_ROWS:
+        left, right = accounts.counts.get(name, (0, 0))
+        out[f"ytd_{name}"] = left / right if right else float("nan")
+    return out
