@@ -39,7 +39,23 @@ def read_table(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     DataError
-        The file is missing, empty, unreadable, or its header is broken.
+        The file is missing, empty, unreadable, its header is broken, or rows have a
+        wrong number of fields.
+    """
+    df, problems = read_table_lenient(path)
+    if problems:
+        raise DataError(problems)
+    return df
+
+
+def read_table_lenient(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """Like :func:`read_table`, but rows with a wrong number of fields are left out and
+    returned as problems, so that the other rows can still be checked.
+
+    Raises
+    ------
+    DataError
+        The file as a whole cannot be read.
     """
     path = Path(path)
     file = path.name
@@ -57,13 +73,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
                                  ".csv, .parquet or .xlsx")])
     df.columns = [str(c).strip() for c in df.columns]
     _check_columns(file, list(df.columns))
-    df.index = np.arange(2, len(df) + 2)
+    if "rows" in df.attrs:  # some rows were left out: keep the others' numbers
+        df.index = df.attrs.pop("rows")
+    else:
+        df.index = np.arange(2, len(df) + 2)
     blank = np.logical_and.reduce([(df[c].str.len() == 0).to_numpy() for c in df.columns])
     if blank.any():
         df = df.loc[~blank]
-    if len(df) == 0:
+    problems = df.attrs.pop("problems", [])
+    if len(df) == 0 and not problems:
         raise DataError([Problem(file, None, None, "has a header but no data rows")])
-    return df
+    return df, problems
 
 
 def _check_columns(file: str, columns: list[str]) -> None:
@@ -140,16 +160,18 @@ def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame
     records = list(csv.reader(io.StringIO(text), delimiter=sep))[1:]
     k = len(header)
     ragged = [(i + 2, len(r)) for i, r in enumerate(records) if r and len(r) != k]
-    if ragged:
-        problems = [Problem(file, row, None, f"expected {k} fields as in the header, got {n} "
-                            f"(check the separator '{sep}' and the quotes)")
-                    for row, n in ragged[:20]]
-        if len(ragged) > 20:
-            problems.append(Problem(file, None, None, f"and {len(ragged) - 20:,} more rows "
-                                    "with a wrong number of fields"))
-        raise DataError(problems)
-    rows = [[c.strip() for c in r] if r else [""] * k for r in records]
-    return pd.DataFrame(rows, columns=header, dtype="str")
+    problems = [Problem(file, row, None, f"expected {k} fields as in the header, got {n} "
+                        f"(check the separator '{sep}' and the quotes)")
+                for row, n in ragged[:20]]
+    if len(ragged) > 20:
+        problems.append(Problem(file, None, None, f"and {len(ragged) - 20:,} more rows "
+                                "with a wrong number of fields"))
+    keep = [i for i, r in enumerate(records) if not r or len(r) == k]
+    rows = [[c.strip() for c in records[i]] if records[i] else [""] * k for i in keep]
+    df = pd.DataFrame(rows, columns=header, dtype="str")
+    df.attrs["rows"] = np.array(keep, dtype=np.int64) + 2
+    df.attrs["problems"] = problems
+    return df
 
 
 def _arrow_to_strings(table: pa.Table, header: list[str]) -> pd.DataFrame:
@@ -245,8 +267,10 @@ def load_territory(path: str | Path) -> Territory:
     for stem in ("demands", "units"):
         try:
             file = find_table(folder, stem)
-            tables[stem] = (file.name, read_table(file))
+            df, found = read_table_lenient(file)
+            tables[stem] = (file.name, df)
             files[file.name] = file
+            problems.extend(found)
         except DataError as exc:
             problems.extend(exc.problems)
     demands = units = None
@@ -257,6 +281,8 @@ def load_territory(path: str | Path) -> Territory:
         units, found = validate_units(tables["units"][1], read, tables["units"][0])
         problems.extend(found)
     if problems or demands is None or units is None or read.policy is None:
-        raise DataError(problems)
+        order = {"policy.toml": 0, **{name: i for i, (name, _) in
+                                      enumerate(tables.values(), 1)}}
+        raise DataError(sorted(problems, key=lambda p: order.get(p.file, 0)))
     hashes = {name: sha256(p) for name, p in files.items()}
     return Territory(read.policy, demands, units, source=folder, file_hashes=hashes)

@@ -74,6 +74,19 @@ def test_ragged_row_is_reported_with_its_row(tmp_path):
                               "(check the separator ',' and the quotes)"]
 
 
+def test_ragged_row_is_left_out_and_the_other_rows_are_still_checked(tiny_territory):
+    """load_territory reports the ragged row and the other rows' problems together."""
+    units = (tiny_territory / "units.csv").read_text(encoding="utf-8")
+    units = units.replace("U02,", "U02,extra,").replace("U04,Habitat 44", "U04,Habitat 45")
+    (tiny_territory / "units.csv").write_text(units, encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_territory(tiny_territory)
+    messages = _problems(exc)
+    assert messages[0].startswith("units.csv, row 3: expected 13 fields as in the header, got 14")
+    assert messages[1].startswith("units.csv, row 5, column 'landlord': expected one of Silène")
+    assert len(messages) == 2
+
+
 def test_semicolon_cp1252_decimal_comma_territory_loads_like_the_utf8_one(tmp_path):
     """A French export (';', Windows-1252, CRLF, decimal commas) gives the same data."""
     reference = load_territory(write_tiny_territory(tmp_path / "ref"))
