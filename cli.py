@@ -125,5 +125,107 @@ def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | Non
                f"seed {seed}, round {round_date.date().isoformat()}.")
 
 
+# --- simulate and compare (scenarios) ------------------------------------------------
+
+def _scenario_options(fn):
+    """Options shared by ``simulate`` and ``compare`` (defined once)."""
+    options = [
+        click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+                     help="Results folder to write (atomically: all of it or nothing)."),
+        click.option("--seeds", type=click.IntRange(min=1), default=None,
+                     help="Monte-Carlo seeds [default: the scenario file's, 10]."),
+        click.option("--first-seed", type=click.IntRange(min=0), default=None,
+                     help="First seed; seeds are FIRST..FIRST+N-1 [default: the file's, 0]."),
+        click.option("--months", type=click.IntRange(min=1), default=None,
+                     help="Monthly rounds to simulate [default: the file's, 12]."),
+        click.option("--time-limit", "round_time_limit", type=click.FloatRange(min=0.1),
+                     default=None, help="Seconds per solve [default: the file's, 20]."),
+        click.option("--workers", type=click.IntRange(min=0), default=None,
+                     help="Local Dask worker processes [default: one per core]; 0 = run "
+                          "serially without Dask."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Use an existing Dask scheduler (tcp://host:8786) instead of a "
+                          "local cluster."),
+        click.option("--force", is_flag=True, help="Replace OUT if it is a results folder."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> None:
+    from models.errors import DataError
+    from reporting.atomic import ResultsFolderError
+    from scenarios.commands import run
+    from scenarios.simulation import TaskTimeout
+
+    def say(line: str) -> None:
+        click.echo(line, err=True)
+
+    try:
+        batch = run(paths, title=title, with_attributions=with_attributions, progress=say,
+                    **options)
+    except DataError as exc:
+        click.echo(f"{len(exc.problems)} problem(s) in the scenario input; nothing was "
+                   "simulated.", err=True)
+        for problem in exc.problems:
+            click.echo(f"- {problem}", err=True)
+        raise SystemExit(EXIT_DATA)
+    except ResultsFolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"{options['out']}: {len(batch.years)} simulated years written "
+               f"(kpis.csv, report.html) in {batch.seconds:.0f} s.")
+    if len(batch.failures):
+        click.echo(f"{len(batch.failures)} task(s) failed (see failures.csv):", err=True)
+        for _, row in batch.failures.iterrows():
+            click.echo(f"- {row['scenario']} seed {row['seed']}: {row['error']}", err=True)
+        timeouts = batch.failures["error"].str.startswith(TaskTimeout.__name__).all()
+        raise SystemExit(EXIT_NO_SOLUTION if timeouts else EXIT_INTERNAL)
+
+
+@main.command()
+@click.argument("scenario")
+@_scenario_options
+def simulate(scenario: str, **options) -> None:
+    """Simulate a year of monthly rounds for SCENARIO over Monte-Carlo seeds.
+
+    SCENARIO is a scenario file (TOML: base territory, policy overrides, supply, demand
+    flow, refusal model; see docs/scenarios.md) or the name of a shipped example:
+    baseline, priority-30, plai-a-supply, action-logement-flow, cotation-seniority.
+
+    Writes to OUT: kpis.csv (means with 95 % confidence intervals), kpis_by_seed.csv,
+    rounds.csv, targets.csv (annual quota accounts), attributions.csv, failures.csv,
+    report.html and manifest.json. Progress goes to stderr. Exit 1 on invalid scenario
+    input; 4 when tasks ran out of time; 5 when other tasks failed (the others are still
+    written).
+
+    \b
+    Examples:
+      attribution simulate baseline --out sim-baseline --seeds 3
+      attribution simulate my-cia.toml --out sim --workers 0
+    """
+    _run_scenarios([scenario], f"Simulated year — {Path(scenario).stem}", True, **options)
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True)
+@_scenario_options
+def compare(scenarios: tuple[str, ...], **options) -> None:
+    """Compare SCENARIOS side by side over the same Monte-Carlo seeds.
+
+    Each SCENARIO is a scenario file or a shipped example name. Every scenario runs with
+    the same seeds (those of the first file unless --seeds / --first-seed), so they see
+    the same freed units and newcomers. Writes kpis.csv (one row per scenario × KPI ×
+    group, mean and 95 % confidence interval), the per-seed tables, report.html with
+    charts, and manifest.json to OUT. Exit codes as for simulate.
+
+    \b
+    Example:
+      attribution compare baseline priority-30 plai-a-supply --out cmp --seeds 10
+    """
+    _run_scenarios(list(scenarios), "Scenario comparison — "
+                   + ", ".join(Path(s).stem for s in scenarios), False, **options)
+
+
 if __name__ == "__main__":
     sys.exit(main())
