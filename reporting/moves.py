@@ -52,9 +52,10 @@ class MoveChecker:
         Parameters
         ----------
         remove
-            int per move: the chosen arc taken out, or -1 for none.
+            int, per move the chosen arc taken out (-1 for none); shape ``(n_moves,)`` or
+            ``(n_moves, k)`` for moves taking out up to ``k`` arcs (-1 pads).
         add
-            int per move: the arc put in, or -1 for none.
+            int, the arcs put in, same conventions.
 
         Returns
         -------
@@ -63,18 +64,20 @@ class MoveChecker:
         """
         remove = np.asarray(remove, dtype=np.int64)
         add = np.asarray(add, dtype=np.int64)
+        remove = remove.reshape(len(remove), -1)
+        add = add.reshape(len(add), -1)
         n_rows = len(self.quotas)
         out = np.zeros((len(add), n_rows), dtype=bool)
         if n_rows == 0 or len(add) == 0:
             return out
         of_arc = self.quotas.classes.of_arc.astype(np.int64)
         coef = self.quotas.coef
-        step = max(1, BLOCK // n_rows)
+        step = max(1, BLOCK // (n_rows * max(add.shape[1], remove.shape[1])))
         for s in range(0, len(add), step):
-            r, a = remove[s:s + step], add[s:s + step]
-            delta = np.zeros((n_rows, len(a)), dtype=np.int64)
-            delta += np.where(a >= 0, coef[:, of_arc[np.maximum(a, 0)]], 0)
-            delta -= np.where(r >= 0, coef[:, of_arc[np.maximum(r, 0)]], 0)
+            delta = np.zeros((n_rows, len(add[s:s + step])), dtype=np.int64)
+            for arcs, sign in ((add[s:s + step], 1), (remove[s:s + step], -1)):
+                for col in arcs.T:
+                    delta += sign * np.where(col >= 0, coef[:, of_arc[np.maximum(col, 0)]], 0)
             out[s:s + step] = ((self.value[:, None] + delta) < 0).T
         return out
 
@@ -86,7 +89,8 @@ class MoveChecker:
         first = np.where(bad.any(axis=1), np.argmax(bad, axis=1), len(self.names))
         return bad.sum(axis=1), names[first]
 
-    def broken_names(self, remove: int, add: int) -> list[str]:
-        """Names of the rows one move breaks, in row order."""
-        bad = self.violations(np.array([remove]), np.array([add]))[0]
+    def broken_names(self, remove, add) -> list[str]:
+        """Names of the rows one move breaks, in row order (``remove``/``add``: an arc or a
+        list of arcs, -1 for none)."""
+        bad = self.violations(np.atleast_1d(remove)[None, :], np.atleast_1d(add)[None, :])[0]
         return [n for n, b in zip(self.names, bad) if b]

@@ -1,0 +1,244 @@
+"""Shortlists: for every unit, the ranked candidates a commission examines (CCH R441-3).
+
+Rank 1 is the demand the optimal allocation gives the unit to. The alternatives are priced
+by what choosing them instead would cost the objective — (units let, score sum), the
+first two lexicographic levels:
+
+1. **Direct move, every compatible demand** (``swap_bound``). The demand takes the unit;
+   the holder leaves; if the demand was housed elsewhere, the holder takes its old unit
+   when compatible (an exchange), otherwise that unit is left empty. The changed allocation
+   is checked exactly against every quota row (:class:`reporting.moves.MoveChecker`). A
+   move that keeps every quota is a valid allocation, so its cost is an *upper bound* on
+   the true cost.
+2. **Exact re-solve, the best few** (``exact``). For the ``pool`` alternatives with the best
+   direct moves, the problem is re-solved with the unit restricted to that demand (and the
+   demand to that unit, :func:`reporting.variants.restrict_unit_to_demand`). If the
+   re-solve gives the unit to the demand, the cost is exact. If it leaves the unit empty,
+   choosing that demand is worse than leaving the unit empty: the cost shown is a *lower
+   bound* (``lower_bound``).
+
+Exact pricing costs one solve per alternative: with ``exact="auto"`` it runs when the sum
+of the re-solved problems' sizes (``units × pool × arcs``) stays within ``exact_budget``,
+a deterministic rule, so that two runs make the same choice. Alternatives are ordered by
+pricing quality (exact, then bounded, then unpriced), then cost, then score (higher
+first), then demand id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.policy import FINANCINGS
+from models.problem import AllocationProblem
+
+from .moves import MoveChecker
+from .shortlist_text import reason_pair
+from .tables import reservataire_labels, unit_holder
+from .variants import Solver, level_values, restrict_unit_to_demand
+
+SHORTLIST_COLUMNS: tuple[str, ...] = (
+    "unit_id", "rank", "demand_id", "score", "assigned", "reservataire", "cost_units",
+    "cost_score", "cost_method", "in_optimum", "exemption", "eligible_candidates", "reason",
+    "motif")
+EXACT_MODES = ("auto", "always", "never")
+
+
+@dataclass(frozen=True)
+class ShortlistParams:
+    """How shortlists are built.
+
+    Parameters
+    ----------
+    candidates
+        Ranked candidates per unit (rank 1 included), when that many are eligible.
+    pool
+        Alternatives per unit priced exactly (the best by direct move).
+    exact
+        ``"auto"`` (exact within ``exact_budget``), ``"always"`` or ``"never"``.
+    exact_budget
+        In ``"auto"``, largest ``Σ arcs`` over all re-solves.
+    """
+
+    candidates: int = 3
+    pool: int = 3
+    exact: str = "auto"
+    exact_budget: int = 20_000_000
+
+    def __post_init__(self) -> None:
+        for name, ok, expected in (
+                ("candidates", isinstance(self.candidates, int) and self.candidates >= 1,
+                 "an integer ≥ 1"),
+                ("pool", isinstance(self.pool, int) and self.pool >= 0, "an integer ≥ 0"),
+                ("exact", self.exact in EXACT_MODES, f"one of {EXACT_MODES}"),
+                ("exact_budget", self.exact_budget >= 0, "a number ≥ 0")):
+            if not ok:
+                raise ValueError(f"The '{name}' parameter of ShortlistParams must be "
+                                 f"{expected}; got {getattr(self, name)!r} instead.")
+
+
+def _pair_arcs(problem: AllocationProblem, d: np.ndarray, u: np.ndarray,
+               pref_res: np.ndarray) -> np.ndarray:
+    """Arc of each (demand, unit) pair, preferring réservataire ``pref_res`` (-1 if none)."""
+    g = problem.graph
+    n_u, n_r = len(problem.territory.units), len(problem.territory.policy.reservataires) + 1
+    key = (g.demand.astype(np.int64) * n_u + g.unit) * n_r + (g.reservataire + 1)
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    out = np.full(len(d), -1, dtype=np.int64)
+    ok = (d >= 0) & (u >= 0)
+    base = (np.maximum(d, 0) * n_u + np.maximum(u, 0)) * n_r
+    want = base + np.maximum(pref_res, -1) + 1
+    pos = np.searchsorted(skey, want)
+    hit = ok & (pos < len(skey)) & (skey[np.minimum(pos, len(skey) - 1)] == want)
+    out[hit] = order[pos[hit]]
+    pos = np.searchsorted(skey, base)        # any réservataire: the first of the pair
+    hit2 = ok & ~hit & (pos < len(skey)) & (skey[np.minimum(pos, len(skey) - 1)] // n_r
+                                          == base // n_r)
+    out[hit2] = order[pos[hit2]]
+    return out
+
+
+def direct_moves(problem: AllocationProblem, arcs: np.ndarray,
+                 checker: MoveChecker) -> pd.DataFrame:
+    """Every (unit, other compatible demand) pair priced by its direct move.
+
+    Returns one row per pair: ``unit``, ``demand``, ``arc`` (the arc used), ``cost_units``,
+    ``cost_score`` (the move's loss), ``feasible`` and ``broken`` (first quota broken).
+    """
+    g, s = problem.graph, problem.scores
+    holder = unit_holder(problem, arcs)
+    of_demand = np.full(len(problem.territory.demands), -1, dtype=np.int64)
+    of_demand[g.demand[arcs]] = arcs
+    pairs = np.unique(g.unit.astype(np.int64) * len(problem.territory.demands) + g.demand)
+    u, d = pairs // len(problem.territory.demands), pairs % len(problem.territory.demands)
+    h = holder[u]
+    hd = np.where(h >= 0, g.demand[np.maximum(h, 0)], -1).astype(np.int64)
+    keep = d != hd
+    u, d, h, hd = u[keep], d[keep], h[keep], hd[keep]
+    a = _pair_arcs(problem, d, u, np.where(h >= 0, g.reservataire[np.maximum(h, 0)], -1))
+    b = of_demand[d]
+    v = np.where(b >= 0, g.unit[np.maximum(b, 0)], -1)
+    c = _pair_arcs(problem, np.where((h >= 0) & (b >= 0), hd, -1), v,
+                   np.where(b >= 0, g.reservataire[np.maximum(b, 0)], -1))
+    gain_units = 1 - (h >= 0) - (b >= 0) + (c >= 0)
+    sd, shd = s[d], np.where(hd >= 0, s[np.maximum(hd, 0)], 0)
+    gain_score = sd - np.where(h >= 0, shd, 0) - np.where(b >= 0, sd, 0) + \
+        np.where(c >= 0, shd, 0)
+    n_bad, first = checker.first_violation(np.stack([h, b], axis=1), np.stack([a, c], axis=1))
+    return pd.DataFrame({"unit": u, "demand": d, "arc": a, "cost_units": -gain_units,
+                         "cost_score": -gain_score, "feasible": n_bad == 0, "broken": first,
+                         "exchange": c >= 0})
+
+
+def _exact(problem: AllocationProblem, solve: Solver, params: Any, seed: int,
+           base: tuple[int, int], unit: int, demand: int) -> tuple[int, int, str]:
+    sub, index = restrict_unit_to_demand(problem, unit, demand)
+    result = solve(sub, params, seed=seed)
+    arcs = index[np.asarray(result.arcs, dtype=np.int64)]
+    units, score = level_values(problem, arcs)
+    got = bool(np.any((problem.graph.unit[arcs] == unit) & (problem.graph.demand[arcs] == demand)))
+    method = "exact" if got else "lower_bound"
+    if str(getattr(result, "status", "OPTIMAL")) != "OPTIMAL" and got:
+        method = "swap_bound"   # a feasible allocation with this choice: an upper bound
+    return base[0] - units, base[1] - score, method
+
+
+def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: MoveChecker,
+                     solve: Solver | None = None, params: Any = None, seed: int = 0,
+                     options: ShortlistParams = ShortlistParams(),
+                     progress=None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``shortlists.csv`` and a summary (counts, whether pricing was exact).
+
+    Parameters
+    ----------
+    problem, arcs, checker
+        The solved problem, its allocation and a move checker for it.
+    solve, params, seed
+        The optimizer entry point and its arguments, for exact pricing (``None`` = none).
+    options
+        :class:`ShortlistParams`.
+    progress
+        Optional ``callable(str)`` told how far exact pricing is.
+    """
+    t, g = problem.territory, problem.graph
+    arcs = np.asarray(arcs, dtype=np.int64)
+    moves = direct_moves(problem, arcs, checker)
+    moves["score"] = problem.scores[moves["demand"].to_numpy()]
+    moves["demand_id"] = t.demands.ids[moves["demand"].to_numpy()]
+    moves = moves.sort_values(["unit", "feasible", "cost_units", "cost_score", "score",
+                               "demand_id"], ascending=[True, False, True, True, False, True])
+    moves["pool_rank"] = moves.groupby("unit").cumcount()
+    pool = moves[moves["pool_rank"] < max(options.pool, options.candidates)].copy()
+    to_price = pool[pool["pool_rank"] < options.pool]
+    exact = solve is not None and (options.exact == "always" or (
+        options.exact == "auto" and len(to_price) * len(g) <= options.exact_budget))
+    pool["method"] = np.where(pool["feasible"], "swap_bound", "none")
+    if exact:
+        base = level_values(problem, arcs)
+        for k, (i, row) in enumerate(to_price.iterrows()):
+            if progress and k % 25 == 0:
+                progress(f"pricing shortlist alternatives {k}/{len(to_price)}")
+            cu, cs, m = _exact(problem, solve, params, seed, base, int(row["unit"]),
+                               int(row["demand"]))
+            pool.loc[i, ["cost_units", "cost_score", "method"]] = [cu, cs, m]
+    quality = pool["method"].map({"exact": 0, "swap_bound": 1, "lower_bound": 2, "none": 3})
+    pool = pool.assign(quality=quality).sort_values(
+        ["unit", "quality", "cost_units", "cost_score", "score", "demand_id"],
+        ascending=[True, True, True, True, False, True])
+    frame = _assemble(problem, arcs, pool, options)
+    eligible = np.bincount(np.unique(g.unit.astype(np.int64) * len(t.demands) + g.demand)
+                           // max(len(t.demands), 1), minlength=len(t.units))
+    summary = {"units": len(t.units), "units_with_candidates": int((eligible > 0).sum()),
+               "units_with_3_or_more": int((eligible >= 3).sum()),
+               "units_short_of_candidates": int(((eligible > 0) & (eligible < 3)).sum()),
+               "exempt_units": int(frame.drop_duplicates("unit_id")["exemption"].ne("").sum())
+               if len(frame) else 0,
+               "pricing": "exact" if exact else "swap_bound"}
+    return frame, summary
+
+
+def _assemble(problem: AllocationProblem, arcs: np.ndarray, pool: pd.DataFrame,
+              options: ShortlistParams) -> pd.DataFrame:
+    t, g = problem.territory, problem.graph
+    holder = unit_holder(problem, arcs)
+    housed_at = np.full(len(t.demands), -1, dtype=np.int64)
+    housed_at[g.demand[arcs]] = g.unit[arcs]
+    eligible = np.bincount(np.unique(g.unit.astype(np.int64) * len(t.demands) + g.demand)
+                           // max(len(t.demands), 1), minlength=len(t.units))
+    plai_a = t.units.financing == FINANCINGS.index("PLAI-A")
+    rows = []
+    by_unit = {u: grp for u, grp in pool.groupby("unit", sort=True)}
+    for u in range(len(t.units)):
+        h = holder[u]
+        entries = []
+        if h >= 0:
+            entries.append((int(g.demand[h]), int(h), 0, 0, "optimal", True))
+        grp = by_unit.get(u)
+        if grp is not None:
+            for r in grp.head(options.candidates - len(entries)).itertuples():
+                entries.append((int(r.demand), int(r.arc), int(r.cost_units),
+                                int(r.cost_score), r.method, False, r.broken))
+        if not entries:
+            continue
+        first_dalo = bool(t.demands.dalo[entries[0][0]]) and h >= 0
+        exemption = "plai_a_unit" if plai_a[u] else ("dalo_designation" if first_dalo else "")
+        for rank, e in enumerate(entries, start=1):
+            d, a, cu, cs, method, assigned = e[:6]
+            broken = e[6] if len(e) > 6 else ""
+            where = int(housed_at[d])
+            reason, motif = reason_pair(rank, assigned, method, cu, cs,
+                                        int(problem.scores[d]), broken,
+                                        t.units.ids[where] if where >= 0 else "")
+            rows.append((t.units.ids[u], rank, t.demands.ids[d], int(problem.scores[d]),
+                         assigned, reservataire_labels(problem, [g.reservataire[a]])[0],
+                         cu if method != "none" else None, cs if method != "none" else None,
+                         method, t.units.ids[where] if where >= 0 else "", exemption,
+                         int(eligible[u]), reason, motif))
+    frame = pd.DataFrame(rows, columns=list(SHORTLIST_COLUMNS))
+    for col in ("cost_units", "cost_score"):
+        frame[col] = frame[col].astype("Int64")
+    return frame

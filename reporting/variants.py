@@ -1,0 +1,89 @@
+"""Variants of a solved problem, re-solved through the optimizer's public ``solve``.
+
+The optimizer has no option to force or forbid an arc, nor to drop a quota, so variants
+are derived problems (:func:`dataclasses.replace`, never mutation):
+
+- *restricting* a unit to one demand removes every other arc of the unit and every other
+  arc of the demand (the unit then goes to that demand or stays empty);
+- *relaxing* a quota key gives the territory a policy copy without it (a ``[quotas]`` key
+  set to ``None``, a spatial-balance share removed, or one ``[[flows]]`` entry removed).
+  The compatibility graph is kept as it is, so the only change is the missing rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from models.problem import AllocationProblem, CompatibilityGraph
+
+#: ``solve(problem, params, seed) -> result`` with ``status`` and ``arcs``.
+Solver = Callable[..., Any]
+
+
+def level_values(problem: AllocationProblem, arcs: np.ndarray) -> tuple[int, int]:
+    """The first two objective levels of an allocation: (units let, score sum)."""
+    arcs = np.asarray(arcs, dtype=np.int64)
+    return len(arcs), int(problem.scores[problem.graph.demand[arcs]].sum())
+
+
+def subgraph(problem: AllocationProblem, keep: np.ndarray) -> tuple[AllocationProblem,
+                                                                     np.ndarray]:
+    """The problem with only the arcs where ``keep`` is True (order preserved).
+
+    Returns
+    -------
+    tuple
+        The derived problem and, for each of its arcs, the arc index in ``problem``.
+    """
+    index = np.flatnonzero(keep)
+    g = problem.graph
+    graph = CompatibilityGraph(demand=g.demand[index], unit=g.unit[index],
+                               reservataire=g.reservataire[index])
+    return dataclasses.replace(problem, graph=graph), index
+
+
+def restrict_unit_to_demand(problem: AllocationProblem, unit: int, demand: int
+                            ) -> tuple[AllocationProblem, np.ndarray]:
+    """The problem where ``unit`` may only go to ``demand`` and ``demand`` only to ``unit``."""
+    g = problem.graph
+    drop = ((g.unit == unit) & (g.demand != demand)) | ((g.demand == demand) & (g.unit != unit))
+    return subgraph(problem, ~drop)
+
+
+def relax(problem: AllocationProblem, policy_key: str, detail: str = "") -> AllocationProblem:
+    """The problem whose policy no longer has one quota key.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    policy_key
+        ``quotas.<name>``, ``spatial_balance.q1_share`` / ``.priority_share`` or ``flows``.
+    detail
+        For ``flows``: ``"<landlord>→<reservataire>"``, the entry removed.
+    """
+    policy = problem.territory.policy
+    if policy_key.startswith("quotas."):
+        field = policy_key.split(".", 1)[1]
+        policy = dataclasses.replace(policy, quotas=dataclasses.replace(policy.quotas,
+                                                                        **{field: None}))
+    elif policy_key.startswith("spatial_balance."):
+        field = policy_key.split(".", 1)[1]
+        policy = dataclasses.replace(policy, spatial_balance=dataclasses.replace(
+            policy.spatial_balance, **{field: None}))
+    elif policy_key == "flows":
+        landlord, res = detail.split("→")
+        flows = tuple(f for f in policy.flows
+                      if not (f.landlord == landlord and f.reservataire == res))
+        # keep the landlord codes of the units valid: pin the landlord list first
+        info = dataclasses.replace(policy.territory, landlords=policy.landlords)
+        policy = dataclasses.replace(policy, territory=info, flows=flows)
+    else:
+        raise ValueError(f"The 'policy_key' of relax must be quotas.*, spatial_balance.* "
+                         f"or flows; got {policy_key!r} instead.")
+    territory = dataclasses.replace(problem.territory, policy=policy)
+    return dataclasses.replace(problem, territory=territory)
