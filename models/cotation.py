@@ -25,13 +25,11 @@ from .policy import Policy
 from .territory import Demands
 
 
-def _column(demands: Demands, name: str, key: str) -> np.ndarray:
-    try:
-        values = demands.column(name)
-    except KeyError:
-        raise DataError([Problem("policy.toml", None, key, f"expected a column of "
-                                 f"demands.csv; got '{name}', which is not one.")]) from None
-    return np.nan_to_num(values, nan=0.0)
+def _raw(demands: Demands, name: str) -> np.ndarray:
+    """A criterion or standard column as stored (bool, int or float), without copying."""
+    if name in demands.criteria:
+        return demands.criteria[name]
+    return np.asarray(getattr(demands, name))
 
 
 def _check_columns(demands: Demands, policy: Policy) -> None:
@@ -48,24 +46,55 @@ def _check_columns(demands: Demands, policy: Policy) -> None:
 
 
 def _round_half_away(x: np.ndarray) -> np.ndarray:
-    return (np.sign(x) * np.floor(np.abs(x) + 0.5)).astype(np.int64)
+    """Round half away from zero, exactly (``a − floor(a)`` is exact in floating point)."""
+    a = np.abs(x)
+    r = np.floor(a)
+    r += (a - r) >= 0.5
+    return np.copysign(r, x).astype(np.int64)
 
 
 def _bonus_points(demands: Demands, column: str, points: int) -> np.ndarray:
-    values = _column(demands, column, f"cotation.bonus.{column}")
-    return _round_half_away(points * values)
+    """``round(points × value)`` per demand (NaN = 0); exact integers for bool/int columns."""
+    values = _raw(demands, column)
+    if values.dtype.kind in "biu":
+        return points * values.astype(np.int64, copy=False)
+    if np.isnan(values).any():
+        values = np.nan_to_num(values, nan=0.0)
+    product = points * values
+    exact = product.astype(np.int64)
+    if (exact == product).all():   # the usual case: 0/1 or whole values, nothing to round
+        return exact
+    return _round_half_away(product)
+
+
+def _is_true(values: np.ndarray) -> np.ndarray:
+    """Non-zero, NaN counting as false."""
+    if values.dtype.kind == "b":
+        return values
+    if values.dtype.kind == "f":
+        return np.abs(values) > 0
+    return values != 0
+
+
+def _rubric_max(demands: Demands, rubric) -> np.ndarray:
+    """Highest points among the rubric's true criteria, 0 if none (the fast path)."""
+    none = np.iinfo(np.int64).min
+    best = np.full(len(demands), none, dtype=np.int64)
+    for column, points in rubric.points.items():
+        np.maximum(best, np.where(_is_true(_raw(demands, column)), points, none), out=best)
+    best[best == none] = 0
+    return best
 
 
 def _rubric_points(demands: Demands, rubric) -> tuple[np.ndarray, np.ndarray]:
     """Highest points among true criteria (0 if none) and the winning criterion's position
-    in the rubric (-1 if none)."""
+    in the rubric (-1 if none); ties go to the criterion listed first."""
     n = len(demands)
     names = list(rubric.points)
     if not names:
         return np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
     pts = np.array([rubric.points[c] for c in names], dtype=np.int64)
-    true = np.stack([_column(demands, c, f"cotation.rubric.{rubric.name}.points.{c}") != 0
-                     for c in names], axis=1)
+    true = np.stack([_is_true(_raw(demands, c)) for c in names], axis=1)
     masked = np.where(true, pts[None, :], np.iinfo(np.int64).min)
     winner = np.argmax(masked, axis=1)  # first position among equal maxima
     any_true = true.any(axis=1)
@@ -102,7 +131,7 @@ def score(demands: Demands, policy: Policy) -> np.ndarray:
     for column, points in grid.bonus.items():
         total = total + _bonus_points(demands, column, points)
     for rubric in grid.rubrics:
-        total = total + _rubric_points(demands, rubric)[0]
+        total = total + _rubric_max(demands, rubric)
     if grid.refusal_malus:
         total = total - grid.refusal_malus * np.asarray(demands.refusals, dtype=np.int64)
     return np.asarray(total, dtype=np.int64)

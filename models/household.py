@@ -37,6 +37,21 @@ def months_between(registered_on: np.ndarray, round_date: dt.date | np.datetime6
     """
     d1 = np.asarray(registered_on, dtype="datetime64[D]")
     d2 = np.datetime64(round_date, "D")
+    days = d1.view(np.int64)
+    if days.size > _LOOKUP_FROM:
+        # Calendar conversion of datetime64 is slow; registration dates span a few
+        # thousand days, so convert each distinct day once through a lookup table.
+        lo, hi = int(days.min()), int(days.max())
+        if hi - lo < days.size:
+            table = _months_direct(np.arange(lo, hi + 1).astype("datetime64[D]"), d2)
+            return table[days - lo]
+    return _months_direct(d1, d2)
+
+
+_LOOKUP_FROM = 4096
+
+
+def _months_direct(d1: np.ndarray, d2: np.datetime64) -> np.ndarray:
     m1 = d1.astype("datetime64[M]")
     m2 = d2.astype("datetime64[M]")
     day1 = (d1 - m1).astype(np.int64)   # day of month − 1
