@@ -146,3 +146,18 @@ def test_q1_flags_explicit_threshold_overrides_policy():
     policy = default_policy(q1_threshold=0.0)
     d = make_demands(2, monthly_income=[10.0, 1000.0])
     assert q1_flags(d, policy, threshold=1000.0).tolist() == [True, False]
+
+
+def test_months_between_large_arrays_match_plain_python():
+    """Above the lookup-table size, 10,000 random dates (1990..2026, incl. 29 February and
+    month ends) give the formula computed in plain Python."""
+    rng = np.random.default_rng(3)
+    days = rng.integers(np.datetime64("1990-01-01").astype(int),
+                        np.datetime64("2026-12-31").astype(int), 10_000)
+    dates = days.astype("datetime64[D]")
+    round_date = dt.date(2025, 2, 28)
+    expected = []
+    for d in dates.tolist():
+        expected.append(12 * (round_date.year - d.year) + (round_date.month - d.month)
+                        - (1 if round_date.day < d.day else 0))
+    assert months_between(dates, round_date).tolist() == expected
