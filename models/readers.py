@@ -14,7 +14,6 @@ import codecs
 import csv
 import hashlib
 import io
-import re
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,6 @@ from .validation import validate_demands, validate_units
 
 #: Table formats accepted, in the order they are looked for.
 SUFFIXES = (".csv", ".parquet", ".xlsx")
-_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -124,17 +122,20 @@ def _sniff(first_line: str) -> str:
 def _read_csv(path: Path) -> pd.DataFrame:
     file = path.name
     data, _ = _decode(path.read_bytes(), file)
-    data = data.rstrip(b"\r\n\t ") + b"\n"
+    if data[-2:].strip() != data[-2:]:  # copies only when there is trailing blank space
+        data = data.rstrip(b"\r\n\t ")
     if not data.strip():
         raise DataError([Problem(file, None, None, "the file is empty")])
-    first = data[: data.find(b"\n")].decode("utf-8").rstrip("\r")
+    end = data.find(b"\n")
+    first = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
     sep = _sniff(first)
     header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
     _check_columns(file, header)
-    if data.count(b"\n") == 1:
+    if end < 0:
         raise DataError([Problem(file, None, None, "has a header but no data rows")])
     try:
-        if _BLANK_LINE.search(data):
+        # blank lines would vanish in pyarrow and shift row numbers (bytes.find is cheap)
+        if b"\n\n" in data or b"\n\r\n" in data:
             raise ValueError("blank lines: read row by row to keep spreadsheet row numbers")
         df = _csv_fast(data, sep, header)
     except (pa.ArrowInvalid, ValueError):
@@ -152,12 +153,13 @@ def _csv_fast(data: bytes, sep: str, header: list[str]) -> pd.DataFrame:
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=False,
             quoted_strings_can_be_null=False))
-    return _arrow_to_strings(table, header)
+    return _arrow_to_strings(table, header, trim=_needs_trim(data, sep))
 
 
 def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame:
     """Python's csv module: blank lines, quoted line breaks and ragged rows."""
     records = list(csv.reader(io.StringIO(text), delimiter=sep))[1:]
+    records = [[] if len(r) == 1 and not r[0].strip() else r for r in records]  # blank lines
     k = len(header)
     ragged = [(i + 2, len(r)) for i, r in enumerate(records) if r and len(r) != k]
     problems = [Problem(file, row, None, f"expected {k} fields as in the header, got {n} "
@@ -174,14 +176,30 @@ def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame
     return df
 
 
-def _arrow_to_strings(table: pa.Table, header: list[str]) -> pd.DataFrame:
+def _needs_trim(data: bytes, sep: str) -> bool:
+    """Whether some cell may start or end with white space (cheap byte searches).
+
+    A cell's first or last character is next to a separator, a line end or a quote, so
+    without a space, tab, or no-break space in such a place no cell needs trimming.
+    """
+    s = sep.encode()
+    patterns = [b" " + s, s + b" ", b" \n", b"\n ", b" \r", b'" ', b' "', b"\xc2\xa0",
+                b"\xe2\x80", b"\v", b"\f"]
+    if sep != "\t":
+        patterns.append(b"\t")
+    return data[:1].isspace() or data[-1:].isspace() or any(p in data for p in patterns)
+
+
+def _arrow_to_strings(table: pa.Table, header: list[str], trim: bool = True) -> pd.DataFrame:
     columns = {}
     for name, col in zip(header, table.columns):
         if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
             col = pc.binary_join(col, ";")
         elif not pa.types.is_string(col.type):
             col = col.cast(pa.string())
-        col = pc.utf8_trim_whitespace(pc.fill_null(col, ""))
+        col = pc.fill_null(col, "")
+        if trim:
+            col = pc.utf8_trim_whitespace(col)
         columns[name] = col.to_pandas()
     return pd.DataFrame(columns)
 

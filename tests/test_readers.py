@@ -49,10 +49,10 @@ def test_csv_cells_are_stripped_strings_indexed_by_spreadsheet_row(tmp_path):
 def test_blank_lines_are_dropped_but_keep_row_numbers(tmp_path):
     """A blank line in the middle is dropped and the rows after it keep their number."""
     path = tmp_path / "t.csv"
-    path.write_text("a,b\n1,x\n\n3,z\n\n", encoding="utf-8")
+    path.write_text("a,b\n1,x\n\n3,z\n  \n5,w\n\n", encoding="utf-8")
     df = read_table(path)
-    assert df.index.tolist() == [2, 4]
-    assert df["a"].tolist() == ["1", "3"]
+    assert df.index.tolist() == [2, 4, 6]
+    assert df["a"].tolist() == ["1", "3", "5"]
 
 
 def test_quoted_line_break_keeps_one_row_per_record(tmp_path):
@@ -284,3 +284,15 @@ def test_load_territory_is_exported():
     """The public entry point is re-exported by the models package."""
     import models
     assert models.load_territory is load_territory
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\n1 ,x\n", "a,b\n 1,x\n", "a,b\n1,x \n", "a,b\n1,\tx\n", 'a,b\n" 1",x\n',
+    "a,b\n1,x\u00a0\n", "a,b\r\n1,x \r\n", "a,b\n1,x\u2003\n",
+])
+def test_white_space_around_cells_is_stripped_on_the_fast_path(tmp_path, text):
+    """Spaces, tabs and Unicode spaces next to separators, quotes or line ends go."""
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    df = read_table(path)
+    assert df["a"].tolist() == ["1"] and df["b"].tolist() == ["x"]
