@@ -90,6 +90,13 @@ class Accounts:
         return out
 
 
+def surplus_only(accounts: Accounts, carry: dict[str, tuple[int, int]]) -> dict:
+    """``carry`` less every row in deficit (such a row falls back to the round's own share,
+    a row in surplus keeps its surplus)."""
+    return {name: counts for name, counts in carry.items()
+            if accounts.terms[name].margin(*counts, slack=0) >= 0}
+
+
 def round_counts(system: QuotaSystem, arcs: np.ndarray) -> dict[str, tuple[int, int]]:
     """``(left, right)`` of every row of one round's attributions, by row name."""
     left, right = system.side_counts(np.asarray(arcs, dtype=np.int64))

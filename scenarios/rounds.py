@@ -24,7 +24,7 @@ from models.quotas import QuotaSystem, build_quotas
 from models.territory import Territory
 from optimizer import SolveParams, solve
 
-from .accounts import Accounts
+from .accounts import Accounts, surplus_only
 
 #: Carry modes tried in order; the last one lets nothing.
 MODES = ("full", "surplus_only", "none", "nothing_let")
@@ -40,12 +40,6 @@ class PassOutcome:
     mode: str                 # which of MODES was used
     status: str               # solver status, or "empty" / "infeasible"
     seconds: float
-
-
-def surplus_only(accounts: Accounts, carry: dict[str, tuple[int, int]]) -> dict:
-    """The carry with every row in deficit removed (that row falls back to the round's share)."""
-    return {name: counts for name, counts in carry.items()
-            if accounts.terms[name].margin(*counts, slack=0) >= 0}
 
 
 def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, seed: int,
