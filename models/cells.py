@@ -130,7 +130,8 @@ def suggest(name: str, names: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
     if not close:
         folded = {n.casefold(): n for n in names}
-        close = [folded[c] for c in difflib.get_close_matches(name.casefold(), list(folded), 1, 0.6)]
+        matches = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+        close = [folded[c] for c in matches]
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

@@ -112,7 +112,8 @@ def parse_policy(data: dict, *, file: str = FILE, name: str = "") -> PolicyRead:
                       terr["round_date"], column_uses(reservataires, cotation))
 
 
-def column_uses(reservataires: Iterable[Reservataire], cotation: Cotation) -> tuple[tuple[str, str], ...]:
+def column_uses(reservataires: Iterable[Reservataire],
+                cotation: Cotation) -> tuple[tuple[str, str], ...]:
     """Every (policy key, demand column) pair where the policy names a demand column."""
     uses = [(f"reservataires[{i}].eligible_if_any", c)
             for i, r in enumerate(reservataires, 1) for c in r.eligible_if_any]

@@ -105,7 +105,8 @@ class PolicyKeys:
             self.known(value, full, set(KEYS[schema]))
         return value
 
-    def array(self, data: dict, key: str, *, prefix: str = "", required: bool = False) -> list[dict]:
+    def array(self, data: dict, key: str, *, prefix: str = "",
+              required: bool = False) -> list[dict]:
         """An array of tables (``[[key]]``), each entry's keys checked."""
         full = f"{prefix}.{key}" if prefix else key
         value = data.get(key)
@@ -148,7 +149,8 @@ class PolicyKeys:
             return None
         return value
 
-    def names(self, t: dict, prefix: str, name: str, *, required: bool = False) -> tuple[str, ...] | None:
+    def names(self, t: dict, prefix: str, name: str, *,
+              required: bool = False) -> tuple[str, ...] | None:
         """A list of distinct non-empty strings."""
         key, value = f"{prefix}.{name}", t.get(name)
         if value is None:

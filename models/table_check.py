@@ -120,7 +120,8 @@ def parse_columns(df: pd.DataFrame, specs: Mapping[str, ColumnSpec], report: Rep
 
 
 def _one_of(spec: ColumnSpec, valid: Sequence[str]) -> str:
-    names = ", ".join(valid) if len(valid) <= 12 else f"the {len(valid)} {spec.domain} of policy.toml"
+    names = (", ".join(valid) if len(valid) <= 12
+             else f"the {len(valid)} {spec.domain} of policy.toml")
     if spec.kind == "list":
         return f"a ';'-separated list of {spec.domain} among {names}"
     return f"one of {names}"
