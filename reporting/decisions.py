@@ -1,0 +1,112 @@
+"""``decisions.csv``: one row per demand — outcome, score and breakdown, rank among similar
+demands, typical wait of the segment, and the reason in plain words.
+
+Outcomes are decided in :mod:`reporting.outcomes`; segments (similar demands) and ranks in
+:mod:`models.segments`; the score breakdown in :mod:`models.cotation`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.cotation import breakdown, components
+from models.policy import TYPOLOGIES
+from models.problem import AllocationProblem
+from models.segments import similar_demands
+
+from .decision_text import reason_pair
+from .outcomes import Outcomes
+from .tables import housed_unit, reservataire_labels
+
+DECISION_COLUMNS: tuple[str, ...] = (
+    "demand_id", "outcome", "unit_id", "reservataire", "score", "score_breakdown",
+    "segment", "rank_in_segment", "segment_size", "segment_typical_wait_months",
+    "segment_score_median", "rule", "rule_detail", "quota", "quota_detail", "score_gap",
+    "competitor_score", "related_unit_id", "wished_units", "compatible_units", "priority",
+    "reason", "motif")
+
+
+def compact_breakdown(problem: AllocationProblem) -> np.ndarray:
+    """Per demand, the non-zero score parts as ``name=points`` joined by ``;``.
+
+    ``seniority`` carries the months in brackets, a rubric its winning criterion:
+    ``seniority=45 (45 months);bonus_dalo=50;rubric_current housing=8 (hosted)``.
+    """
+    d, policy = problem.territory.demands, problem.territory.policy
+    if len(d) == 0:
+        return np.zeros(0, dtype=object)
+    frame = breakdown(d, policy)
+    parts = []
+    for col in components(policy):
+        values = frame[col].to_numpy()
+        text = col + "=" + values.astype(str)
+        if col == "seniority":
+            text = text + " (" + frame["months"].to_numpy().astype(str) + " months)"
+        elif col.startswith("rubric_"):
+            text = text + " (" + frame[col + "_criterion"].to_numpy().astype(str) + ")"
+        parts.append(np.where(values != 0, text, ""))
+    joined = [";".join(p for p in row if p) for row in zip(*parts)]
+    return np.array(joined, dtype=object)
+
+
+def _or_missing(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Nullable ints: -1 (not applicable) becomes missing (an empty CSV cell)."""
+    out = pd.array(values, dtype="Int64")
+    out[values < 0] = pd.NA
+    return out
+
+
+def decisions_table(problem: AllocationProblem, arcs: np.ndarray,
+                    outcomes: Outcomes, proven: bool = True) -> pd.DataFrame:
+    """The decisions table, one row per demand in file order.
+
+    Parameters
+    ----------
+    problem, arcs
+        The solved problem and its allocation.
+    outcomes
+        :func:`reporting.outcomes.classify` of ``arcs``.
+    proven
+        Whether the allocation is a proven optimum (changes the wording of reasons).
+    """
+    t, g = problem.territory, problem.graph
+    d, u, policy = t.demands, t.units, t.policy
+    arcs = np.asarray(arcs, dtype=np.int64)
+    res = np.full(len(d), -1, dtype=np.int64)
+    res[g.demand[arcs]] = g.reservataire[arcs]
+    unit = housed_unit(problem, arcs)
+    uid = lambda idx: np.where(idx >= 0, u.ids[np.maximum(idx, 0)] if len(u) else "", "")  # noqa
+    seg = similar_demands(d, policy, problem.scores)
+    communes = np.array(policy.territory.communes, dtype=object)
+    frame = pd.DataFrame({
+        "demand_id": d.ids, "outcome": outcomes.outcome, "unit_id": uid(unit),
+        "reservataire": np.where(unit >= 0, reservataire_labels(problem, res), ""),
+        "score": problem.scores,
+        "score_breakdown": compact_breakdown(problem),
+        "segment": ("size " + seg["size_class"].astype(str) + " · " + seg["commune"]).to_numpy(),
+        "rank_in_segment": seg["rank"].to_numpy(),
+        "segment_size": seg["demands"].to_numpy(),
+        "segment_typical_wait_months": seg["typical_wait_months"].to_numpy(),
+        "segment_score_median": seg["score_median"].to_numpy(),
+        "rule": outcomes.rule, "rule_detail": outcomes.rule_counts,
+        "quota": outcomes.quota, "quota_detail": outcomes.quota_rows,
+        "score_gap": _or_missing(outcomes.score_gap),
+        "competitor_score": _or_missing(outcomes.competitor_score),
+        "related_unit_id": uid(outcomes.related_unit),
+        "wished_units": outcomes.wished, "compatible_units": outcomes.compatible,
+        "priority": problem.priority_group,
+    }, columns=list(DECISION_COLUMNS[:-2]))
+    ui = np.maximum(unit, 0)
+    commune = np.where(unit >= 0, communes[u.commune[ui]] if len(u) else "", "")
+    typology = np.where(unit >= 0, np.array(TYPOLOGIES, dtype=object)[u.typology[ui]]
+                        if len(u) else "", "")
+    texts = [reason_pair({**row, "commune": c, "typology": ty, "proven": proven,
+                          "competitor_score": (None if pd.isna(row["competitor_score"])
+                                               else int(row["competitor_score"])),
+                          "score_gap": (None if pd.isna(row["score_gap"])
+                                        else int(row["score_gap"]))})
+             for row, c, ty in zip(frame.to_dict("records"), commune, typology)]
+    frame["reason"] = [r for r, _ in texts]
+    frame["motif"] = [m for _, m in texts]
+    return frame

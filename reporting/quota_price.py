@@ -1,0 +1,80 @@
+"""The price of each quota ("prix de la mixité"): what the objective would gain without it.
+
+A quota *binds* when one of its rows is tight at the optimum (it holds with less than one
+attribution to spare, :attr:`models.allocation.QuotaAttainment.tight`). For each binding
+policy item — a ``[quotas]`` key, a spatial-balance share, or one ``[[flows]]`` entry —
+the round is re-solved with the same seed and parameters on a policy copy without it
+(:func:`reporting.variants.relax`), and the gain of the first two objective levels is
+reported: extra units let, extra score sum. A gain of zero means the quota binds but costs
+nothing at the optimum. Non-binding quotas are not re-solved (their price is reported as
+not computed), which keeps the number of solves small.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.allocation import QuotaAttainment
+from models.errors import AttributionError
+from models.problem import AllocationProblem
+
+from .labels import quota_label
+from .variants import Solver, level_values, relax
+
+PRICE_COLUMNS: tuple[str, ...] = ("quota", "policy_key", "label", "tight_rows", "gain_units",
+                                  "gain_score", "status")
+
+
+def binding_items(rows: list[QuotaAttainment]) -> list[tuple[str, str, list[str]]]:
+    """``(policy_key, detail, tight row names)`` per binding policy item, in row order.
+
+    ``detail`` names the flow entry (``landlord→réservataire``) for ``flows`` and is empty
+    otherwise.
+    """
+    items: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        if not row.tight:
+            continue
+        detail = row.name[row.name.index("[") + 1:row.name.index("]")] \
+            if row.policy_key == "flows" else ""
+        items.setdefault((row.policy_key, detail), []).append(row.name)
+    return [(key, detail, names) for (key, detail), names in items.items()]
+
+
+def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaAttainment],
+                 solve: Solver, params: Any, seed: int, progress=None) -> pd.DataFrame:
+    """The price of every binding quota.
+
+    Parameters
+    ----------
+    problem, arcs
+        The solved problem and its optimal allocation.
+    rows
+        Quota attainment of ``arcs`` (:func:`models.allocation.quota_attainment`).
+    solve, params, seed
+        The optimizer entry point and the arguments of the main solve.
+    progress
+        Optional ``callable(str)``.
+    """
+    base = level_values(problem, arcs)
+    out = []
+    for key, detail, names in binding_items(rows):
+        label = f"flow[{detail}]" if detail else key
+        if progress:
+            progress(f"pricing quota {label}")
+        try:
+            result = solve(relax(problem, key, detail), params, seed=seed)
+            units, score = level_values(problem, result.arcs)
+            gain = (units - base[0], score - base[1])
+            status = str(getattr(result, "status", ""))
+        except AttributionError as exc:  # e.g. still infeasible without it
+            gain, status = (None, None), f"{type(exc).__name__}: {exc}"
+        out.append((label, key, quota_label(names[0]), ";".join(names), gain[0], gain[1],
+                    status))
+    frame = pd.DataFrame(out, columns=list(PRICE_COLUMNS))
+    for col in ("gain_units", "gain_score"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
