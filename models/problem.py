@@ -7,7 +7,8 @@ the solver-independent validity check in :mod:`models.allocation`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +41,10 @@ class AllocationProblem:
     q1: np.ndarray            # bool per demand (income per UC <= threshold)
     q1_threshold: float       # €/UC/year actually used
     graph: CompatibilityGraph
+    #: Optional annual carry-over: quota row name → year-to-date ``(left, right)`` counts
+    #: added to that row (:mod:`models.quotas`), so a round of a simulated year is held to
+    #: the annual figure. Empty (the default) = the round on its own.
+    carry: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _freeze(self)
