@@ -69,8 +69,7 @@ def read_table_lenient(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     else:
         raise DataError([Problem(file, None, None, "has an unsupported format; expected "
                                  ".csv, .parquet or .xlsx")])
-    df.columns = [str(c).strip() for c in df.columns]
-    _check_columns(file, list(df.columns))
+    df = _drop_empty_nameless(df, file)
     if "rows" in df.attrs:  # some rows were left out: keep the others' numbers
         df.index = df.attrs.pop("rows")
     else:
@@ -84,16 +83,27 @@ def read_table_lenient(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     return df, problems
 
 
-def _check_columns(file: str, columns: list[str]) -> None:
-    problems = [Problem(file, 1, None, f"column {i} of the header has no name")
-                for i, c in enumerate(columns, 1) if not c or c.startswith("Unnamed: ")]
+def _drop_empty_nameless(df: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Drop columns without a name and without data (spreadsheets leave such trailing
+    columns); a nameless column holding data, or a repeated name, is a problem."""
+    names = [str(c).strip() for c in df.columns]
+    nameless = {i for i, c in enumerate(names) if not c or c.startswith("Unnamed: ")}
+    filled = {i for i in nameless if (df.iloc[:, i].str.len() > 0).any()}
+    problems = [Problem(file, 1, None, f"column {i + 1} of the header has no name, but "
+                        "cells below it are filled") for i in sorted(filled)]
     seen: set[str] = set()
-    for c in columns:
-        if c and c in seen:
+    for i, c in enumerate(names):
+        if i not in nameless and c in seen:
             problems.append(Problem(file, 1, c, "appears twice in the header"))
         seen.add(c)
     if problems:
         raise DataError(problems)
+    keep = [i for i in range(len(names)) if i not in nameless]
+    attrs = dict(df.attrs)
+    df = df.iloc[:, keep]
+    df.columns = [names[i] for i in keep]
+    df.attrs.update(attrs)
+    return df
 
 
 def _decode(raw: bytes, file: str) -> tuple[bytes, str]:
@@ -130,7 +140,6 @@ def _read_csv(path: Path) -> pd.DataFrame:
     first = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
     sep = _sniff(first)
     header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
-    _check_columns(file, header)
     if end < 0:
         raise DataError([Problem(file, None, None, "has a header but no data rows")])
     try:
@@ -200,8 +209,10 @@ def _arrow_to_strings(table: pa.Table, header: list[str], trim: bool = True) -> 
         col = pc.fill_null(col, "")
         if trim:
             col = pc.utf8_trim_whitespace(col)
-        columns[name] = col.to_pandas()
-    return pd.DataFrame(columns)
+        columns[len(columns)] = col.to_pandas()
+    df = pd.DataFrame(columns)
+    df.columns = header  # may repeat a name: reported by the caller
+    return df
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

@@ -153,13 +153,23 @@ def test_empty_files_are_problems(tmp_path, content, message):
 
 
 def test_header_with_duplicate_and_unnamed_columns(tmp_path):
-    """A repeated column name and a nameless column are header problems (row 1)."""
+    """A repeated column name and a nameless column holding data are header problems."""
     path = tmp_path / "t.csv"
     path.write_text("a,,a\n1,2,3\n", encoding="utf-8")
     with pytest.raises(DataError) as exc:
         read_table(path)
-    assert _problems(exc) == ["t.csv, row 1: column 2 of the header has no name",
+    assert _problems(exc) == ["t.csv, row 1: column 2 of the header has no name, but cells "
+                              "below it are filled",
                               "t.csv, row 1, column 'a': appears twice in the header"]
+
+
+def test_empty_nameless_columns_are_dropped(tmp_path):
+    """Trailing separators (';;' in French exports) and empty Excel columns are ignored."""
+    path = tmp_path / "t.csv"
+    path.write_text("a;b;;\n1;x;;\n2;y;;\n", encoding="utf-8")
+    df = read_table(path)
+    assert list(df.columns) == ["a", "b"] and df["b"].tolist() == ["x", "y"]
+    assert df.attrs["decimal_comma"] is True
 
 
 # --- Parquet and Excel ---------------------------------------------------------------
