@@ -62,10 +62,14 @@ _FAMILY_WHY = {
     "q1_outside_qpv_min": "too few Q1 or ANRU households could take the units outside QPV "
                           "(income ceilings, rent burden, wished communes)",
     "non_q1_in_qpv_min": "too few households above Q1 could take the QPV units",
-    "flow": "the réservataire's eligible households were too few (or refused too often) for "
-            "its share of this landlord's units",
-    "spatial": "the commune's attributions to this group fell outside the range: the "
-               "households of the group wishing this commune were too few or too many",
+    ("flow", ">="): "the réservataire's eligible households were too few (or refused too "
+                    "often) for its share of this landlord's units",
+    ("flow", "<="): "the other réservataires' eligible households were too few for their "
+                    "shares, so this one took more than its share plus tolerance",
+    ("spatial", ">="): "too few households of the group wishing this commune could take its "
+                       "units",
+    ("spatial", "<="): "too few households outside the group wishing this commune could take "
+                       "its units",
 }
 
 
@@ -136,7 +140,7 @@ def _targets(targets: pd.DataFrame, names: list[str]) -> str:
         rows = []
         for _, r in bad.iterrows():
             op = "≥" if r["sense"] == ">=" else "≤"
-            why = _FAMILY_WHY.get(r["family"], "")
+            why = _FAMILY_WHY.get(r["family"], _FAMILY_WHY.get((r["family"], r["sense"]), ""))
             rows.append(f"<tr><td>{escape(r['name'])}</td><td>{op} {r['target']:.0%}</td>"
                         f"<td>{r['realised']:.1%}</td><td>{r['missed']}/{r['seeds']}</td>"
                         f"<td>{-r['margin']:.1f}</td><td style='text-align:left'>"
