@@ -23,7 +23,8 @@ BOOL_WORDS: dict[str, bool] = {
     "yes": True, "no": False, "oui": True, "non": False, "vrai": True, "faux": False,
 }
 
-_MIDNIGHT = r"[ T]00:00(:00(\.0+)?)?$"  # Excel and Parquet write dates as midnight timestamps
+#: Excel and Parquet write dates as (UTC) midnight timestamps: the time part is dropped.
+_MIDNIGHT = r"[ T]00:00(:00(\.0+)?)?(Z|[+-]00:?00)?$"
 
 
 @dataclass(frozen=True)

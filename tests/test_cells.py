@@ -89,3 +89,12 @@ def test_categories_and_lists():
     assert lst.empty.tolist() == [False, True, True, False]
     assert lst.bad.tolist() == [False, False, False, True]
     assert lst.detail(3) == "'Paris'"
+
+
+def test_midnight_timestamps_are_dates():
+    """Dates written as midnight timestamps (Excel, Parquet, UTC) are plain dates."""
+    cells = ["2024-01-05 00:00:00", "2024-01-05T00:00", "2024-01-05 00:00:00.000000Z",
+             "2024-01-05 00:00:00+00:00", "2024-01-05 13:00:00"]
+    p = parse_date(_series(cells))
+    assert p.bad.tolist() == [False, False, False, False, True]
+    assert (p.values[:4] == np.datetime64("2024-01-05")).all()
