@@ -8,6 +8,9 @@ from __future__ import annotations
 
 
 def _cost(units: int, score: int, lang: int) -> str:
+    if units == 0:
+        return (f"{score} points de cotation, sans attribution en moins" if lang == 0
+                else f"{score} score points, with as many units let")
     if lang == 0:
         return (f"{units} logement{'s' if abs(units) > 1 else ''} attribué"
                 f"{'s' if abs(units) > 1 else ''} et {score} points de cotation")
