@@ -133,7 +133,7 @@ def _dask(jobs, task, say, workers, scheduler):
     if scheduler is None:
         n = workers or default_workers()
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.CRITICAL)
         client = Client(cluster)
     else:
         client = Client(scheduler)
