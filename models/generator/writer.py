@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -16,9 +17,9 @@ def contract_frame(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         kind = out[col].dtype.kind
         if kind == "b":
-            out[col] = out[col].map({True: "true", False: "false"})
+            out[col] = np.where(out[col].to_numpy(), "true", "false")
         elif kind == "M":
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
+            out[col] = np.datetime_as_string(out[col].to_numpy().astype("datetime64[D]"))
     return out
 
 
