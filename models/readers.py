@@ -10,20 +10,15 @@ for an empty cell) whose index is the row number a spreadsheet shows (header = 1
 
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
-import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from .errors import DataError, Problem
 from .policy_io import read_policy
+from .table_formats import read_csv, read_parquet, read_xlsx
 from .territory import Territory
 from .validation import validate_demands, validate_units
 
@@ -61,11 +56,11 @@ def read_table_lenient(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
         raise DataError([Problem(file, None, None, "the file is missing")])
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        df = _read_csv(path)
+        df = read_csv(path)
     elif suffix == ".parquet":
-        df = _read_parquet(path)
+        df = read_parquet(path)
     elif suffix == ".xlsx":
-        df = _read_xlsx(path)
+        df = read_xlsx(path)
     else:
         raise DataError([Problem(file, None, None, "has an unsupported format; expected "
                                  ".csv, .parquet or .xlsx")])
@@ -103,142 +98,6 @@ def _drop_empty_nameless(df: pd.DataFrame, file: str) -> pd.DataFrame:
     df = df.iloc[:, keep]
     df.columns = [names[i] for i in keep]
     df.attrs.update(attrs)
-    return df
-
-
-def _decode(raw: bytes, file: str) -> tuple[bytes, str]:
-    """UTF-8 bytes without BOM, and the encoding found."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16").encode("utf-8"), "utf-16"
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    try:
-        raw.decode("utf-8")
-        return raw, "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:  # French spreadsheets: Windows-1252, a superset of Latin-1's printable range
-        return raw.decode("cp1252").encode("utf-8"), "cp1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1").encode("utf-8"), "latin-1"
-
-
-def _sniff(first_line: str) -> str:
-    """The separator giving the most header fields: ``,``, ``;`` or a tab."""
-    counts = {sep: len(next(csv.reader([first_line], delimiter=sep), [])) for sep in ",;\t"}
-    return max(counts, key=lambda s: (counts[s], s == ","))
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    file = path.name
-    data, _ = _decode(path.read_bytes(), file)
-    if data[-2:].strip() != data[-2:]:  # copies only when there is trailing blank space
-        data = data.rstrip(b"\r\n\t ")
-    if not data.strip():
-        raise DataError([Problem(file, None, None, "the file is empty")])
-    end = data.find(b"\n")
-    first = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
-    sep = _sniff(first)
-    header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
-    if end < 0:
-        raise DataError([Problem(file, None, None, "has a header but no data rows")])
-    try:
-        # blank lines would vanish in pyarrow and shift row numbers (bytes.find is cheap)
-        if b"\n\n" in data or b"\n\r\n" in data:
-            raise ValueError("blank lines: read row by row to keep spreadsheet row numbers")
-        df = _csv_fast(data, sep, header)
-    except (pa.ArrowInvalid, ValueError):
-        df = _csv_slow(data.decode("utf-8"), sep, header, file)
-    df.attrs["decimal_comma"] = sep == ";"
-    return df
-
-
-def _csv_fast(data: bytes, sep: str, header: list[str]) -> pd.DataFrame:
-    names = [f"c{i}" for i in range(len(header))]
-    table = pacsv.read_csv(
-        io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-        parse_options=pacsv.ParseOptions(delimiter=sep),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-            quoted_strings_can_be_null=False))
-    return _arrow_to_strings(table, header, trim=_needs_trim(data, sep))
-
-
-def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame:
-    """Python's csv module: blank lines, quoted line breaks and ragged rows."""
-    records = list(csv.reader(io.StringIO(text), delimiter=sep))[1:]
-    records = [[] if len(r) == 1 and not r[0].strip() else r for r in records]  # blank lines
-    k = len(header)
-    ragged = [(i + 2, len(r)) for i, r in enumerate(records) if r and len(r) != k]
-    problems = [Problem(file, row, None, f"expected {k} fields as in the header, got {n} "
-                        f"(check the separator '{sep}' and the quotes)")
-                for row, n in ragged[:20]]
-    if len(ragged) > 20:
-        problems.append(Problem(file, None, None, f"and {len(ragged) - 20:,} more rows "
-                                "with a wrong number of fields"))
-    keep = [i for i, r in enumerate(records) if not r or len(r) == k]
-    rows = [[c.strip() for c in records[i]] if records[i] else [""] * k for i in keep]
-    df = pd.DataFrame(rows, columns=header, dtype="str")
-    df.attrs["rows"] = np.array(keep, dtype=np.int64) + 2
-    df.attrs["problems"] = problems
-    return df
-
-
-def _needs_trim(data: bytes, sep: str) -> bool:
-    """Whether some cell may start or end with white space (cheap byte searches).
-
-    A cell's first or last character is next to a separator, a line end or a quote, so
-    without a space, tab, or no-break space in such a place no cell needs trimming.
-    """
-    s = sep.encode()
-    patterns = [b" " + s, s + b" ", b" \n", b"\n ", b" \r", b'" ', b' "', b"\xc2\xa0",
-                b"\xe2\x80", b"\v", b"\f"]
-    if sep != "\t":
-        patterns.append(b"\t")
-    return data[:1].isspace() or data[-1:].isspace() or any(p in data for p in patterns)
-
-
-def _arrow_to_strings(table: pa.Table, header: list[str], trim: bool = True) -> pd.DataFrame:
-    columns = {}
-    for name, col in zip(header, table.columns):
-        if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
-            col = pc.binary_join(col, ";")
-        elif not pa.types.is_string(col.type):
-            col = col.cast(pa.string())
-        col = pc.fill_null(col, "")
-        if trim:
-            col = pc.utf8_trim_whitespace(col)
-        columns[len(columns)] = col.to_pandas()
-    df = pd.DataFrame(columns)
-    df.columns = header  # may repeat a name: reported by the caller
-    return df
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise DataError([Problem(path.name, None, None, f"cannot be read as Parquet ({exc})")])
-    try:
-        df = _arrow_to_strings(table, list(table.column_names))
-    except (pa.ArrowException, TypeError) as exc:
-        raise DataError([Problem(path.name, None, None, "has a column that cannot be read "
-                                 f"as text ({exc})")])
-    df.attrs["decimal_comma"] = False
-    return df
-
-
-def _read_xlsx(path: Path) -> pd.DataFrame:
-    try:
-        df = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False,
-                           engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise DataError([Problem(path.name, None, None, "cannot be read as an Excel "
-                                 f"workbook ({type(exc).__name__}: {exc})")])
-    df = df.astype("str").apply(lambda c: c.str.strip())
-    df.attrs["decimal_comma"] = False
     return df
 
 
