@@ -18,7 +18,7 @@ from .demands import generate_demands
 from .policy import policy_dict, policy_toml
 from .profiles import CARENE, METRO, PROFILES, RESERVATAIRES, Profile
 from .units import generate_units
-from .writer import write_atomically, write_csv
+from .writer import check_target, write_atomically, write_csv
 
 #: Default round date (the contract's example; ceilings of 2025 apply).
 DEFAULT_ROUND_DATE = dt.date(2025, 3, 1)
@@ -100,8 +100,7 @@ def write_territory(out_dir: str | Path, seed: int, n_demands: int = 6002, n_uni
     ValueError
         A parameter is out of range.
     """
-    from .writer import check_target
-    check_target(Path(out_dir), overwrite)
+    check_target(Path(out_dir), overwrite)  # fail before generating
     demands, units, policy = generate_territory(seed, n_demands, n_units,
                                                 round_date=round_date, profile=profile)
     text = policy_toml(policy, profile_key=profile, seed=int(seed))

@@ -8,7 +8,7 @@ or [K] is an official CARENE figure.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,7 +75,6 @@ class Profile:
     wish_distance_km: float = 8.0
     default_n_demands: int = 6002
     default_n_units: int = 115
-    notes: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = len(self.communes)
