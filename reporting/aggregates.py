@@ -48,8 +48,11 @@ def by_commune(problem: AllocationProblem, assignments: pd.DataFrame) -> pd.Data
     communes = np.array(t.policy.territory.communes, dtype=object)
     frame = _group(_assign_frame(problem, assignments), "commune",
                    pd.Series(communes[t.units.commune]))
-    order = {c: i for i, c in enumerate(communes)}
-    return frame.sort_values("commune", key=lambda s: s.map(order)).reset_index(drop=True)
+    frame = frame.set_index("commune").reindex(communes).fillna(0)
+    counts = ["units_freed", "units_let", "priority", "q1"]
+    frame[counts] = frame[counts].astype(np.int64)
+    frame.index.name = "commune"
+    return frame.reset_index()
 
 
 def by_qpv(problem: AllocationProblem, assignments: pd.DataFrame) -> pd.DataFrame:

@@ -29,6 +29,8 @@ th,td{border-bottom:1px solid #e2e2e2;padding:3px 9px;text-align:right}
 th{background:#f0f3f6;text-align:center}td:first-child,th:first-child{text-align:left}
 tr.bad td{background:#fdecea}.ok{color:#007a55}.no{color:#c0392b;font-weight:bold}
 .note{font-size:.85em;color:#555}code{font-size:.9em}
+details{margin:8px 0}summary{cursor:pointer;font-weight:600}
+@media print{details{display:block}main{max-width:none}}
 """
 
 
@@ -40,7 +42,8 @@ def _table(frame: pd.DataFrame, pct: tuple[str, ...] = ()) -> str:
     """A DataFrame as an HTML table; columns ending in a ``pct`` suffix shown as %."""
     shown = frame.copy()
     for col in shown.columns:
-        if col.endswith(pct or ("_share", "_rate")) and shown[col].dtype.kind == "f":
+        if (col == "share" or col.endswith(pct or ("_share", "_rate"))) \
+                and shown[col].dtype.kind == "f":
             shown[col] = shown[col].map(lambda v: "–" if pd.isna(v) else f"{v:.1%}")
     return shown.to_html(index=False, border=0, escape=True, na_rep="–")
 
@@ -74,24 +77,53 @@ def _summary(meta: dict[str, Any], kpis: dict[str, Any]) -> str:
     return f'<div class="cards">{"".join(cards)}</div><table>{body}</table>'
 
 
-def _quota_section(quotas: pd.DataFrame, prices: pd.DataFrame, conflicts: list) -> str:
+def _short_label(name: str) -> str:
+    """A quota row's name without its family and bound: ``flow[A→b].min`` → ``A → b``."""
+    if "[" not in name:
+        return name
+    inside = name[name.index("[") + 1:name.index("]")].replace("→", " → ")
+    tail = name[name.index("]") + 1:].strip(".").split(".")[0]
+    tail = {"q1": "Q1", "priority": "prioritaires / priority"}.get(tail, tail)
+    return f"{inside} · {tail}" if tail and tail not in ("min", "max") else inside
+
+
+def _chart_rows(group: pd.DataFrame) -> list[tuple]:
+    """One chart row per quota (its ``.min`` and ``.max`` rows merged into one range)."""
+    rows: dict[str, list] = {}
+    for r in group.itertuples():
+        key = r.name[:-4] if r.name.endswith((".min", ".max")) else r.name
+        share = 0.0 if pd.isna(r.share) else float(r.share)
+        entry = rows.setdefault(key, [_short_label(r.name), share, None, None, True])
+        if pd.notna(r.target_low):
+            entry[2] = float(r.target_low)
+        if pd.notna(r.target_high):
+            entry[3] = float(r.target_high)
+        entry[4] = entry[4] and bool(r.satisfied)
+    return [tuple(v) for v in rows.values()]
+
+
+def _quota_section(quotas: pd.DataFrame, prices: pd.DataFrame | None, conflicts: list) -> str:
     if not len(quotas):
         return "<p>Aucun quota actif / no quota is enforced.</p>"
-    parts = []
+    parts = ['<p class="note">Bar: realised share; grey band: allowed range, slack '
+             "included; green inside, vermilion outside / barre : part réalisée ; bande "
+             "grise : plage autorisée.</p>"]
     for family, group in quotas.groupby("family", sort=False):
-        rows = [(f"{r['name']}", float(r["share"]) if pd.notna(r["share"]) else 0.0,
-                 float(r["target_low"]) if pd.notna(r["target_low"]) else None,
-                 float(r["target_high"]) if pd.notna(r["target_high"]) else None)
-                for _, r in group.iterrows()]
         title = labels.both(labels.QUOTAS.get(family, (family, family)))
-        parts.append(f"<h3>{escape(title)}</h3>" + svg.target_chart(title, rows))
+        parts.append(f"<h3>{escape(title)}</h3>" + svg.target_chart(title, _chart_rows(group)))
     cols = ["name", "sense", "left", "right", "share", "target", "slack", "margin", "tight"]
-    parts.append("<h3>Toutes les lignes / every row</h3>" + _table(quotas[cols]))
+    shown = quotas[cols].assign(share=quotas["share"].map(
+        lambda v: "–" if pd.isna(v) else f"{v:.1%}"), target=quotas["target"].map(
+        lambda v: f"{v:.0%}" if round(v * 100, 6).is_integer() else f"{v:.2%}"))
+    parts.append("<details><summary>Toutes les lignes / every row "
+                 f"({len(quotas)})</summary>{_table(shown)}</details>")
     parts.append("<h3>Prix de chaque quota / the price of each quota</h3>")
-    if len(prices):
-        parts.append(_table(prices) + '<p class="note">Gain of the objective if the quota '
-                     "were dropped (re-solved with the same seed); 0 means the quota binds "
-                     "but costs nothing at the optimum.</p>")
+    if prices is None:
+        parts.append("<p>Non calculé pour ce tour / not computed for this run.</p>")
+    elif len(prices):
+        parts.append(_table(prices.drop(columns=["tight_rows"])) + '<p class="note">Gain of '
+                     "the objective if the quota were dropped (re-solved with the same seed); "
+                     "0 means the quota binds but costs nothing at the optimum.</p>")
     else:
         parts.append("<p>Aucun quota ne lie l'optimum / no quota binds at the optimum.</p>")
     if conflicts:
@@ -131,8 +163,8 @@ def _decisions_section(outcomes: pd.DataFrame, blocking: pd.DataFrame,
     shown = outcomes.assign(label=[labels.both(labels.OUTCOMES.get(o, (o, o)))
                                    for o in outcomes["outcome"]])
     parts = [_h2("Décisions par demande", "outcome of every demand"),
-             svg.bar_chart("demands by outcome", shown["label"].tolist(),
-                           {"demands": shown["demands"]}, label_width=300),
+             svg.bar_chart("demands by outcome", shown["outcome"].tolist(),
+                           {"demands": shown["demands"]}),
              _table(shown[["label", "outcome", "demands", "share"]])]
     if len(blocking):
         b = blocking.assign(label=[labels.both(labels.RULES.get(x, (x, x)))
@@ -148,7 +180,7 @@ def _decisions_section(outcomes: pd.DataFrame, blocking: pd.DataFrame,
 
 def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
                   aggregates: dict[str, pd.DataFrame], quotas: pd.DataFrame,
-                  prices: pd.DataFrame, scores: dict[str, np.ndarray],
+                  prices: pd.DataFrame | None, scores: dict[str, np.ndarray],
                   shortlists: dict[str, Any]) -> str:
     """The whole page.
 
@@ -165,7 +197,7 @@ def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
     quotas
         Attainment rows with ``target_low`` / ``target_high`` for the charts.
     prices
-        The price of each binding quota.
+        The price of each binding quota (``None`` = not computed).
     scores
         Series name → scores, for the histogram.
     shortlists

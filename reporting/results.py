@@ -100,9 +100,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
     shortlists, sl_summary = build_shortlists(problem, arcs, checker, solve, params, seed,
                                               options, progress)
     rows = quota_attainment(problem, arcs, quotas)
-    prices = quota_prices(problem, arcs, rows, solve, params, seed, progress) \
-        if (price_quotas and solve is not None) else quota_prices(problem, arcs, [], None,
-                                                                  params, seed)
+    priced = price_quotas and solve is not None
+    prices = quota_prices(problem, arcs, rows if priced else [], solve, params, seed, progress)
     assignments = assignments_table(problem, arcs)
     agg = {"by_commune": aggregates.by_commune(problem, assignments),
            "by_qpv": aggregates.by_qpv(problem, assignments),
@@ -127,7 +126,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
                                           "gap": kpis["gap"],
                                           "bound": list((kpis["bound"] or {}).values())[:2],
                                           "conflicts": kpis["conflicts"]},
-                         aggregates=agg, quotas=quota_frame, prices=prices, scores=scores,
+                         aggregates=agg, quotas=quota_frame,
+                         prices=prices if priced else None, scores=scores,
                          shortlists=sl_summary)
     tables = {"assignments": assignments, "shortlists": shortlists, "decisions": decisions,
               "quotas": quota_frame.drop(columns=["target_low", "target_high"]),

@@ -49,7 +49,7 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[floa
     names = list(series)
     values = np.array([list(series[n]) for n in names], dtype=float).reshape(len(names), -1)
     top = float(values.max()) if values.size and values.max() > 0 else 1.0
-    plot = width - label_width - 60 - (130 if len(names) > 1 else 0)
+    plot = width - label_width - 60 - (190 if len(names) > 1 else 0)
     group = bar * len(names) + 8
     height = max(group * len(labels) + 10, 16 * len(names) + 10)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
@@ -68,13 +68,14 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[floa
                        f'<text x="{label_width + w + 4:.1f}" y="{y + bar / 2:.1f}" '
                        f'dominant-baseline="middle">{_fmt(v)}</text>')
     if len(names) > 1:
-        out.append(_legend(names, width - 125, 6))
+        out.append(_legend(names, width - 185, 6))
     out.append("</svg>")
     return "".join(out)
 
 
-def target_chart(title: str, rows: Sequence[tuple[str, float, float | None, float | None]],
-                 label_width: int = 260, width: int = 640) -> str:
+def target_chart(title: str,
+                 rows: Sequence[tuple[str, float, float | None, float | None, bool]],
+                 label_width: int = 300, width: int = 700) -> str:
     """Realised shares against their targets (bullet chart, 0–100 %).
 
     Parameters
@@ -82,10 +83,11 @@ def target_chart(title: str, rows: Sequence[tuple[str, float, float | None, floa
     title
         Accessible title.
     rows
-        ``(label, share, low, high)`` per quota row: the realised share (0..1), and the
-        allowed range (``low`` = minimum share, ``high`` = maximum share; ``None`` = open).
-        The allowed range is shaded, the realised share is a bar, green when inside the
-        range and vermilion when outside.
+        ``(label, share, low, high, ok)`` per quota: the realised share (0..1), the
+        allowed range (``low`` = minimum share, ``high`` = maximum share; ``None`` = open)
+        and whether the quota holds (decided exactly by the caller, not from the rounded
+        floats). The allowed range is shaded, the realised share is a bar, green when the
+        quota holds and vermilion when not.
     label_width, width
         Layout in pixels.
     """
@@ -100,10 +102,9 @@ def target_chart(title: str, rows: Sequence[tuple[str, float, float | None, floa
         out.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 16}" '
                    f'stroke="#ddd"/><text x="{x:.1f}" y="{height - 4}" '
                    f'text-anchor="middle" fill="#555">{tick:.0%}</text>')
-    for i, (label, share, low, high) in enumerate(rows):
+    for i, (label, share, low, high, ok) in enumerate(rows):
         y = 4 + i * row_h
         lo, hi = (low or 0.0), (1.0 if high is None else high)
-        ok = (low is None or share >= low - 1e-9) and (high is None or share <= high + 1e-9)
         colour = "#009E73" if ok else "#D55E00"
         out.append(
             f'<text x="{label_width - 6}" y="{y + 8}" text-anchor="end" '
@@ -124,7 +125,7 @@ def target_chart(title: str, rows: Sequence[tuple[str, float, float | None, floa
 
 
 def histogram(title: str, series: dict[str, Sequence[float]], bins: int = 20,
-              width: int = 640, height: int = 220, density: bool = True) -> str:
+              width: int = 700, height: int = 220, density: bool = True) -> str:
     """Overlaid step histograms of several series on shared bins.
 
     Parameters
@@ -150,10 +151,12 @@ def histogram(title: str, series: dict[str, Sequence[float]], bins: int = 20,
     if density:
         counts = {k: c / max(c.sum(), 1.0) for k, c in counts.items()}
     top = max((float(c.max()) for c in counts.values() if c.size), default=1.0) or 1.0
-    left, bottom, right = 44, 22, 140
+    left, bottom, right = 44, 22, 20
+    legend_h = 16 * len(counts) + 6
     pw, ph = width - left - right, height - bottom - 8
+    total_h = height + legend_h
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-           f'height="{height}" viewBox="0 0 {width} {height}" {_FONT}>'
+           f'height="{total_h}" viewBox="0 0 {width} {total_h}" {_FONT}>'
            f"<title>{escape(title)}</title>"
            f'<line x1="{left}" y1="{8 + ph}" x2="{left + pw}" y2="{8 + ph}" stroke="#333"/>']
     for t in np.linspace(lo, hi, 5):
@@ -173,6 +176,6 @@ def histogram(title: str, series: dict[str, Sequence[float]], bins: int = 20,
         pts.append(f"{left + pw:.1f},{8 + ph:.1f}")
         out.append(f'<polyline points="{" ".join(pts)}" fill="{colour}" fill-opacity="0.18" '
                    f'stroke="{colour}" stroke-width="1.5"/>')
-    out.append(_legend([f"{n} (n={len(data[n])})" for n in counts], width - right + 8, 10))
+    out.append(_legend([f"{n} (n={len(data[n])})" for n in counts], left, height + 4))
     out.append("</svg>")
     return "".join(out)
