@@ -227,5 +227,30 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
                    + ", ".join(Path(s).stem for s in scenarios), False, **options)
 
 
+# --- explain (reporting) -------------------------------------------------------------
+
+@main.command()
+@click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("demand_id")
+def explain(results: Path, demand_id: str) -> None:
+    """Print one applicant's decision in plain words (French, with English alongside).
+
+    RESULTS is a folder written by 'attribution solve'; DEMAND_ID a pseudonymous demand
+    id of it. Prints the outcome and its reason, the score and its breakdown, the rank
+    among similar demands, the typical wait of the segment and the shortlists the demand
+    is on. Exit 2 when the folder is not a results folder or has no such demand.
+
+    \b
+    Example:
+      attribution explain results D000123
+    """
+    from reporting.explain import UnknownDemand, explain as explain_demand
+
+    try:
+        click.echo(explain_demand(results, demand_id), nl=False)
+    except UnknownDemand as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 if __name__ == "__main__":
     sys.exit(main())
