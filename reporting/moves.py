@@ -86,6 +86,8 @@ class MoveChecker:
         """Per move, the number of rows broken and the name of the first one ("" if none)."""
         bad = self.violations(remove, add)
         names = np.array(list(self.names) + [""], dtype=object)
+        if bad.shape[1] == 0:
+            return np.zeros(len(bad), dtype=np.int64), np.full(len(bad), "", dtype=object)
         first = np.where(bad.any(axis=1), np.argmax(bad, axis=1), len(self.names))
         return bad.sum(axis=1), names[first]
 
