@@ -1,0 +1,350 @@
+"""The contract's quota rows as data, independent of any solver.
+
+Every quota of the data contract is a row ``left ≥ share × right − slack`` (sense ``">="``)
+or ``left ≤ share × right + slack`` (sense ``"<="``), where ``left`` and ``right`` count
+attributions in two sets of arcs. Every set a quota reads is a union of *arc classes*: arcs
+that agree on every attribute a quota looks at (the unit's landlord, commune, QPV flag and
+flow exclusion, the réservataire, the demand's priority, Q1 and ANRU flags). A handful of
+classes stands for millions of arcs, so one row is a boolean vector over classes and the
+same object serves the validity check, the reporting and the solver (which aggregates its
+rows by class).
+
+Shares are exact: a policy share given as the float ``0.3`` means 3/10 (its shortest
+decimal form), and every comparison is done on integers (``den·left`` against
+``num·right``), never with a float tolerance.
+
+A problem may carry year-to-date counts per row name (:attr:`AllocationProblem.carry`):
+they are added to the round's counts of that row, so the round is held to the annual
+figure. :meth:`QuotaSystem.side_counts` still counts the round only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .policy import STATE
+from .problem import AllocationProblem
+from .territory import _freeze
+
+#: Row senses: ``">="`` means left ≥ share·right − slack, ``"<="`` left ≤ share·right + slack.
+SENSES: tuple[str, ...] = (">=", "<=")
+
+
+def exact_share(value: float) -> Fraction:
+    """The exact rational a policy share stands for: its shortest decimal form.
+
+    >>> exact_share(0.3)
+    Fraction(3, 10)
+    """
+    return Fraction(repr(float(value)))
+
+
+@dataclass(frozen=True)
+class ArcClasses:
+    """Arcs grouped by every attribute a quota reads; arrays after ``of_arc`` are per class.
+
+    Attributes
+    ----------
+    of_arc
+        int32, class of each arc of the compatibility graph.
+    landlord, commune, reservataire
+        int64 codes (``reservataire`` is -1 for units outside the flow).
+    qpv, outside_flow, priority, q1, anru
+        bool flags of the unit (first two) and of the demand (last three).
+    """
+
+    of_arc: np.ndarray
+    landlord: np.ndarray
+    commune: np.ndarray
+    qpv: np.ndarray
+    outside_flow: np.ndarray
+    reservataire: np.ndarray
+    priority: np.ndarray
+    q1: np.ndarray
+    anru: np.ndarray
+
+    def __post_init__(self) -> None:
+        _freeze(self)
+
+    def __len__(self) -> int:
+        return len(self.landlord)
+
+    def counts(self, arcs: np.ndarray) -> np.ndarray:
+        """Number of the given arcs in each class (int64)."""
+        return np.bincount(self.of_arc[np.asarray(arcs, dtype=np.int64)],
+                           minlength=len(self)).astype(np.int64)
+
+
+def arc_classes(problem: AllocationProblem) -> ArcClasses:
+    """Group the arcs of ``problem`` into classes (vectorised, O(number of arcs))."""
+    g, units, demands = problem.graph, problem.territory.units, problem.territory.demands
+    u = g.unit.astype(np.int64)
+    d = g.demand.astype(np.int64)
+    # Mixed-radix key: landlord, commune, qpv, outside_flow, reservataire+1, 3 demand flags.
+    radices = (int(units.landlord.max(initial=0)) + 1, int(units.commune.max(initial=0)) + 1,
+               2, 2, len(problem.territory.policy.reservataires) + 1, 2, 2, 2)
+    digits = (units.landlord[u], units.commune[u], units.qpv[u], units.outside_flow[u],
+              g.reservataire.astype(np.int64) + 1, problem.priority_group[d], problem.q1[d],
+              demands.anru[d])
+    key = np.zeros(len(g), dtype=np.int64)
+    for radix, digit in zip(radices, digits):
+        key = key * radix + digit.astype(np.int64)
+    space = int(np.prod(radices, dtype=np.int64))
+    if space <= 4 * len(g) + 1_000_000:      # dense relabelling, no sort
+        present = np.bincount(key, minlength=space) > 0
+        codes = np.flatnonzero(present)
+        relabel = np.cumsum(present) - 1
+        of_arc = relabel[key]
+    else:
+        codes, of_arc = np.unique(key, return_inverse=True)
+    fields = []
+    rest = codes.copy()
+    for radix in reversed(radices):
+        fields.append(rest % radix)
+        rest //= radix
+    ll, com, qpv, out, res, pri, q1, anru = reversed(fields)
+    return ArcClasses(of_arc=of_arc.astype(np.int32), landlord=ll, commune=com,
+                      qpv=qpv.astype(bool), outside_flow=out.astype(bool),
+                      reservataire=res - 1, priority=pri.astype(bool), q1=q1.astype(bool),
+                      anru=anru.astype(bool))
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    """One hard quota: ``left ≥ share·right − slack`` or ``left ≤ share·right + slack``.
+
+    Attributes
+    ----------
+    name
+        Stable human-readable name, e.g. ``flow[Silène→etat].min``.
+    family
+        The contract's quota it comes from (``priority_min``, ``flow``, ``spatial``...).
+    policy_key
+        The ``policy.toml`` key that sets it (``quotas.priority_min``, ``flows``...).
+    sense
+        ``">="`` or ``"<="``.
+    share
+        Exact target share.
+    slack
+        Units of slack (0 for the quotas, 1 for flows, ``slack_units`` for spatial balance).
+    left, right
+        bool over arc classes: the counted attributions and the base they are a share of.
+    description
+        The row in plain words.
+    carry_left, carry_right
+        Year-to-date counts added to the round's ``left`` and ``right`` (0 = none).
+    """
+
+    name: str
+    family: str
+    policy_key: str
+    sense: str
+    share: Fraction
+    slack: int
+    left: np.ndarray
+    right: np.ndarray
+    description: str
+    carry_left: int = 0
+    carry_right: int = 0
+
+    def __post_init__(self) -> None:
+        if self.sense not in SENSES:
+            raise ValueError(f"The 'sense' of QuotaRow must be one of {SENSES}; "
+                             f"got {self.sense!r} instead.")
+        _freeze(self)
+
+    def integer_row(self) -> tuple[np.ndarray, int]:
+        """The row as ``Σ_k coef[k]·n_k ≥ rhs`` over the round's class counts ``n``, in
+        integers (the carry moves ``rhs``)."""
+        num, den = self.share.numerator, self.share.denominator
+        sign = 1 if self.sense == ">=" else -1
+        coef = sign * (den * self.left.astype(np.int64) - num * self.right.astype(np.int64))
+        carried = sign * (den * self.carry_left - num * self.carry_right)
+        return coef, -den * self.slack - carried
+
+    def holds(self, left: int, right: int) -> bool:
+        """Whether the round's counts ``left`` and ``right`` satisfy the row (exact)."""
+        return self.margin(left, right) >= 0
+
+    def margin(self, left: int, right: int) -> Fraction:
+        """Distance to the boundary, in attributions of ``left`` (≥ 0 when the row holds),
+        for the round's counts ``left`` and ``right`` (the carry is added here)."""
+        left, right = left + self.carry_left, right + self.carry_right
+        bound = self.share * right
+        if self.sense == ">=":
+            return left - (bound - self.slack)
+        return (bound + self.slack) - left
+
+
+@dataclass(frozen=True)
+class QuotaSystem:
+    """All quota rows of a problem over its arc classes, plus their integer matrix.
+
+    Attributes
+    ----------
+    classes
+        The arc classes the rows are written on.
+    rows
+        The rows, in a stable order (contract order, then policy order).
+    coef, rhs
+        int64 ``(n_rows, n_classes)`` and ``(n_rows,)``: row ``i`` is
+        ``Σ_k coef[i, k]·n_k ≥ rhs[i]`` where ``n_k`` counts chosen arcs of class ``k``.
+    """
+
+    classes: ArcClasses
+    rows: tuple[QuotaRow, ...]
+    coef: np.ndarray
+    rhs: np.ndarray
+
+    def __post_init__(self) -> None:
+        _freeze(self)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.rows)
+
+    def side_counts(self, arcs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(left, right)`` int64 counts per row for the chosen ``arcs``."""
+        n = self.classes.counts(arcs)
+        left = np.array([int(n[r.left].sum()) for r in self.rows], dtype=np.int64)
+        right = np.array([int(n[r.right].sum()) for r in self.rows], dtype=np.int64)
+        return left, right
+
+    def per_arc(self, row: int) -> np.ndarray:
+        """Integer coefficient of every arc in row ``row`` (for solvers without classes)."""
+        return self.coef[row][self.classes.of_arc]
+
+
+def build_quotas(problem: AllocationProblem) -> QuotaSystem:
+    """Every quota row the policy of ``problem`` enforces, on its arc classes.
+
+    An absent policy key adds no row; a row that no arc touches (a réservataire, landlord
+    or commune without any compatible arc) is left out when it holds whatever the round
+    does — kept, when the carry-over alone already violates it.
+    """
+    cls = arc_classes(problem)
+    policy = problem.territory.policy
+    rows: list[QuotaRow] = []
+    rows += _share_rows(cls, policy)
+    rows += _flow_rows(cls, policy)
+    rows += _spatial_rows(cls, policy)
+    carry = problem.carry or {}
+    rows = [dataclasses.replace(r, carry_left=int(carry[r.name][0]),
+                                carry_right=int(carry[r.name][1]))
+            if r.name in carry else r for r in rows]
+    rows = [r for r in rows if r.right.any() or r.left.any() or not r.holds(0, 0)]
+    if rows:
+        pairs = [r.integer_row() for r in rows]
+        coef = np.stack([p[0] for p in pairs])
+        rhs = np.array([p[1] for p in pairs], dtype=np.int64)
+    else:
+        coef = np.zeros((0, len(cls)), dtype=np.int64)
+        rhs = np.zeros(0, dtype=np.int64)
+    return QuotaSystem(classes=cls, rows=tuple(rows), coef=coef, rhs=rhs)
+
+
+def _row(name, family, key, sense, share, slack, left, right, text) -> QuotaRow:
+    return QuotaRow(name=name, family=family, policy_key=key, sense=sense,
+                    share=share if isinstance(share, Fraction) else exact_share(share),
+                    slack=int(slack), left=np.asarray(left, dtype=bool),
+                    right=np.asarray(right, dtype=bool), description=text)
+
+
+def _share_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
+    """The six ``[quotas]`` keys of the contract."""
+    q = policy.quotas
+    ids = policy.reservataire_ids
+    every = np.ones(len(cls), dtype=bool)
+    state = cls.reservataire == (ids.index(STATE) if STATE in ids else -2)
+    rows = []
+    if q.priority_min is not None:
+        rows.append(_row("priority_min", "priority_min", "quotas.priority_min", ">=",
+                         q.priority_min, 0, cls.priority, every,
+                         "priority or DALO attributions ≥ share × all attributions"))
+    if q.priority_min_per_reservataire is not None:
+        for code, rid in enumerate(ids):
+            through = cls.reservataire == code
+            if rid == STATE:
+                continue
+            rows.append(_row(f"priority_min_per_reservataire[{rid}]",
+                             "priority_min_per_reservataire",
+                             "quotas.priority_min_per_reservataire", ">=",
+                             q.priority_min_per_reservataire, 0, through & cls.priority,
+                             through, f"priority or DALO attributions through {rid} ≥ "
+                             f"share × attributions through {rid}"))
+    if q.state_priority_min is not None and STATE in ids:
+        rows.append(_row("state_priority_min", "state_priority_min",
+                         "quotas.state_priority_min", ">=", q.state_priority_min, 0,
+                         state & cls.priority, state,
+                         "priority or DALO attributions through the State ≥ share × "
+                         "attributions through the State"))
+    if q.state_outside_qpv_min is not None and STATE in ids:
+        rows.append(_row("state_outside_qpv_min", "state_outside_qpv_min",
+                         "quotas.state_outside_qpv_min", ">=", q.state_outside_qpv_min, 0,
+                         state & ~cls.qpv, state,
+                         "State attributions on non-QPV units ≥ share × attributions "
+                         "through the State"))
+    if q.q1_outside_qpv_min is not None:
+        rows.append(_row("q1_outside_qpv_min", "q1_outside_qpv_min",
+                         "quotas.q1_outside_qpv_min", ">=", q.q1_outside_qpv_min, 0,
+                         ~cls.qpv & (cls.q1 | cls.anru), ~cls.qpv,
+                         "attributions to Q1 or ANRU demands on non-QPV units ≥ share × "
+                         "attributions on non-QPV units"))
+    if q.non_q1_in_qpv_min is not None:
+        rows.append(_row("non_q1_in_qpv_min", "non_q1_in_qpv_min",
+                         "quotas.non_q1_in_qpv_min", ">=", q.non_q1_in_qpv_min, 0,
+                         cls.qpv & ~cls.q1, cls.qpv,
+                         "attributions to non-Q1 demands on QPV units ≥ share × "
+                         "attributions on QPV units"))
+    return rows
+
+
+def _flow_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
+    """Two rows per ``[[flows]]`` entry: (s − t)·N_b − 1 ≤ N_br ≤ (s + t)·N_b + 1."""
+    rows = []
+    landlords, ids = policy.landlords, policy.reservataire_ids
+    for f in policy.flows:
+        if f.landlord not in landlords or f.reservataire not in ids:
+            continue  # the policy reader reports unknown names; nothing to enforce here
+        base = (cls.landlord == landlords.index(f.landlord)) & ~cls.outside_flow
+        through = base & (cls.reservataire == ids.index(f.reservataire))
+        s, t = exact_share(f.share), exact_share(f.tolerance)
+        name = f"flow[{f.landlord}→{f.reservataire}]"
+        what = f"{f.landlord}'s units let through {f.reservataire}"
+        rows.append(_row(name + ".min", "flow", "flows", ">=", s - t, 1, through, base,
+                         f"{what} ≥ (share − tolerance) × its units let in the flow − 1"))
+        rows.append(_row(name + ".max", "flow", "flows", "<=", s + t, 1, through, base,
+                         f"{what} ≤ (share + tolerance) × its units let in the flow + 1"))
+    return rows
+
+
+def _spatial_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
+    """Per commune with arcs and group (Q1, priority): min·A_c − slack ≤ G_c ≤ max·A_c + slack."""
+    sb = policy.spatial_balance
+    if sb is None:
+        return []
+    rows = []
+    for code, commune in enumerate(policy.territory.communes):
+        here = cls.commune == code
+        for group, flag, bounds in (("q1", cls.q1, sb.q1_share),
+                                    ("priority", cls.priority, sb.priority_share)):
+            if bounds is None:
+                continue
+            lo, hi = bounds
+            label = "Q1" if group == "q1" else "priority or DALO"
+            key = f"spatial_balance.{group}_share"
+            name = f"spatial[{commune}].{group}"
+            rows.append(_row(name + ".min", "spatial", key, ">=", lo, sb.slack_units,
+                             here & flag, here, f"{label} attributions in {commune} ≥ "
+                             f"min share × attributions in {commune} − slack"))
+            rows.append(_row(name + ".max", "spatial", key, "<=", hi, sb.slack_units,
+                             here & flag, here, f"{label} attributions in {commune} ≤ "
+                             f"max share × attributions in {commune} + slack"))
+    return rows
