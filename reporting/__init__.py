@@ -1,1 +1,22 @@
-"""Output layer: the results folder (CSV, JSON, HTML, XLSX) and per-demand explanations."""
+"""Output layer: the results folder (CSV, JSON, HTML, XLSX) and per-demand explanations.
+
+May import ``models`` and ``optimizer``; never imported by them. Entry points:
+:func:`run` (solve one round and write its folder), :func:`compute` / :func:`write` (the
+two halves), :func:`explain` (one applicant's explanation from a folder).
+"""
+
+from .atomic import ResultsFolderError, atomic_folder
+from .decisions import DECISION_COLUMNS, decisions_table
+from .explain import UnknownDemand, explain
+from .outcomes import Outcomes, classify
+from .quota_price import quota_prices
+from .results import Computed, InvalidAllocation, compute, run, write
+from .shortlists import SHORTLIST_COLUMNS, ShortlistParams, build_shortlists
+from .tables import ASSIGNMENT_COLUMNS, assignments_table
+
+__all__ = [
+    "ASSIGNMENT_COLUMNS", "Computed", "DECISION_COLUMNS", "InvalidAllocation", "Outcomes",
+    "ResultsFolderError", "SHORTLIST_COLUMNS", "ShortlistParams", "UnknownDemand",
+    "assignments_table", "atomic_folder", "build_shortlists", "classify", "compute",
+    "decisions_table", "explain", "quota_prices", "run", "write",
+]

@@ -1,0 +1,77 @@
+"""attribution explain: one applicant's explanation read back from a results folder."""
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import milp_reference
+from cli import main
+from factories import random_territory
+from models.compatibility import build_problem
+from reporting.explain import UnknownDemand, explain
+from reporting.labels import OUTCOMES
+from reporting.results import run
+from reporting.shortlists import ShortlistParams
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    problem = build_problem(random_territory(31, 150, 8))
+    out = tmp_path_factory.mktemp("x") / "results"
+    run(problem, out, params=None, solve=milp_reference.solve, price_quotas=False,
+        options=ShortlistParams(exact="never"))
+    return out, pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False)
+
+
+def test_every_outcome_is_explained_in_both_languages(results):
+    """For one demand of each outcome: both labels, both reasons verbatim, the score, the
+    rank among similar demands and the algorithm notice."""
+    out, dec = results
+    seen = 0
+    for outcome, group in dec.groupby("outcome"):
+        row = group.iloc[0]
+        text = explain(out, row["demand_id"])
+        fr, en = OUTCOMES[outcome]
+        assert f"Demande / Demand {row['demand_id']}" in text
+        assert fr in text and en in text
+        assert row["motif"] in text and row["reason"] in text
+        assert f"Cotation / Score: {row['score']} points" in text
+        assert f"Rang / Rank: {row['rank_in_segment']} sur / of {row['segment_size']}" in text
+        assert "algorithm" in text and "algorithmique" in text
+        seen += 1
+    assert seen >= 3
+
+
+def test_breakdown_lines_match_the_parts(results):
+    """One printed line per non-zero score part."""
+    out, dec = results
+    row = dec[dec["score_breakdown"].str.count(";") >= 1].iloc[0]
+    text = explain(out, row["demand_id"])
+    assert "ancienneté / seniority" in text
+    n_parts = len([p for p in row["score_breakdown"].split(";") if p])
+    block = text.split("points\n", 1)[1].split("\n\n", 1)[0]
+    assert len(block.splitlines()) == n_parts
+
+
+def test_a_housed_demand_sees_its_shortlist_rank(results):
+    out, dec = results
+    row = dec[dec["outcome"] == "housed"].iloc[0]
+    assert f"{row['unit_id']}: rang / rank 1" in explain(out, row["demand_id"])
+
+
+def test_unknown_demand_and_non_results_folder(results, tmp_path):
+    out, _ = results
+    with pytest.raises(UnknownDemand, match="has no demand 'NOPE'"):
+        explain(out, "NOPE")
+    with pytest.raises(UnknownDemand, match="must be a results folder"):
+        explain(tmp_path, "D000001")
+
+
+def test_cli_prints_and_exits_2_on_unknown(results):
+    """The command prints the explanation (exit 0) or a usage error (exit 2), no traceback."""
+    out, dec = results
+    ok = CliRunner().invoke(main, ["explain", str(out), dec["demand_id"].iloc[0]])
+    assert ok.exit_code == 0 and "Décision / Outcome" in ok.output
+    bad = CliRunner().invoke(main, ["explain", str(out), "NOPE"])
+    assert bad.exit_code == 2 and "has no demand 'NOPE'" in bad.output
+    assert "Traceback" not in bad.output
