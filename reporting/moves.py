@@ -15,8 +15,6 @@ import numpy as np
 from models.problem import AllocationProblem
 from models.quotas import QuotaSystem, build_quotas
 
-#: Largest (rows × moves) block evaluated at once.
-BLOCK = 4_000_000
 
 
 class MoveChecker:
@@ -37,6 +35,7 @@ class MoveChecker:
         self.problem = problem
         self.quotas = quotas if quotas is not None else build_quotas(problem)
         self.arcs = np.asarray(arcs, dtype=np.int64)
+        self._of_arc = self.quotas.classes.of_arc.astype(np.int64)
         counts = self.quotas.classes.counts(self.arcs)
         # value of each row minus its right-hand side: ≥ 0 when the row holds
         self.value = self.quotas.coef @ counts - self.quotas.rhs if len(self.quotas) \
@@ -67,19 +66,21 @@ class MoveChecker:
         remove = remove.reshape(len(remove), -1)
         add = add.reshape(len(add), -1)
         n_rows = len(self.quotas)
-        out = np.zeros((len(add), n_rows), dtype=bool)
         if n_rows == 0 or len(add) == 0:
-            return out
-        of_arc = self.quotas.classes.of_arc.astype(np.int64)
-        coef = self.quotas.coef
-        step = max(1, BLOCK // (n_rows * max(add.shape[1], remove.shape[1])))
-        for s in range(0, len(add), step):
-            delta = np.zeros((n_rows, len(add[s:s + step])), dtype=np.int64)
-            for arcs, sign in ((add[s:s + step], 1), (remove[s:s + step], -1)):
-                for col in arcs.T:
-                    delta += sign * np.where(col >= 0, coef[:, of_arc[np.maximum(col, 0)]], 0)
-            out[s:s + step] = ((self.value[:, None] + delta) < 0).T
-        return out
+            return np.zeros((len(add), n_rows), dtype=bool)
+        # A move only matters through the classes of its arcs: evaluate each distinct
+        # combination of classes once (there are few), then broadcast back to the moves.
+        cls = np.concatenate([np.where(add >= 0, self._of_arc[np.maximum(add, 0)], -1),
+                              np.where(remove >= 0, self._of_arc[np.maximum(remove, 0)], -1)],
+                             axis=1)
+        combos, inverse = np.unique(cls, axis=0, return_inverse=True)
+        k_add = add.shape[1]
+        coef = np.concatenate([self.quotas.coef, np.zeros((n_rows, 1), np.int64)], axis=1)
+        delta = np.zeros((n_rows, len(combos)), dtype=np.int64)
+        for j in range(combos.shape[1]):
+            delta += (1 if j < k_add else -1) * coef[:, combos[:, j]]  # -1 → the zero column
+        bad = ((self.value[:, None] + delta) < 0).T
+        return bad[inverse.reshape(-1)]
 
     def first_violation(self, remove: np.ndarray, add: np.ndarray) -> tuple[np.ndarray,
                                                                             np.ndarray]:
@@ -90,6 +91,12 @@ class MoveChecker:
             return np.zeros(len(bad), dtype=np.int64), np.full(len(bad), "", dtype=object)
         first = np.where(bad.any(axis=1), np.argmax(bad, axis=1), len(self.names))
         return bad.sum(axis=1), names[first]
+
+    def broken_lists(self, remove: np.ndarray, add: np.ndarray) -> np.ndarray:
+        """Per move, the names of the rows it breaks joined by ``;`` ("" if none)."""
+        bad = self.violations(remove, add)
+        names = np.array(self.names, dtype=object)
+        return np.array([";".join(names[row]) for row in bad], dtype=object)
 
     def broken_names(self, remove, add) -> list[str]:
         """Names of the rows one move breaks, in row order (``remove``/``add``: an arc or a

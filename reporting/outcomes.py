@@ -164,8 +164,7 @@ def _with_arcs(problem: AllocationProblem, arcs: np.ndarray, checker: MoveChecke
     out["outcome"][idx] = np.where(free, "not_reached", "held_by_quota")
     out["related_unit"][idx] = pick["unit"].to_numpy()
     out["quota"][idx] = pick["first"].to_numpy()
-    for d_, h_, a_, ok in zip(idx, pick["holder"], pick["arc"], free):
-        if not ok:
-            out["quota_rows"][d_] = ";".join(checker.broken_names(int(h_), int(a_)))
+    out["quota_rows"][idx] = checker.broken_lists(pick["holder"].to_numpy(),
+                                                  pick["arc"].to_numpy())
     held = pick["holder"].to_numpy() >= 0
     out["competitor_score"][idx] = np.where(held, pick["h_score"].to_numpy(), -1)
