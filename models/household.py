@@ -71,13 +71,19 @@ def household_category(demands: Demands) -> np.ndarray:
     numpy.ndarray
         int64 categories (≥ 1).
     """
-    size = np.asarray(demands.household_size, dtype=np.int64)
-    dep = np.asarray(demands.dependants, dtype=np.int64)
-    ages = np.asarray(demands.ages_sum, dtype=np.int64)
-    jeune = np.asarray(demands.couple, dtype=bool) & (ages > 0) & (ages <= 55)
+    return category_of(demands.household_size, demands.dependants, demands.couple,
+                       demands.ages_sum, demands.disability)
+
+
+def category_of(household_size, dependants, couple, ages_sum, disability) -> np.ndarray:
+    """:func:`household_category` on bare arrays (e.g. a selection of demands)."""
+    size = np.asarray(household_size, dtype=np.int64)
+    dep = np.asarray(dependants, dtype=np.int64)
+    ages = np.asarray(ages_sum, dtype=np.int64)
+    jeune = np.asarray(couple, dtype=bool) & (ages > 0) & (ages <= 55)
     without = np.where(size == 1, 1, np.where((size == 2) & jeune, 3, size))
     category = np.where(dep > 0, np.maximum(size, dep + 2), without)
-    return category + np.asarray(demands.disability, dtype=np.int64)
+    return category + np.asarray(disability, dtype=np.int64)
 
 
 def consumption_units(demands: Demands) -> np.ndarray:

@@ -37,7 +37,7 @@ import numpy as np
 
 from .ceilings import income_ceilings
 from .errors import DataError, Problem
-from .household import household_category
+from .household import category_of
 from .policy import FINANCINGS, TYPOLOGIES, Policy
 from .territory import Demands, Territory
 
@@ -90,7 +90,9 @@ def demand_slots(demands: Demands, policy: Policy, idx=slice(None)) -> np.ndarra
                                         "eligible_if_any", f"expected columns of demands.csv; "
                                         f"got '{col}', which is not one."))
                 continue
-            any_true |= np.nan_to_num(demands.column(col)[idx]) != 0
+            values = demands.criteria[col] if col in demands.criteria else getattr(demands, col)
+            values = np.asarray(values)[idx]
+            any_true |= (np.abs(values) > 0) if values.dtype.kind == "f" else (values != 0)
         out[:, r + 1] = any_true
     if problems:
         raise DataError(problems)
@@ -133,7 +135,8 @@ def demand_side(territory: Territory, idx=slice(None)) -> dict[str, np.ndarray]:
         ``monthly`` (n,); ``slots`` bool (n, 1 + n_reservataires).
     """
     policy, d = territory.policy, territory.demands
-    category = household_category(d)[idx]
+    category = category_of(d.household_size[idx], d.dependants[idx], d.couple[idx],
+                           d.ages_sum[idx], d.disability[idx])
     codes = np.arange(len(FINANCINGS))
     ceilings = income_ceilings(policy.territory.ceilings_year, codes[None, :], category[:, None])
     size_class = np.clip(d.household_size[idx], 1, 6)
