@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -61,7 +62,6 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    import os
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
             **{p: version(p) for p in ("numpy", "pandas", "pyarrow")}}
 
@@ -86,6 +86,7 @@ def main() -> None:
         for _ in range(args.runs):  # interleaved, so that machine noise hits both alike
             for what in runs:
                 runs[what].append(measure(what, folder))
+    load = os.getloadavg()
     med = {w: statistics.median(r["wall"] for r in rs) for w, rs in runs.items()}
     rss = {w: max(r["rss_mib"] for r in rs) for w, rs in runs.items()}
     m = machine()
@@ -95,7 +96,8 @@ def main() -> None:
 ## Reading and validating demands from CSV (bench_read.py) — {dt.date.today().isoformat()}
 
 - Machine: {m['nproc']} cores (`nproc`), {m['cpu']}; Python {m['python']}, numpy {m['numpy']},
-  pandas {m['pandas']}, pyarrow {m['pyarrow']}. Shared, noisy machine.
+  pandas {m['pandas']}, pyarrow {m['pyarrow']}. Shared, noisy machine (load average
+  {load[0]:.2f} / {load[1]:.2f} over 1 / 5 min at the end of the runs).
 - Instance: `models.generator.write_territory(seed={args.seed}, n_demands={args.demands:,},
   n_units={args.units:,})`: demands.csv {size_mb:.1f} MB, {ncols} columns.
 - Measured: `models.readers.load_territory(folder)` — reading demands.csv, units.csv and

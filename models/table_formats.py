@@ -81,7 +81,7 @@ def _csv_fast(data: bytes, sep: str, header: list[str]) -> pd.DataFrame:
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=False,
             quoted_strings_can_be_null=False))
-    return _arrow_to_strings(table, header, trim=_needs_trim(data, sep))
+    return _arrow_to_strings(table, header)
 
 
 def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame:
@@ -104,30 +104,14 @@ def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame
     return df
 
 
-def _needs_trim(data: bytes, sep: str) -> bool:
-    """Whether some cell may start or end with white space (cheap byte searches).
-
-    A cell's first or last character is next to a separator, a line end or a quote, so
-    without a space, tab, or no-break space in such a place no cell needs trimming.
-    """
-    s = sep.encode()
-    patterns = [b" " + s, s + b" ", b" \n", b"\n ", b" \r", b'" ', b' "', b"\xc2\xa0",
-                b"\xe2\x80", b"\v", b"\f"]
-    if sep != "\t":
-        patterns.append(b"\t")
-    return data[:1].isspace() or data[-1:].isspace() or any(p in data for p in patterns)
-
-
-def _arrow_to_strings(table: pa.Table, header: list[str], trim: bool = True) -> pd.DataFrame:
+def _arrow_to_strings(table: pa.Table, header: list[str]) -> pd.DataFrame:
     columns = {}
     for name, col in zip(header, table.columns):
         if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
             col = pc.binary_join(col, ";")
         elif not pa.types.is_string(col.type):
             col = col.cast(pa.string())
-        col = pc.fill_null(col, "")
-        if trim:
-            col = pc.utf8_trim_whitespace(col)
+        col = pc.utf8_trim_whitespace(pc.fill_null(col, ""))
         columns[len(columns)] = col.to_pandas()
     df = pd.DataFrame(columns)
     df.columns = header  # may repeat a name: reported by the caller

@@ -300,7 +300,7 @@ def test_load_territory_is_exported():
     "a,b\n1 ,x\n", "a,b\n 1,x\n", "a,b\n1,x \n", "a,b\n1,\tx\n", 'a,b\n" 1",x\n',
     "a,b\n1,x\u00a0\n", "a,b\r\n1,x \r\n", "a,b\n1,x\u2003\n",
 ])
-def test_white_space_around_cells_is_stripped_on_the_fast_path(tmp_path, text):
+def test_white_space_around_cells_is_stripped(tmp_path, text):
     """Spaces, tabs and Unicode spaces next to separators, quotes or line ends go."""
     path = tmp_path / "t.csv"
     path.write_text(text, encoding="utf-8", newline="")
