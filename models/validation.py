@@ -6,7 +6,7 @@ is built only when there is none. Checks beyond single cells:
 
 - identifiers unique and non-empty;
 - households possible: ``adults ≤ household_size``, ``adults + children_under_14 =
-  household_size``, ``dependants < household_size``, a couple has two adults or more;
+  household_size``;
 - ``registered_on`` not after the policy's ``round_date``;
 - extra columns of demands: criterion columns of numbers/booleans; columns named by the
   policy must exist and hold numbers/booleans.
@@ -139,16 +139,9 @@ def _check_households(cols: dict[str, Parsed], report: Report) -> None:
         report.cells("household_size", wrong, lambda i: "expected adults + children_under_14"
                      f" = {adults[i]} + {children[i]} = {adults[i] + children[i]}, got "
                      f"{size[i]}")
-    ok = _ok(cols, "household_size", "dependants")
-    if ok is not None:
-        size, dep = cols["household_size"].values, cols["dependants"].values
-        report.cells("dependants", ok & (dep >= size) & (size >= 1), lambda i: "expected "
-                     f"fewer dependants than household_size ({size[i]}), got {dep[i]}")
-    ok = _ok(cols, "couple", "adults")
-    if ok is not None:
-        couple, adults = cols["couple"].values, cols["adults"].values
-        report.cells("couple", ok & couple & (adults < 2), lambda i: "expected false for a "
-                     f"household with {adults[i]} adult, got true")
+    # No check of dependants against household_size, nor of couple against adults: the
+    # contract does not forbid them, and French practice counts a child to be born as a
+    # dependant (a pregnant single applicant: household_size 1, dependants 1 → category 3).
 
 
 def _check_registration(cols: dict[str, Parsed], ctx: PolicyRead, report: Report) -> None:

@@ -192,18 +192,10 @@ def test_adults_plus_children_must_make_the_household():
         "1 + 1 = 2, got 3"]
 
 
-def test_dependants_fewer_than_persons():
-    """A household of 3 cannot have 3 dependants (the applicant is not one)."""
-    assert _messages(_demands(dependants=(4, "3"))) == [
-        "demands.csv, row 4, column 'dependants': expected fewer dependants than "
-        "household_size (3), got 3"]
-
-
-def test_couple_needs_two_adults():
-    """couple = true with a single adult is impossible."""
-    assert _messages(_demands(couple=(2, "true"))) == [
-        "demands.csv, row 2, column 'couple': expected false for a household with 1 adult, "
-        "got true"]
+def test_dependants_may_reach_household_size():
+    """A single applicant with one dependant (a child to be born) is valid data."""
+    obj, problems = _demands(dependants=(2, "1"))
+    assert problems == [] and obj is not None and obj.dependants[0] == 1
 
 
 # --- header --------------------------------------------------------------------------
