@@ -139,7 +139,7 @@ def _scenario_options(fn):
         click.option("--months", type=click.IntRange(min=1), default=None,
                      help="Monthly rounds to simulate [default: the file's, 12]."),
         click.option("--time-limit", "round_time_limit", type=click.FloatRange(min=0.1),
-                     default=None, help="Seconds per solve [default: the file's, 20]."),
+                     default=None, help="Seconds per solve [default: the file's, 5]."),
         click.option("--workers", type=click.IntRange(min=0), default=None,
                      help="Local Dask worker processes [default: one per core]; 0 = run "
                           "serially without Dask."),

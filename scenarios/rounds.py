@@ -6,7 +6,9 @@ finds the round infeasible under the full carry (a deficit too large for the uni
 this pass), the pass is retried with the deficits dropped (each row in deficit falls back
 to the round's own share; rows in surplus keep their surplus), then with no carry at all;
 if the plain round quotas cannot hold either, the pass lets nothing and its units wait for
-the next round. Which fallback was used is recorded for every pass.
+the next round. Which fallback was used is recorded for every pass, with the solver's
+status and certified gap (a solve stopped by ``round_time_limit_s`` returns its best
+allocation, ``FEASIBLE``; one that found nothing is retried once with a longer limit).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.compatibility import build_problem
-from models.errors import NoSolutionInTime, PolicyInfeasible
+from models.errors import PolicyInfeasible
 from models.problem import AllocationProblem
 from models.quotas import QuotaSystem, build_quotas
 from models.territory import Territory
@@ -26,6 +28,8 @@ from optimizer import SolveParams, solve
 
 from .accounts import Accounts, surplus_only
 
+#: A solve that found nothing in its time limit is retried once with this many times it.
+RETRY_FACTOR = 3
 #: Carry modes tried in order; the last one lets nothing.
 MODES = ("full", "surplus_only", "none", "nothing_let")
 
@@ -40,6 +44,7 @@ class PassOutcome:
     mode: str                 # which of MODES was used
     status: str               # solver status, or "empty" / "infeasible"
     seconds: float
+    gap: float = 0.0          # largest certified relative gap of the solver's levels
 
 
 def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, seed: int,
@@ -65,7 +70,11 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     if len(problem.graph) == 0:
         return PassOutcome(problem, quotas, np.zeros(0, np.int64), "none", "empty",
                            time.perf_counter() - started)
-    full = accounts.carry(strict_flows) if carry_over else {}
+    # Rows no arc of this pass touches cannot move: their carry is left out (a deficit
+    # there would only make the pass infeasible).
+    touched = set(quotas.names)
+    full = ({name: c for name, c in accounts.carry(strict_flows).items() if name in touched}
+            if carry_over else {})
     attempts = [("full", full)]
     if carry_over:
         attempts += [("surplus_only", surplus_only(accounts, full)), ("none", {})]
@@ -77,10 +86,14 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
         candidate = dataclasses.replace(problem, carry=carry)
         try:
             result = solve(candidate, params, seed=seed)
-        except (PolicyInfeasible, NoSolutionInTime):
+            if result.status == "NO_SOLUTION":       # nothing found in time: once more, longer
+                result = solve(candidate, dataclasses.replace(
+                    params, time_limit=RETRY_FACTOR * params.time_limit), seed=seed)
+        except PolicyInfeasible:
             continue
+        gap = max((level.gap for level in result.levels), default=0.0)
         return PassOutcome(candidate, build_quotas(candidate),
                            np.asarray(result.arcs, dtype=np.int64), mode, str(result.status),
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, float(gap))
     return PassOutcome(problem, quotas, np.zeros(0, np.int64), "nothing_let", "infeasible",
                        time.perf_counter() - started)

@@ -157,7 +157,8 @@ def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
         row = {"round": k + 1, "date": date.isoformat(), "pending": len(pool),
                "arrivals": n_new, "lapses": n_lapsed, "units_freed": len(fresh),
                "units_offered": len(offered), "offers": 0, "refusals": 0, "let": 0,
-               "passes": 0, "modes": [], "solve_seconds": 0.0}
+               "passes": 0, "modes": [], "statuses": [], "max_gap": 0.0,
+               "solve_seconds": 0.0}
         left_over = take(offered, np.zeros(0, dtype=np.int64))
         refusers: list = []
         for p in range(sim.max_offers):
@@ -187,10 +188,13 @@ def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
             row["let"] += int((~no).sum())
             row["passes"] += 1
             row["modes"].append(out.mode)
+            row["statuses"].append(out.status)
+            row["max_gap"] = max(row["max_gap"], out.gap)
             row["solve_seconds"] += out.seconds
         vacant = concat(left_over, offered)
         row["units_left_empty"] = len(vacant)
         row["modes"] = ";".join(row["modes"])
+        row["statuses"] = ";".join(row["statuses"])
         row.update(_ytd_shares(accounts))
         rounds.append(row)
         if progress is not None:

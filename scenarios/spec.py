@@ -106,7 +106,7 @@ class SimulationParams:
     first_seed: int = 0
     max_offers: int = 3
     carry_over: bool = True
-    round_time_limit_s: float = 20.0
+    round_time_limit_s: float = 5.0
     task_time_limit_s: float = 3600.0
 
     @property
