@@ -91,10 +91,11 @@ class Accounts:
 
 
 def surplus_only(accounts: Accounts, carry: dict[str, tuple[int, int]]) -> dict:
-    """``carry`` less every row in deficit (such a row falls back to the round's own share,
-    a row in surplus keeps its surplus)."""
+    """``carry`` less every row that its year-to-date counts alone break (a deficit beyond
+    the row's slack, which only attributions of this round could make up): such a row
+    falls back to the round's own share; the other rows keep their carry."""
     return {name: counts for name, counts in carry.items()
-            if accounts.terms[name].margin(*counts, slack=0) >= 0}
+            if accounts.terms[name].margin(*counts) >= 0}
 
 
 def round_counts(system: QuotaSystem, arcs: np.ndarray) -> dict[str, tuple[int, int]]:

@@ -1,10 +1,12 @@
 """One pass of a monthly round: build the problem, solve it under the annual carry-over.
 
 The carry-over (year-to-date counts of every quota row, :mod:`scenarios.accounts`) is
-handed to the optimizer through :attr:`models.AllocationProblem.carry`. When the solver
-finds the round infeasible under the full carry (a deficit too large for the units of
-this pass), the pass is retried with the deficits dropped (each row in deficit falls back
-to the round's own share; rows in surplus keep their surplus), then with no carry at all;
+handed to the optimizer through :attr:`models.AllocationProblem.carry`. In the last round
+of the year the flows' ±1 slack is first taken back (``full_strict``). When the solver
+finds the pass infeasible under the carry (a deficit too large for the units of this
+pass), the pass is retried with the plain carry (``full``), then with the rows that their
+year-to-date counts alone break falling back to the round's own share (``surplus_only``),
+then with no carry at all (``none``);
 if the plain round quotas cannot hold either, the pass lets nothing and its units wait for
 the next round. Which fallback was used is recorded for every pass, with the solver's
 status and certified gap (a solve stopped by ``round_time_limit_s`` returns its best
@@ -31,7 +33,7 @@ from .accounts import Accounts, surplus_only
 #: A solve that found nothing in its time limit is retried once with this many times it.
 RETRY_FACTOR = 3
 #: Carry modes tried in order; the last one lets nothing.
-MODES = ("full", "surplus_only", "none", "nothing_let")
+MODES = ("full_strict", "full", "surplus_only", "none", "nothing_let")
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,17 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     # Rows no arc of this pass touches cannot move: their carry is left out (a deficit
     # there would only make the pass infeasible).
     touched = set(quotas.names)
-    full = ({name: c for name, c in accounts.carry(strict_flows).items() if name in touched}
-            if carry_over else {})
-    attempts = [("full", full)]
+
+    def carried(strict: bool) -> dict:
+        return {n: c for n, c in accounts.carry(strict).items() if n in touched}
+
+    attempts = [("full", {})]
     if carry_over:
-        attempts += [("surplus_only", surplus_only(accounts, full)), ("none", {})]
+        attempts = ([("full_strict", carried(True))] if strict_flows else []) + [
+            ("full", carried(False)), ("surplus_only", surplus_only(accounts, carried(False))),
+            ("none", {})]
     tried: list[dict] = []
+    errors: list[str] = []
     for mode, carry in attempts:
         if carry in tried:
             continue                                  # same rows as a failed attempt
@@ -91,9 +98,17 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
                     params, time_limit=RETRY_FACTOR * params.time_limit), seed=seed)
         except PolicyInfeasible:
             continue
+        except Exception as exc:  # noqa: BLE001 — see below
+            # A solver failure under a carry is turned into the next relaxation, and named
+            # in the pass's status; without a carry it is a bug and propagates.
+            if not carry:
+                raise
+            errors.append(f"{mode}:{type(exc).__name__}")
+            continue
         gap = max((level.gap for level in result.levels), default=0.0)
+        status = "+".join([*errors, str(result.status)])
         return PassOutcome(candidate, build_quotas(candidate),
-                           np.asarray(result.arcs, dtype=np.int64), mode, str(result.status),
+                           np.asarray(result.arcs, dtype=np.int64), mode, status,
                            time.perf_counter() - started, float(gap))
     return PassOutcome(problem, quotas, np.zeros(0, np.int64), "nothing_let", "infeasible",
                        time.perf_counter() - started)
