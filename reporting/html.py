@@ -126,9 +126,13 @@ def _quota_section(quotas: pd.DataFrame, prices: pd.DataFrame | None, conflicts:
                      "0 means the quota binds but costs nothing at the optimum.</p>")
     else:
         parts.append("<p>Aucun quota ne lie l'optimum / no quota binds at the optimum.</p>")
-    if conflicts:
+    for c in conflicts:
+        rows = c.get("rows", c) if isinstance(c, dict) else c
+        lost = c.get("units_lost") if isinstance(c, dict) else None
         parts.append("<p class='no'>Quotas en conflit / conflicting quotas: "
-                     + escape(", ".join(map(str, conflicts))) + "</p>")
+                     + escape(", ".join(map(str, rows)))
+                     + (f" — {lost} logement(s) vacant(s) / unit(s) left empty" if lost else "")
+                     + "</p>")
     return "".join(parts)
 
 

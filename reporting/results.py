@@ -8,6 +8,7 @@ results.xlsx (one sheet per table). The allocation is re-checked by the solver-i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from models.allocation import check_allocation, quota_attainment
-from models.errors import AttributionError
+from models.errors import AttributionError, NoSolutionInTime
 from models.problem import AllocationProblem
 from models.quotas import build_quotas
 
@@ -33,13 +34,14 @@ from .labels import OUTCOMES
 from .manifest import build_manifest, package_version, sha256_file
 from .moves import MoveChecker
 from .outcomes import classify
-from .quota_price import quota_prices
+from .quota_price import binding_items, quota_prices
 from .shortlists import ShortlistParams, build_shortlists
 from .tables import assignments_table
 from .variants import Solver
 from .xlsx import write_xlsx
 
 Progress = Callable[[str], None]
+PRICE_MODES = ("auto", "always", "never")
 CSV_FILES = ("assignments", "shortlists", "decisions", "quotas", "quota_prices")
 
 
@@ -61,8 +63,9 @@ def _quiet(_: str) -> None:
 
 
 def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, params: Any,
-            seed: int, options: ShortlistParams = ShortlistParams(), price_quotas: bool = True,
-            source_label: str = "", progress: Progress = _quiet,
+            seed: int, options: ShortlistParams = ShortlistParams(),
+            price_quotas: str = "auto", price_seconds: float = 60.0, source_label: str = "",
+            progress: Progress = _quiet,
             timing: dict[str, Any] | None = None) -> Computed:
     """Every table, the KPIs and the HTML page of a solved round.
 
@@ -76,8 +79,10 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
         (shortlist pricing, quota prices); ``solve=None`` disables them.
     options
         Shortlist settings.
-    price_quotas
-        Re-solve without each binding quota.
+    price_quotas, price_seconds
+        Re-solve without each binding quota: ``"always"``, ``"never"``, or ``"auto"`` =
+        when (binding items × the main solve's seconds) ≤ ``price_seconds``. Only on a
+        proven optimum.
     source_label, progress, timing
         The input's name for the report, a progress callback, the run's times.
 
@@ -86,6 +91,9 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
     InvalidAllocation
         The allocation fails :func:`models.allocation.check_allocation`.
     """
+    if price_quotas not in PRICE_MODES:
+        raise ValueError(f"The 'price_quotas' parameter of compute must be one of "
+                         f"{PRICE_MODES}; got {price_quotas!r} instead.")
     arcs = np.sort(np.asarray(result.arcs, dtype=np.int64))
     quotas = build_quotas(problem)
     errors = check_allocation(problem, arcs, quotas)
@@ -96,12 +104,19 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
     progress("explaining every decision")
     checker = MoveChecker(problem, arcs, quotas)
     decisions = decisions_table(problem, arcs, classify(problem, arcs, checker), proven)
+    # Costs and prices are differences with the optimum: only meaningful when it is proven.
+    resolver = solve if proven else None
+    sub_params = resolve_params(params, getattr(result, "solve_seconds", None))
     progress("building shortlists")
-    shortlists, sl_summary = build_shortlists(problem, arcs, checker, solve, params, seed,
-                                              options, progress)
+    seconds = getattr(result, "solve_seconds", None)
+    shortlists, sl_summary = build_shortlists(problem, arcs, checker, resolver, sub_params,
+                                              seed, options, progress, seconds)
     rows = quota_attainment(problem, arcs, quotas)
-    priced = price_quotas and solve is not None
-    prices = quota_prices(problem, arcs, rows if priced else [], solve, params, seed, progress)
+    n_items = len(binding_items(rows))
+    priced = resolver is not None and (price_quotas == "always" or (
+        price_quotas == "auto" and (seconds is None or n_items * seconds <= price_seconds)))
+    prices = quota_prices(problem, arcs, rows if priced else [], resolver, sub_params, seed,
+                          progress)
     assignments = assignments_table(problem, arcs)
     agg = {"by_commune": aggregates.by_commune(problem, assignments),
            "by_qpv": aggregates.by_qpv(problem, assignments),
@@ -112,6 +127,7 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
     quota_frame = quota_rows_frame(rows)
     kpis = build_kpis(problem, result, arcs, rows, prices, agg["outcomes"], sl_summary,
                       timing or {})
+    kpis["quota_prices_computed"] = bool(priced)
     t = problem.territory
     scores = {"housed / logés": problem.scores[decisions["outcome"].eq("housed").to_numpy()],
               "compatible, not housed / compatibles non logés":
@@ -133,6 +149,21 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
               "quotas": quota_frame.drop(columns=["target_low", "target_high"]),
               "quota_prices": prices, **{k: v for k, v in agg.items()}}
     return Computed(tables=tables, kpis=kpis, html=html)
+
+
+def resolve_params(params: Any, solve_seconds: float | None) -> Any:
+    """Parameters of the re-solves (shortlist pricing, quota prices): those of the main
+    solve, without the conflict diagnosis, and a time limit of at most three times the main
+    solve's time (at least 2 s). On a time limit a re-solve's cost is reported as a bound."""
+    if not dataclasses.is_dataclass(params):
+        return params
+    names = {f.name for f in dataclasses.fields(params)}
+    change: dict[str, Any] = {}
+    if "diagnose" in names:
+        change["diagnose"] = False
+    if "time_limit" in names and solve_seconds is not None:
+        change["time_limit"] = min(params.time_limit, max(2.0, 3.0 * float(solve_seconds)))
+    return dataclasses.replace(params, **change)
 
 
 def _json(path: Path, data: dict[str, Any]) -> None:
@@ -172,7 +203,7 @@ def now_iso() -> str:
 
 def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int = 0,
         solve: Solver | None = None, force: bool = False,
-        options: ShortlistParams = ShortlistParams(), price_quotas: bool = True,
+        options: ShortlistParams = ShortlistParams(), price_quotas: str = "auto",
         source_label: str = "", progress: Progress = _quiet) -> tuple[Path, Any, Computed]:
     """Solve one round and write its results folder.
 
@@ -193,7 +224,12 @@ def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int =
              f"{len(problem.territory.demands)} demands ({len(problem.graph)} arcs)")
     result = solve(problem, params, seed=seed)
     solve_seconds = round(time.perf_counter() - t0, 3)
-    progress(f"solved: {getattr(result, 'status', '')} in {solve_seconds:.2f} s")
+    status = str(getattr(result, "status", ""))
+    if status == "NO_SOLUTION":
+        raise NoSolutionInTime(f"No allocation was found within the time limit "
+                               f"({solve_seconds:.1f} s); nothing was written. Raise "
+                               "--time-limit.")
+    progress(f"solved: {status} in {solve_seconds:.2f} s")
     timing = {"started_at": started, "solve_seconds": solve_seconds}
     computed = compute(problem, result, solve=solve, params=params, seed=seed,
                        options=options, price_quotas=price_quotas, source_label=source_label,

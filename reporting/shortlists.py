@@ -18,8 +18,11 @@ first two lexicographic levels:
    bound* (``lower_bound``).
 
 Exact pricing costs one solve per alternative: with ``exact="auto"`` it runs when the sum
-of the re-solved problems' sizes (``units × pool × arcs``) stays within ``exact_budget``,
-a deterministic rule, so that two runs make the same choice. Alternatives are ordered by
+of the re-solved problems' sizes (``units × pool × arcs``) stays within ``exact_budget``
+*and* the expected time (re-solves × the main solve's seconds) within ``exact_seconds``.
+The second rule depends on the machine: two runs on the same machine decide alike unless
+the estimate sits at the threshold; the decision is recorded (``pricing`` in kpis.json).
+Alternatives are ordered by
 pricing quality (exact, then bounded, then unpriced), then cost, then score (higher
 first), then demand id.
 """
@@ -58,15 +61,19 @@ class ShortlistParams:
     pool
         Alternatives per unit priced exactly (the best by direct move).
     exact
-        ``"auto"`` (exact within ``exact_budget``), ``"always"`` or ``"never"``.
+        ``"auto"`` (exact within both budgets), ``"always"`` or ``"never"``.
     exact_budget
         In ``"auto"``, largest ``Σ arcs`` over all re-solves.
+    exact_seconds
+        In ``"auto"``, largest expected time of all re-solves (their number × the main
+        solve's seconds).
     """
 
     candidates: int = 3
     pool: int = 3
     exact: str = "auto"
     exact_budget: int = 20_000_000
+    exact_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         for name, ok, expected in (
@@ -74,7 +81,8 @@ class ShortlistParams:
                  "an integer ≥ 1"),
                 ("pool", isinstance(self.pool, int) and self.pool >= 0, "an integer ≥ 0"),
                 ("exact", self.exact in EXACT_MODES, f"one of {EXACT_MODES}"),
-                ("exact_budget", self.exact_budget >= 0, "a number ≥ 0")):
+                ("exact_budget", self.exact_budget >= 0, "a number ≥ 0"),
+                ("exact_seconds", self.exact_seconds >= 0, "a number of seconds ≥ 0")):
             if not ok:
                 raise ValueError(f"The '{name}' parameter of ShortlistParams must be "
                                  f"{expected}; got {getattr(self, name)!r} instead.")
@@ -147,10 +155,27 @@ def _exact(problem: AllocationProblem, solve: Solver, params: Any, seed: int,
     return base[0] - units, base[1] - score, method
 
 
+def _decide(options: ShortlistParams, can: bool, n_solves: int, n_arcs: int,
+            solve_seconds: float | None) -> tuple[bool, str]:
+    """Whether to price exactly, and why (recorded in kpis.json)."""
+    if not can:
+        return False, "no re-solve (no solver, or the main solve is not proven optimal)"
+    if options.exact != "auto":
+        return options.exact == "always", f"shortlists mode '{options.exact}'"
+    if n_solves * n_arcs > options.exact_budget:
+        return False, (f"{n_solves} re-solves × {n_arcs} arcs exceed the budget of "
+                       f"{options.exact_budget}")
+    if solve_seconds is not None and n_solves * solve_seconds > options.exact_seconds:
+        return False, (f"{n_solves} re-solves × {solve_seconds:.2f} s exceed "
+                       f"{options.exact_seconds:g} s")
+    return True, f"{n_solves} re-solves within the budgets"
+
+
 def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: MoveChecker,
                      solve: Solver | None = None, params: Any = None, seed: int = 0,
                      options: ShortlistParams = ShortlistParams(),
-                     progress=None) -> tuple[pd.DataFrame, dict[str, Any]]:
+                     progress=None, solve_seconds: float | None = None
+                     ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``shortlists.csv`` and a summary (counts, whether pricing was exact).
 
     Parameters
@@ -163,6 +188,8 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
         :class:`ShortlistParams`.
     progress
         Optional ``callable(str)`` told how far exact pricing is.
+    solve_seconds
+        Time of the main solve, for the ``exact_seconds`` rule (``None`` = not applied).
     """
     t, g = problem.territory, problem.graph
     arcs = np.asarray(arcs, dtype=np.int64)
@@ -174,8 +201,7 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
     moves["pool_rank"] = moves.groupby("unit").cumcount()
     pool = moves[moves["pool_rank"] < max(options.pool, options.candidates)].copy()
     to_price = pool[pool["pool_rank"] < options.pool]
-    exact = solve is not None and (options.exact == "always" or (
-        options.exact == "auto" and len(to_price) * len(g) <= options.exact_budget))
+    exact, why = _decide(options, solve is not None, len(to_price), len(g), solve_seconds)
     pool["method"] = np.where(pool["feasible"], "swap_bound", "none")
     if exact:
         base = level_values(problem, arcs)
@@ -197,7 +223,7 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
                "units_short_of_candidates": int(((eligible > 0) & (eligible < 3)).sum()),
                "exempt_units": int(frame.drop_duplicates("unit_id")["exemption"].ne("").sum())
                if len(frame) else 0,
-               "pricing": "exact" if exact else "swap_bound"}
+               "pricing": "exact" if exact else "swap_bound", "pricing_reason": why}
     return frame, summary
 
 

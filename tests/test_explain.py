@@ -18,7 +18,7 @@ from reporting.shortlists import ShortlistParams
 def results(tmp_path_factory):
     problem = build_problem(random_territory(31, 150, 8))
     out = tmp_path_factory.mktemp("x") / "results"
-    run(problem, out, params=None, solve=milp_reference.solve, price_quotas=False,
+    run(problem, out, params=None, solve=milp_reference.solve, price_quotas="never",
         options=ShortlistParams(exact="never"))
     return out, pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False)
 
