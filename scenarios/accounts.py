@@ -78,7 +78,7 @@ class Accounts:
         """Counts to add to each row of the next round (its carry-over).
 
         With ``strict_flows`` the flow rows' ±1 unit of slack is taken back through the
-        carry (left − 1 on ``≥`` rows, left + 1 on ``≤`` rows), so that a last round aims at
+        carry (left − 1 on ``≥`` rows, left + 1 on ``≤`` rows), so that the round aims at
         the annual target itself.
         """
         out = dict(self.counts)

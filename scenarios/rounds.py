@@ -1,8 +1,9 @@
 """One pass of a monthly round: build the problem, solve it under the annual carry-over.
 
 The carry-over (year-to-date counts of every quota row, :mod:`scenarios.accounts`) is
-handed to the optimizer through :attr:`models.AllocationProblem.carry`. In the last round
-of the year the flows' ±1 slack is first taken back (``full_strict``). When the solver
+handed to the optimizer through :attr:`models.AllocationProblem.carry`. With
+``strict_flows`` the flows' ±1 slack is first taken back (``full_strict``), so the annual
+flow stays within ``share ± tolerance``; the simulation asks for it in every round. When the solver
 finds the pass infeasible under the carry (a deficit too large for the units of this
 pass), the pass is retried with the plain carry (``full``), then with the rows that their
 year-to-date counts alone break falling back to the round's own share (``surplus_only``),
@@ -64,7 +65,7 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     carry_over
         Steer towards the annual figures (False = each round meets its own quotas).
     strict_flows
-        Take the flows' ±1 slack back (last round of the year).
+        First try the flows without their ±1 slack (the annual figure itself).
     """
     started = time.perf_counter()
     problem = build_problem(territory)

@@ -6,7 +6,9 @@ Each round ``k`` (dated ``start + k`` months, so seniority grows by one month a 
    demands arrive (:mod:`scenarios.pool`);
 2. units are freed (:mod:`scenarios.supply`) and join the units left empty last round;
 3. up to ``max_offers`` passes: the optimizer allocates the units on offer under the
-   quotas with the annual carry-over (:mod:`scenarios.rounds`); each offer is accepted
+   quotas with the annual carry-over (:mod:`scenarios.rounds`) — the flow rows without
+   their ±1 unit of slack whenever that is feasible, so that the landlords' annual flows
+   stay within ``share ± tolerance`` all year —; each offer is accepted
    or refused (:mod:`scenarios.refusals`). A refusal adds one to the demand's
    ``refusals`` (so the policy's malus applies from the next round), the refuser gets no
    other offer this round, and the unit is **re-offered within the round** to the next
@@ -167,7 +169,7 @@ def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
             current = pool.at_round(k).demands
             current = take(current, ~np.isin(current.ids, np.asarray(refusers, dtype=object)))
             out = solve_pass(Territory(round_policy, current, offered), accounts, params,
-                             seed, sim.carry_over, strict_flows=k == sim.months - 1)
+                             seed, sim.carry_over, strict_flows=True)
             g = out.problem.graph
             d_idx = g.demand[out.arcs].astype(np.int64)
             u_idx = g.unit[out.arcs].astype(np.int64)

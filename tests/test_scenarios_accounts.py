@@ -46,7 +46,7 @@ def test_carry_is_the_year_to_date_counts():
 
 
 def test_strict_flows_take_the_slack_back_through_the_carry():
-    """Last round: flow rows lose their ±1 via the carry (left − 1 on ≥, left + 1 on ≤);
+    """Strict rounds: flow rows lose their ±1 via the carry (left − 1 on ≥, left + 1 on ≤);
     other rows are unchanged."""
     terms = {"flow[A→etat].min": _terms("flow[A→etat].min", "flow", ">=", "1/4", 1),
              "flow[A→etat].max": _terms("flow[A→etat].max", "flow", "<=", "7/20", 1),
