@@ -48,9 +48,9 @@ def by_commune(problem: AllocationProblem, assignments: pd.DataFrame) -> pd.Data
     communes = np.array(t.policy.territory.communes, dtype=object)
     frame = _group(_assign_frame(problem, assignments), "commune",
                    pd.Series(communes[t.units.commune]))
-    frame = frame.set_index("commune").reindex(communes).fillna(0)
+    frame = frame.set_index("commune").reindex(communes)
     counts = ["units_freed", "units_let", "priority", "q1"]
-    frame[counts] = frame[counts].astype(np.int64)
+    frame[counts] = frame[counts].fillna(0).astype(np.int64)
     frame.index.name = "commune"
     return frame.reset_index()
 
@@ -72,7 +72,7 @@ def by_reservataire(problem: AllocationProblem, assignments: pd.DataFrame) -> pd
     frame = pd.DataFrame({"attributions": g.size(),
                           "priority": g["priority_group"].sum(),
                           "non_qpv": g["non_qpv"].sum()})
-    frame = frame.reindex(ids).fillna(0).astype(np.int64)
+    frame = frame.reindex(ids).fillna(0).astype(np.int64)   # counts only: shares below
     frame["priority_share"] = _share(frame["priority"], frame["attributions"])
     frame["non_qpv_share"] = _share(frame["non_qpv"], frame["attributions"])
     frame.index.name = "reservataire"

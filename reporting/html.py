@@ -121,9 +121,17 @@ def _quota_section(quotas: pd.DataFrame, prices: pd.DataFrame | None, conflicts:
     if prices is None:
         parts.append("<p>Non calculé pour ce tour / not computed for this run.</p>")
     elif len(prices):
-        parts.append(_table(prices.drop(columns=["tight_rows"])) + '<p class="note">Gain of '
-                     "the objective if the quota were dropped (re-solved with the same seed); "
-                     "0 means the quota binds but costs nothing at the optimum.</p>")
+        costly = (prices["gain_units"].fillna(1) != 0) | (prices["gain_score"].fillna(1) != 0)
+        shown = prices.loc[costly, ["label", "gain_units", "gain_score", "status"]]
+        shown = shown.sort_values(["gain_units", "gain_score"], ascending=False)
+        parts.append((_table(shown) if len(shown) else "<p>Aucun quota liant ne coûte quoi "
+                      "que ce soit / no binding quota costs anything.</p>")
+                     + '<p class="note">Gain of the objective (units let, score sum) if the '
+                     "quota were dropped, re-solved with the same seed.</p>")
+        free = prices.loc[~costly, "label"].tolist()
+        if free:
+            parts.append("<p class='note'>Liants mais sans coût / binding but free: "
+                         + escape("; ".join(free)) + ".</p>")
     else:
         parts.append("<p>Aucun quota ne lie l'optimum / no quota binds at the optimum.</p>")
     for c in conflicts:
@@ -178,7 +186,11 @@ def _decisions_section(outcomes: pd.DataFrame, blocking: pd.DataFrame,
     parts += [_h2("Distribution des cotations", "score distributions"),
               svg.histogram("scores of housed and not housed demands", scores),
               _h2("Listes de candidats", "shortlists (CCH R441-3)"),
-              _table(pd.DataFrame([shortlists]))]
+              _table(pd.DataFrame({"mesure / measure": list(shortlists),
+                                   "valeur / value": [str(v) for v in shortlists.values()]})),
+              '<p class="note">Rank 1 is the optimal choice; the next ranks are the best '
+              "alternatives with the cost of choosing them (shortlists.csv). PLAI-A units and "
+              "DALO designations may have fewer than three candidates (CCH R441-3).</p>"]
     return "".join(parts)
 
 

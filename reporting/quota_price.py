@@ -44,6 +44,16 @@ def binding_items(rows: list[QuotaAttainment]) -> list[tuple[str, str, list[str]
     return [(key, detail, names) for (key, detail), names in items.items()]
 
 
+def _item_label(key: str, detail: str, first_row: str) -> str:
+    """The relaxed item in words (a spatial share is relaxed for every commune at once)."""
+    if key.startswith("spatial_balance."):
+        group = "Q1" if key.endswith("q1_share") else "priority"
+        return f"spatial balance per commune ({group} share, every commune)"
+    if detail:
+        return f"flow share of a réservataire ({detail.replace('→', ' → ')})"
+    return quota_label(first_row)
+
+
 def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaAttainment],
                  solve: Solver, params: Any, seed: int, progress=None) -> pd.DataFrame:
     """The price of every binding quota.
@@ -72,8 +82,8 @@ def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaA
             status = str(getattr(result, "status", ""))
         except AttributionError as exc:  # e.g. still infeasible without it
             gain, status = (None, None), f"{type(exc).__name__}: {exc}"
-        out.append((label, key, quota_label(names[0]), ";".join(names), gain[0], gain[1],
-                    status))
+        out.append((label, key, _item_label(key, detail, names[0]), ";".join(names), gain[0],
+                    gain[1], status))
     frame = pd.DataFrame(out, columns=list(PRICE_COLUMNS))
     for col in ("gain_units", "gain_score"):
         frame[col] = frame[col].astype("Int64")

@@ -32,7 +32,7 @@ def _legend(names: Sequence[str], x: float, y: float) -> str:
 
 
 def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[float]],
-              label_width: int = 170, width: int = 640, bar: int = 14) -> str:
+              label_width: int = 170, width: int = 760, bar: int = 14) -> str:
     """Horizontal grouped bars: one group per label, one bar per series.
 
     Parameters
