@@ -1,0 +1,169 @@
+"""The assignment oracle: a maximum-weight matching of units to demands, with its duals.
+
+With the quota rows priced by multipliers λ, what is left of the problem is a pure
+assignment on (unit, demand) pairs (the best réservataire arc of each pair). SciPy's
+LAPJVsp solves it exactly in a fraction of a second; its dual prices π (per unit) are then
+recovered from the matching as the least solution of the complementary-slackness
+difference constraints (a longest-path fixpoint, vectorised over all pairs). Pricing
+every arc against ``(π, σ)`` is what drives the column generation of ``bound.py``: one
+oracle call brings in the arcs of a whole competing allocation at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+from models.territory import _freeze
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Arcs grouped by (unit, demand) pair; pairs sorted by unit then demand.
+
+    Attributes
+    ----------
+    order, starts
+        ``order[starts[p]:starts[p+1]]`` are the arcs of pair ``p``.
+    unit, demand
+        Owner unit and demand of each pair (int64).
+    unit_starts, unit_owners
+        Pairs of unit ``unit_owners[i]`` are ``unit_starts[i]:unit_starts[i+1]``.
+    demand_order, demand_starts, demand_owners
+        The same grouping of pairs by demand (a permutation).
+    """
+
+    order: np.ndarray
+    starts: np.ndarray
+    unit: np.ndarray
+    demand: np.ndarray
+    unit_starts: np.ndarray
+    unit_owners: np.ndarray
+    demand_order: np.ndarray
+    demand_starts: np.ndarray
+    demand_owners: np.ndarray
+    of_sorted: np.ndarray      # pair of each position of ``order``
+
+    def __post_init__(self) -> None:
+        _freeze(self)
+
+    def __len__(self) -> int:
+        return len(self.unit)
+
+    def best(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair, the largest arc weight and the (first) arc attaining it."""
+        if not len(self.unit):
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        ws = w[self.order]
+        wp = np.maximum.reduceat(ws, self.starts[:-1])
+        hit = np.flatnonzero(ws == wp[self.of_sorted])
+        group = self.of_sorted[hit]
+        first = hit[np.r_[True, group[1:] != group[:-1]]]
+        return wp, self.order[first].astype(np.int64)
+
+    def demand_max(self, values: np.ndarray, n_demands: int) -> np.ndarray:
+        """Per demand ``max(0, max of values over its pairs)``."""
+        out = np.zeros(n_demands)
+        if len(self.unit):
+            out[self.demand_owners] = np.maximum(
+                np.maximum.reduceat(values[self.demand_order], self.demand_starts[:-1]), 0.0)
+        return out
+
+    def unit_max(self, values: np.ndarray, n_units: int) -> np.ndarray:
+        """Per unit ``max(0, max of values over its pairs)``."""
+        out = np.zeros(n_units)
+        if len(self.unit):
+            out[self.unit_owners] = np.maximum(
+                np.maximum.reduceat(values, self.unit_starts[:-1]), 0.0)
+        return out
+
+
+def _boundaries(sorted_keys: np.ndarray) -> np.ndarray:
+    if not len(sorted_keys):
+        return np.zeros(1, dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    return np.r_[first, len(sorted_keys)].astype(np.int64)
+
+
+def pairs_of(unit: np.ndarray, demand: np.ndarray, n_demands: int) -> Pairs:
+    """Group arcs (given by their unit and demand) into pairs."""
+    key = unit.astype(np.int64) * max(n_demands, 1) + demand
+    order = np.argsort(key, kind="stable")
+    starts = _boundaries(key[order])
+    first = order[starts[:-1]]
+    p_unit, p_demand = unit[first].astype(np.int64), demand[first].astype(np.int64)
+    unit_starts = _boundaries(p_unit)
+    demand_order = np.argsort(p_demand, kind="stable")
+    demand_starts = _boundaries(p_demand[demand_order])
+    index = np.int32 if len(unit) < 2**31 else np.int64
+    return Pairs(order=order.astype(index), starts=starts, unit=p_unit, demand=p_demand,
+                 unit_starts=unit_starts, unit_owners=p_unit[unit_starts[:-1]],
+                 demand_order=demand_order.astype(index), demand_starts=demand_starts,
+                 demand_owners=p_demand[demand_order[demand_starts[:-1]]],
+                 of_sorted=np.repeat(np.arange(len(p_unit), dtype=index), np.diff(starts)))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A maximum-weight matching and dual prices of its units.
+
+    Attributes
+    ----------
+    arcs
+        The best arc of every matched pair (only pairs of positive weight are matched).
+    pi
+        Unit prices π ≥ 0; with ``σ_d = max(0, max (w − π_u))`` they are dual feasible.
+    value
+        Weight of the matching.
+    """
+
+    arcs: np.ndarray
+    pi: np.ndarray
+    value: float
+
+
+def assign(pairs: Pairs, w: np.ndarray, n_units: int, n_demands: int,
+           best: tuple[np.ndarray, np.ndarray] | None = None,
+           max_rounds: int = 500) -> Assignment:
+    """Maximum-weight matching (not necessarily of maximum size) for arc weights ``w``;
+    ``best`` is ``pairs.best(w)`` when already computed."""
+    if not len(pairs):
+        return Assignment(np.zeros(0, dtype=np.int64), np.zeros(n_units), 0.0)
+    wp, best_arc = best if best is not None else pairs.best(w)
+    shift = 1.0 + max(0.0, -float(wp.min()))   # LAPJVsp needs non-zero weights
+    rows = np.r_[pairs.unit, np.arange(n_units)]
+    cols = np.r_[pairs.demand, n_demands + np.arange(n_units)]   # one private dummy per unit
+    graph = sp.csr_matrix((np.r_[wp + shift, np.full(n_units, shift)], (rows, cols)),
+                          shape=(n_units, n_demands + n_units))
+    r, c = min_weight_full_bipartite_matching(graph, maximize=True)
+    real = c < n_demands
+    key = pairs.unit * max(n_demands, 1) + pairs.demand
+    p = np.searchsorted(key, r[real].astype(np.int64) * max(n_demands, 1) + c[real])
+    p = p[wp[p] > 0]
+    pi = _prices(pairs, wp, p, n_units, n_demands, max_rounds)
+    return Assignment(arcs=np.sort(best_arc[p]), pi=pi, value=float(wp[p].sum()))
+
+
+def _prices(pairs: Pairs, wp: np.ndarray, matched: np.ndarray, n_units: int,
+            n_demands: int, max_rounds: int) -> np.ndarray:
+    """Least unit prices meeting complementary slackness with the matching ``matched``.
+
+    With ``σ_d = w(matched pair of d) − π(its unit)`` (0 if d is free), dual feasibility
+    asks ``π_u ≥ w_p − σ_d`` on every pair; iterate from π = 0 to the fixpoint.
+    """
+    mate = np.full(n_demands, -1, dtype=np.int64)
+    mate[pairs.demand[matched]] = pairs.unit[matched]
+    w_matched = np.zeros(n_demands)
+    w_matched[pairs.demand[matched]] = wp[matched]
+    has_mate = mate >= 0
+    pi = np.zeros(n_units)
+    for _ in range(max_rounds):
+        sigma = np.where(has_mate, w_matched - pi[np.maximum(mate, 0)], 0.0)
+        new = np.maximum(pi, pairs.unit_max(wp - sigma[pairs.demand], n_units))
+        if np.all(new - pi <= 1e-9 * (1.0 + np.abs(pi))):
+            return new
+        pi = new
+    return pi
