@@ -37,6 +37,107 @@ def main() -> None:
 # --- commands are registered below, one block each -----------------------------------
 
 
+# --- solve ---------------------------------------------------------------------------
+
+def write_solve_results(out: Path, problem, result) -> None:
+    """The first results folder: ``assignments.csv`` and ``kpis.json``, written into a
+    temporary folder renamed into place (nothing half-written is ever left)."""
+    import json
+    import shutil
+    import tempfile
+
+    import pandas as pd
+
+    t, g = problem.territory, problem.graph
+    arcs = result.arcs
+    u, d, r = g.unit[arcs], g.demand[arcs], g.reservataire[arcs]
+    ids = t.policy.reservataire_ids
+    table = pd.DataFrame({
+        "unit_id": t.units.ids[u], "demand_id": t.demands.ids[d],
+        "reservataire": [ids[k] if k >= 0 else "" for k in r.tolist()],
+        "landlord": [t.policy.landlords[k] for k in t.units.landlord[u].tolist()],
+        "commune": [t.policy.territory.communes[k] for k in t.units.commune[u].tolist()],
+        "qpv": t.units.qpv[u], "score": problem.scores[d],
+        "priority": problem.priority_group[d], "q1": problem.q1[d]})
+    names = [lv.name for lv in result.levels]
+    kpis = {"status": result.status, "objective": dict(zip(names, result.objective)),
+            "bound": dict(zip(names, result.bound)), "gap": result.gap,
+            "solve_seconds": round(result.solve_seconds, 3),
+            "units_without_quotas": result.units_without_quotas,
+            "units_lost_to_quotas": result.units_lost_to_quotas,
+            "conflicts": [c.__dict__ for c in result.conflicts],
+            "quotas": [q.as_dict() for q in result.quotas]}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        table.to_csv(tmp / "assignments.csv", index=False, lineterminator="\n")
+        (tmp / "kpis.json").write_text(json.dumps(kpis, indent=2, ensure_ascii=False,
+                                                  default=str) + "\n", encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@main.command()
+@click.argument("territory", required=False,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Results folder to write (replaced if it exists).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="Wall-clock budget of the solve, in seconds.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="CP-SAT random seed; with one worker, the same seed gives the same "
+                   "allocation.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="CP-SAT search workers (1 = deterministic).")
+def solve(territory: Path | None, out: Path, time_limit: float, seed: int,
+          workers: int) -> None:
+    """Allocate the units of one round under the policy's quotas, with a proven bound.
+
+    Writes OUT/assignments.csv and OUT/kpis.json (status, objective and proven bound per
+    level, gap, solve seconds, attainment of every quota row). Exit 3 when the hard
+    quotas cannot hold, 4 when no allocation was found in time.
+    """
+    import optimizer
+    from models.compatibility import build_problem
+    from models.errors import DataError, PolicyInfeasible
+    from models.readers import load_territory
+
+    if territory is None:
+        from models.generator import bundled_territory_path
+        territory = bundled_territory_path()
+    try:
+        problem = build_problem(load_territory(territory))
+    except DataError as exc:
+        click.echo(f"{territory}: {len(exc.problems)} problem(s) found; nothing was solved.",
+                   err=True)
+        for item in exc.problems:
+            click.echo(f"- {item}", err=True)
+        raise SystemExit(EXIT_DATA)
+    params = optimizer.SolveParams(time_limit=time_limit, workers=workers)
+    try:
+        result = optimizer.solve(problem, params, seed=seed)
+    except PolicyInfeasible as exc:
+        click.echo(f"The policy's hard quotas cannot all hold: {', '.join(exc.conflicts)}. "
+                   f"{exc.detail}", err=True)
+        raise SystemExit(EXIT_INFEASIBLE)
+    except Exception as exc:  # noqa: BLE001 - a bug: say so without a traceback
+        click.echo(f"Internal error (please report it): {type(exc).__name__}: {exc}",
+                   err=True)
+        raise SystemExit(EXIT_INTERNAL)
+    if result.status == "NO_SOLUTION":
+        click.echo(f"No allocation found within the time limit ({time_limit:g} s); nothing "
+                   "was written.", err=True)
+        raise SystemExit(EXIT_NO_SOLUTION)
+    write_solve_results(out, problem, result)
+    click.echo(result.summary())
+    click.echo(f"Results written to {out}")
+
+
 # --- validate ------------------------------------------------------------------------
 
 @main.command()

@@ -125,8 +125,9 @@ class Result:
             lines.append(f"  {lv.name:<10} {lv.value:>14,} (bound {word} {lv.bound:,}"
                          f"{', proven' if lv.proven else ''})")
         tight = [q.name for q in self.quotas if q.tight]
-        lines.append(f"  quota rows {len(self.quotas)}, binding: "
-                     f"{', '.join(tight) if tight else 'none'}")
+        shown = ", ".join(tight[:4]) + (f" and {len(tight) - 4} more" if len(tight) > 4 else "")
+        lines.append(f"  quota rows {len(self.quotas)}, {len(tight)} binding"
+                     + (f": {shown}" if tight else ""))
         if self.units_lost_to_quotas:
             lines.append(f"  the quotas keep {self.units_lost_to_quotas} unit(s) empty "
                          f"({self.units_without_quotas} could be let without them)")
