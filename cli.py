@@ -7,6 +7,7 @@ conflict); 4 time limit reached without any allocation; 5 internal error.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -37,105 +38,109 @@ def main() -> None:
 # --- commands are registered below, one block each -----------------------------------
 
 
-# --- solve ---------------------------------------------------------------------------
+# --- solve (reporting) -------------------------------------------------------------
 
-def write_solve_results(out: Path, problem, result) -> None:
-    """The first results folder: ``assignments.csv`` and ``kpis.json``, written into a
-    temporary folder renamed into place (nothing half-written is ever left)."""
-    import json
-    import shutil
-    import tempfile
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM behaves like Ctrl-C while the block runs, so the atomic writer removes its
+    temporary folder; the previous handler is restored afterwards."""
+    import signal
 
-    import pandas as pd
+    def handler(signum, frame):
+        raise KeyboardInterrupt
 
-    t, g = problem.territory, problem.graph
-    arcs = result.arcs
-    u, d, r = g.unit[arcs], g.demand[arcs], g.reservataire[arcs]
-    ids = t.policy.reservataire_ids
-    table = pd.DataFrame({
-        "unit_id": t.units.ids[u], "demand_id": t.demands.ids[d],
-        "reservataire": [ids[k] if k >= 0 else "" for k in r.tolist()],
-        "landlord": [t.policy.landlords[k] for k in t.units.landlord[u].tolist()],
-        "commune": [t.policy.territory.communes[k] for k in t.units.commune[u].tolist()],
-        "qpv": t.units.qpv[u], "score": problem.scores[d],
-        "priority": problem.priority_group[d], "q1": problem.q1[d]})
-    names = [lv.name for lv in result.levels]
-    kpis = {"status": result.status, "objective": dict(zip(names, result.objective)),
-            "bound": dict(zip(names, result.bound)), "gap": result.gap,
-            "solve_seconds": round(result.solve_seconds, 3),
-            "units_without_quotas": result.units_without_quotas,
-            "units_lost_to_quotas": result.units_lost_to_quotas,
-            "conflicts": [c.__dict__ for c in result.conflicts],
-            "quotas": [q.as_dict() for q in result.quotas]}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        table.to_csv(tmp / "assignments.csv", index=False, lineterminator="\n")
-        (tmp / "kpis.json").write_text(json.dumps(kpis, indent=2, ensure_ascii=False,
-                                                  default=str) + "\n", encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not in the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @main.command()
 @click.argument("territory", required=False,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Results folder to write (replaced if it exists).")
+              help="Results folder to write (atomically: all files or none).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Wall-clock budget of the solve, in seconds.")
+              show_default=True, help="Seconds for the main solve.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="CP-SAT random seed; with one worker, the same seed gives the same "
-                   "allocation.")
+              help="Solver seed; with one worker, the same inputs and seed give identical "
+                   "files (timestamps aside).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="CP-SAT search workers (1 = deterministic).")
-def solve(territory: Path | None, out: Path, time_limit: float, seed: int,
-          workers: int) -> None:
-    """Allocate the units of one round under the policy's quotas, with a proven bound.
+              help="CP-SAT workers; more than 1 is faster but not reproducible.")
+@click.option("--shortlists", type=click.Choice(["auto", "exact", "bound"]), default="auto",
+              show_default=True,
+              help="Price shortlist alternatives by exact re-solves (exact), by direct "
+                   "exchanges only (bound), or exactly when affordable (auto).")
+@click.option("--quota-prices", type=click.Choice(["auto", "always", "never"]),
+              default="auto", show_default=True,
+              help="Re-solve without each binding quota to price it.")
+@click.option("--force", is_flag=True,
+              help="Replace RESULTS if it exists (only a folder this tool wrote), after the "
+                   "new one is complete.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def solve(territory: Path | None, out: Path, time_limit: float, seed: int, workers: int,
+          shortlists: str, quota_prices: str, force: bool, quiet: bool) -> None:
+    """Allocate one round and write a results folder that explains itself.
 
-    Writes OUT/assignments.csv and OUT/kpis.json (status, objective and proven bound per
-    level, gap, solve seconds, attainment of every quota row). Exit 3 when the hard
-    quotas cannot hold, 4 when no allocation was found in time.
+    TERRITORY is a territory folder (without it, the bundled CARENE-like territory).
+    The --out folder gets assignments.csv, shortlists.csv, decisions.csv, quotas.csv,
+    quota_prices.csv, kpis.json, manifest.json, report.html and results.xlsx
+    (docs/outputs.md). Progress goes to stderr, a summary to stdout.
+
+    \b
+    Exit codes: 0 written; 1 invalid input data; 2 usage error or --out exists
+    (use --force); 3 the hard quotas conflict (named); 4 no allocation within the
+    time limit; 5 internal error; 130 interrupted. Nothing is written unless 0.
+
+    \b
+    Examples:
+      attribution solve --out results
+      attribution solve my-territory --out results --time-limit 120 --force
+      attribution explain results D000123
     """
-    import optimizer
-    from models.compatibility import build_problem
-    from models.errors import DataError, PolicyInfeasible
-    from models.readers import load_territory
+    import os
 
-    if territory is None:
-        from models.generator import bundled_territory_path
-        territory = bundled_territory_path()
+    from models.errors import DataError, NoSolutionInTime, PolicyInfeasible
+    from reporting.atomic import ResultsFolderError
+    from reporting.command import progress_printer, solve_territory
+
+    say = (lambda _: None) if quiet else progress_printer(lambda m: click.echo(m, err=True))
     try:
-        problem = build_problem(load_territory(territory))
+        with _sigterm_as_interrupt():
+            summary = solve_territory(territory, out, time_limit=time_limit, seed=seed,
+                                      workers=workers, shortlists=shortlists,
+                                      price_quotas=quota_prices, force=force, progress=say)
+    except ResultsFolderError as exc:
+        raise click.UsageError(str(exc)) from None
     except DataError as exc:
-        click.echo(f"{territory}: {len(exc.problems)} problem(s) found; nothing was solved.",
-                   err=True)
-        for item in exc.problems:
-            click.echo(f"- {item}", err=True)
+        n = len(exc.problems)
+        click.echo(f"{territory or 'bundled territory'}: {n} problem{'s' if n != 1 else ''} "
+                   "found; nothing was written.", err=True)
+        for problem in exc.problems:
+            click.echo(f"- {problem}", err=True)
         raise SystemExit(EXIT_DATA)
-    params = optimizer.SolveParams(time_limit=time_limit, workers=workers)
-    try:
-        result = optimizer.solve(problem, params, seed=seed)
     except PolicyInfeasible as exc:
-        click.echo(f"The policy's hard quotas cannot all hold: {', '.join(exc.conflicts)}. "
-                   f"{exc.detail}", err=True)
+        click.echo(f"{exc} Nothing was written.", err=True)
         raise SystemExit(EXIT_INFEASIBLE)
-    except Exception as exc:  # noqa: BLE001 - a bug: say so without a traceback
-        click.echo(f"Internal error (please report it): {type(exc).__name__}: {exc}",
-                   err=True)
-        raise SystemExit(EXIT_INTERNAL)
-    if result.status == "NO_SOLUTION":
-        click.echo(f"No allocation found within the time limit ({time_limit:g} s); nothing "
-                   "was written.", err=True)
+    except NoSolutionInTime as exc:
+        click.echo(str(exc), err=True)
         raise SystemExit(EXIT_NO_SOLUTION)
-    write_solve_results(out, problem, result)
-    click.echo(result.summary())
-    click.echo(f"Results written to {out}")
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing was written.", err=True)
+        raise SystemExit(130)
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("ATTRIBUTION_DEBUG"):
+            raise
+        click.echo(f"Internal error (a bug, please report it): {type(exc).__name__}: {exc}. "
+                   "Nothing was written. Set ATTRIBUTION_DEBUG=1 for the traceback.", err=True)
+        raise SystemExit(EXIT_INTERNAL)
+    for line in summary.lines():
+        click.echo(line)
 
 
 # --- validate ------------------------------------------------------------------------
