@@ -2,7 +2,7 @@
 
 Runs the real command line in a subprocess, ``--runs`` times on a Dask LocalCluster
 (``--workers``, default one per core) and the same number of times serially without Dask
-(``--workers 0``, the baseline), and prints a Markdown block for ``benchmarks/RESULTS.md``:
+(``--workers 0``, the baseline; ``--baseline-runs`` times), and prints a Markdown block for ``benchmarks/RESULTS.md``:
 machine, versions, instance, seeds, wall time (median and all runs) of both, their ratio,
 and the peak resident memory of the whole process tree (client, scheduler and workers,
 sampled every 0.2 s with psutil).
@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -89,21 +90,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=None,
                         help="Dask workers (default: one per core)")
-    parser.add_argument("--no-baseline", action="store_true",
-                        help="skip the serial (--workers 0) baseline runs")
+    parser.add_argument("--baseline-runs", type=int, default=None,
+                        help="serial (--workers 0) baseline runs [default: --runs; 0 = none]")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="copy the last Dask run's results folder here")
     opts = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        modes = [("dask", opts.workers)] + ([] if opts.no_baseline else [("serial", 0)])
-        for name, workers in modes:
+        n_base = opts.runs if opts.baseline_runs is None else opts.baseline_runs
+        modes = [("dask", opts.workers, opts.runs)] + ([("serial", 0, n_base)] if n_base else [])
+        for name, workers, n_runs in modes:
             runs = []
-            for i in range(opts.runs):
+            for i in range(n_runs):
                 out = Path(tmp) / f"{name}-{i}"
                 seconds, peak, code = run_once(command(out, opts.seeds, opts.months, workers))
                 print(f"{name} run {i + 1}: {seconds:.1f} s, peak RSS {peak / 2**20:.0f} MiB, "
                       f"exit {code}", file=sys.stderr)
                 runs.append((seconds, peak, code))
             results[name] = runs
+            if name == "dask" and opts.keep is not None:
+                shutil.copytree(out, opts.keep, dirs_exist_ok=True)
     dask_runs = results["dask"]
     med = statistics.median(s for s, _, _ in dask_runs)
     lines = [
@@ -132,7 +138,7 @@ def main() -> None:
     lines.append(f"- reproduce: `python benchmarks/bench_compare.py --seeds {opts.seeds} "
                  f"--months {opts.months} --runs {opts.runs}"
                  f"{'' if opts.workers is None else f' --workers {opts.workers}'}"
-                 f"{' --no-baseline' if opts.no_baseline else ''}`")
+                 f"{'' if opts.baseline_runs is None else f' --baseline-runs {opts.baseline_runs}'}`")
     print("\n".join(lines))
 
 
