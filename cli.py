@@ -133,6 +133,9 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     except KeyboardInterrupt:
         click.echo("Interrupted; nothing was written.", err=True)
         raise SystemExit(130)
+    except OSError as exc:  # permission denied, disk full: the environment, not a bug
+        raise click.UsageError(f"Cannot write the results folder '{out}': "
+                               f"{exc.strerror or exc}; nothing was written.") from None
     except Exception as exc:  # a bug: one line, the traceback only on request
         if os.environ.get("ATTRIBUTION_DEBUG"):
             raise

@@ -177,3 +177,19 @@ def test_sigterm_during_the_run_leaves_nothing(tmp_path):
     proc.stderr.read()
     assert proc.wait(timeout=120) == 130
     assert list(tmp_path.iterdir()) == []
+
+
+
+def test_disk_full_is_reported_plainly_and_leaves_nothing(territory, tmp_path, monkeypatch):
+    """An OSError while writing (the disk is full): exit 2, one plain sentence, no folder."""
+    import errno
+
+    import reporting.results as results
+
+    def full(*_, **__):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(results, "write_xlsx", full)
+    result = _solve(territory, "--out", tmp_path / "r", "-q", "--shortlists", "bound")
+    assert result.exit_code == 2 and "No space left on device" in result.output
+    assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []
