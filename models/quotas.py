@@ -80,34 +80,41 @@ class ArcClasses:
 
 
 def arc_classes(problem: AllocationProblem) -> ArcClasses:
-    """Group the arcs of ``problem`` into classes (vectorised, O(number of arcs))."""
+    """Group the arcs of ``problem`` into classes (vectorised, O(number of arcs)).
+
+    The key of an arc mixes a per-unit key (landlord, commune, QPV, outside the flow), the
+    réservataire and a per-demand key (priority, Q1, ANRU): two gathers and two products
+    per arc, the rest on units and demands only.
+    """
     g, units, demands = problem.graph, problem.territory.units, problem.territory.demands
-    u = g.unit.astype(np.int64)
-    d = g.demand.astype(np.int64)
-    # Mixed-radix key: landlord, commune, qpv, outside_flow, reservataire+1, 3 demand flags.
-    radices = (int(units.landlord.max(initial=0)) + 1, int(units.commune.max(initial=0)) + 1,
-               2, 2, len(problem.territory.policy.reservataires) + 1, 2, 2, 2)
-    digits = (units.landlord[u], units.commune[u], units.qpv[u], units.outside_flow[u],
-              g.reservataire.astype(np.int64) + 1, problem.priority_group[d], problem.q1[d],
-              demands.anru[d])
-    key = np.zeros(len(g), dtype=np.int64)
-    for radix, digit in zip(radices, digits):
-        key = key * radix + digit.astype(np.int64)
-    space = int(np.prod(radices, dtype=np.int64))
+    n_res = len(problem.territory.policy.reservataires) + 1
+    n_ll = int(units.landlord.max(initial=0)) + 1
+    n_com = int(units.commune.max(initial=0)) + 1
+    unit_key = ((units.landlord.astype(np.int64) * n_com + units.commune) * 2
+                + units.qpv) * 2 + units.outside_flow
+    demand_key = (problem.priority_group.astype(np.int64) * 2 + problem.q1) * 2 \
+        + demands.anru
+    key = unit_key[g.unit] * n_res
+    key += g.reservataire
+    key += 1
+    key *= 8
+    key += demand_key[g.demand]
+    space = n_ll * n_com * 4 * n_res * 8
     if space <= 4 * len(g) + 1_000_000:      # dense relabelling, no sort
         present = np.bincount(key, minlength=space) > 0
         codes = np.flatnonzero(present)
-        relabel = np.cumsum(present) - 1
+        relabel = (np.cumsum(present) - 1).astype(np.int32)
         of_arc = relabel[key]
     else:
         codes, of_arc = np.unique(key, return_inverse=True)
-    fields = []
+    del key
     rest = codes.copy()
-    for radix in reversed(radices):
+    fields = []
+    for radix in (2, 2, 2, n_res, 2, 2, n_com, n_ll):
         fields.append(rest % radix)
         rest //= radix
-    ll, com, qpv, out, res, pri, q1, anru = reversed(fields)
-    return ArcClasses(of_arc=of_arc.astype(np.int32), landlord=ll, commune=com,
+    anru, q1, pri, res, out, qpv, com, ll = fields
+    return ArcClasses(of_arc=of_arc.astype(np.int32, copy=False), landlord=ll, commune=com,
                       qpv=qpv.astype(bool), outside_flow=out.astype(bool),
                       reservataire=res - 1, priority=pri.astype(bool), q1=q1.astype(bool),
                       anru=anru.astype(bool))

@@ -182,6 +182,20 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
                    pool=np.sort(cols), iterations=it, seconds=time.perf_counter() - start)
 
 
+def quota_free_bound(data: SolverData, objective: np.ndarray
+                     ) -> tuple[float, int, np.ndarray]:
+    """Certified bound of ``max objective·x`` with every side row dropped (λ = 0).
+
+    One call of the assignment oracle: its allocation's value, certified by its prices
+    (σ recomputed over all arcs). Returns ``(U, floor of U with margin, allocation)``.
+    """
+    w = objective.astype(np.float64)
+    wp, best_arc = data.pairs.best(w)
+    response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc))
+    value, tol, _, _ = _certificate(data, wp, response.pi, np.zeros(0), np.zeros(0))
+    return value, math.floor(value + tol), response.arcs
+
+
 def _certificate(data: SolverData, wp: np.ndarray, pi: np.ndarray, lam: np.ndarray,
                  side_rhs: np.ndarray) -> tuple:
     """``(U, tol, π, σ)``: the bound of the dual ``(π, σ, λ)`` with σ recomputed."""

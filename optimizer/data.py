@@ -30,8 +30,8 @@ class SolverData:
     n_units: int
     n_demands: int
     pairs: Pairs
-    score: np.ndarray       # int64 per arc: the demand's score
-    fit: np.ndarray         # int64 per arc: fit cost (level 3, minimised)
+    score: np.ndarray       # int32 per arc: the demand's score
+    fit: np.ndarray         # int32 per arc: fit cost (level 3, minimised)
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -50,10 +50,14 @@ class SolverData:
 def fit_cost(problem: AllocationProblem, params: SolveParams) -> np.ndarray:
     """Fit cost of every arc: PMR unit to a demand without PMR need, plus surplus rooms."""
     g, units, demands = problem.graph, problem.territory.units, problem.territory.demands
-    misuse = units.pmr[g.unit] & ~demands.pmr_need[g.demand]
-    surplus = np.maximum(units.rooms[g.unit] - demands.household_size[g.demand], 0)
-    return (params.pmr_misuse_cost * misuse + params.surplus_room_cost * surplus
-            ).astype(np.int64)
+    rooms = units.rooms.astype(np.int32) * 2 + units.pmr      # both unit facts in one gather
+    need = demands.household_size.astype(np.int32) * 2 + demands.pmr_need
+    u, d = rooms[g.unit], need[g.demand]
+    misuse = ((u & 1) == 1) & ((d & 1) == 0)
+    surplus = np.maximum((u >> 1) - (d >> 1), 0)
+    surplus *= params.surplus_room_cost
+    surplus += params.pmr_misuse_cost * misuse.astype(np.int32)
+    return surplus.astype(np.int32, copy=False)
 
 
 def solver_data(problem: AllocationProblem, params: SolveParams,
@@ -67,4 +71,4 @@ def solver_data(problem: AllocationProblem, params: SolveParams,
         problem=problem, quotas=quotas if quotas is not None else build_quotas(problem),
         unit=unit, demand=demand, n_units=len(problem.territory.units), n_demands=n_demands,
         pairs=pairs_of(unit, demand, n_demands),
-        score=problem.scores.astype(np.int64)[demand], fit=fit_cost(problem, params))
+        score=problem.scores.astype(np.int32)[demand], fit=fit_cost(problem, params))

@@ -113,8 +113,9 @@ class Result:
 
     @property
     def gap(self) -> float:
-        """Certified relative gap: the largest over the levels (0 when OPTIMAL)."""
-        return max((lv.gap for lv in self.levels), default=0.0)
+        """Certified relative gap of the contract's objective: the largest over units let
+        and score sum (the fit level's own gap is in ``levels``)."""
+        return max((lv.gap for lv in self.levels[:2]), default=0.0)
 
     def summary(self) -> str:
         """A few lines for people."""

@@ -29,10 +29,11 @@ from models.allocation import check_allocation, quota_attainment
 from models.errors import PolicyInfeasible
 from models.problem import AllocationProblem
 
-from .bound import LPBound, SideRows, lp_bound
+from .bound import LPBound, SideRows, lp_bound, quota_free_bound
 from .conflicts import diagnose
 from .cuts import with_rounded_rows
 from .data import SolverData, solver_data
+from .heuristic import quick_allocation
 from .matching import max_matching
 from .model import build_model, run
 from .params import SolveParams
@@ -104,26 +105,48 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
     score = data.score
     mu = 2 * int(np.abs(score).max(initial=0)) + 1   # weight of "one more unit let"
 
-    # Level 1: a matching bounds units let; the LP tells whether quotas cost units.
-    rounded = with_rounded_rows(data) if free == len(np.unique(data.unit)) else data
-    lp = _lp(rounded, score + mu, SideRows(), matching, clock, params, stats, "lp_score")
-    if rounded is not data and (not lp.feasible or lp.x.sum() < free - 1e-6):
-        rounded = data   # letting every unit looks out of reach: plain rows only
-        lp = _lp(data, score + mu, SideRows(), matching, clock, params, stats, "lp_score")
-    units_bound = free
-    if lp.x.sum() < free - 1e-6 or not empty_ok:
-        lp1 = _lp(data, ones, SideRows(), lp.support, clock, params, stats, "lp_units")
-        units_bound = min(free, lp1.bound)
-        if units_bound < free and rounded is not data:
-            rounded = data
+    # Level 1: a matching bounds units let. Usually every lettable unit can be let: then
+    # the rounded rows hold (cuts.py) and a quick allocation may already be enough.
+    all_let = free == len(np.unique(data.unit))
+    rounded = with_rounded_rows(data) if all_let else data
+    tick = time.perf_counter()
+    _, free_bound, free_arcs = quota_free_bound(data, score + mu)
+    score_free = free_bound - mu * free     # no allocation letting `free` units scores more
+    quick = quick_allocation(rounded, seed, clock.left(0.2), start=free_arcs) \
+        if all_let else None
+    if quick is not None and (len(quick) < free or check_allocation(problem, quick,
+                                                                    data.quotas)):
+        quick = None
+    stats["timings"]["quick"] = time.perf_counter() - tick
+    stats["quick"] = {"score": None if quick is None else int(score[quick].sum()),
+                      "quota_free_bound": score_free}
+    best, units_bound, lp = None, free, None
+    if quick is not None and _gap(int(score[quick].sum()), score_free) <= params.relative_gap:
+        q = int(score[quick].sum())
+        best = _Incumbent(quick, q, score_free, "quota-free bound")
+    else:
+        start_cols = matching if quick is None else np.union1d(matching, quick)
+        lp = _lp(rounded, score + mu, SideRows(), start_cols, clock, params, stats,
+                 "lp_score")
+        if rounded is not data and (not lp.feasible or lp.x.sum() < free - 1e-6):
+            rounded, all_let = data, False   # letting every unit looks out of reach
             lp = _lp(data, score + mu, SideRows(), matching, clock, params, stats,
                      "lp_score")
+        if lp.x.sum() < free - 1e-6 or not empty_ok:
+            lp1 = _lp(data, ones, SideRows(), lp.support, clock, params, stats, "lp_units")
+            units_bound = min(free, lp1.bound)
+            if units_bound < free and rounded is not data:
+                rounded, all_let = data, False
+                lp = _lp(data, score + mu, SideRows(), matching, clock, params, stats,
+                         "lp_score")
 
     # Level 2: score sum among allocations letting units_bound units.
     side = SideRows().add(ones, units_bound)
-    all_let = rounded is not data
-    best = _level(rounded, score, side, lp, mu * units_bound, None, clock, params, seed,
-                  stats, "score", every_unit_let=all_let)
+    if best is None:
+        best = _level(rounded, score, side, lp, mu * units_bound, quick, clock, params,
+                      seed, stats, "score", every_unit_let=all_let)
+        if best is not None and units_bound == free:
+            best.bound = min(best.bound, score_free)
     if best is None:   # no allocation lets units_bound units: level 1 on its own
         arcs1, units, units_bound = _max_units(data, units_bound, clock, params, seed,
                                                stats)
@@ -136,17 +159,21 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
     score_level = (best.value, best.bound)
 
     # Level 3: fit cost among allocations with that many units and at least that score.
-    if params.fit_preference and clock.left() > 0.1:
+    fit_level = None
+    if params.fit_preference and lp is None and params.relative_gap > 0:
+        # The quick route on a gap target: the fit of the allocation, bounded by every
+        # unit's best fit (level 3 is a preference; the gap target is on levels 1-2).
+        fit_level = (int(data.fit[best.arcs].sum()), _least_fit(data) if all_let else 0)
+    elif params.fit_preference and clock.left() > 0.1:
         side = SideRows().add(ones, units).add(score, best.value)
         cost = -data.fit
         mu3 = 2 * int(data.fit.max(initial=0)) + 1
         lp3 = _lp(rounded, cost + mu3, side, best.arcs, clock, params, stats, "lp_fit")
         best3 = _level(rounded, cost, side, lp3, mu3 * units, best.arcs, clock, params,
                        seed, stats, "fit", every_unit_let=all_let)
-        best = best3 if best3 is not None else best
-        fit_level = (-best.value, -best.bound) if best3 is not None else None
-    else:
-        fit_level = None
+        if best3 is not None:
+            best = best3
+            fit_level = (-best.value, -best.bound)
 
     arcs = best.arcs
     errors = check_allocation(problem, arcs, data.quotas)
@@ -160,6 +187,17 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
         stats["timings"]["diagnosis"] = time.perf_counter() - tick
     return _result(data, params, arcs, (units, units_bound), (score_level, fit_level),
                    clock, stats, conflicts, free)
+
+
+def _gap(value: int, bound: int) -> float:
+    return (bound - value) / max(1.0, abs(float(bound)))
+
+
+def _least_fit(data: SolverData) -> int:
+    """Σ over lettable units of their smallest fit cost: a lower bound on the fit of any
+    allocation letting them all."""
+    first = np.flatnonzero(np.r_[True, data.unit[1:] != data.unit[:-1]])
+    return int(np.minimum.reduceat(data.fit, first).sum())
 
 
 def _lp(data: SolverData, objective: np.ndarray, side: SideRows, columns, clock: _Clock,
