@@ -64,12 +64,12 @@ if what == "solve":
                bound=list(r.bound), gap=r.gap, proof=r.stats.get("score", {{}}).get("proof"),
                timings=r.stats["timings"])
 elif what == "mcf":
-    from optimizer import SolveParams
-    from optimizer.data import solver_data
     from optimizer.matching import min_cost_flow
-    data = solver_data(problem, SolveParams())
-    arcs, seconds = min_cost_flow(data, data.score)
-    out.update(wall=seconds, units=len(arcs), score=int(data.score[arcs].sum()))
+    g = problem.graph
+    score = problem.scores[g.demand]
+    arcs, seconds = min_cost_flow(g.unit, g.demand, score, len(problem.territory.units),
+                                  len(problem.territory.demands))
+    out.update(wall=seconds, units=len(arcs), score=int(score[arcs].sum()))
 else:
     from optimizer.naive import naive_solve
     target = json.loads(sys.argv[10])

@@ -32,31 +32,33 @@ def max_matching(data: SolverData) -> np.ndarray:
     return np.sort(pairs.order[pairs.starts[p]].astype(np.int64))
 
 
-def min_cost_flow(data: SolverData, weights: np.ndarray) -> tuple[np.ndarray, float]:
+def min_cost_flow(unit: np.ndarray, demand: np.ndarray, weights: np.ndarray, n_units: int,
+                  n_demands: int) -> tuple[np.ndarray, float]:
     """Max-cardinality matching of maximum total ``weights`` (quotas ignored), with OR-Tools'
     ``SimpleMinCostFlow``; returns the chosen arcs and the flow's solve time in seconds."""
     import time
 
     from ortools.graph.python import min_cost_flow as mcf
 
-    if not data.n_arcs:
+    n_arcs = len(unit)
+    if not n_arcs:
         return np.zeros(0, dtype=np.int64), 0.0
     flow = mcf.SimpleMinCostFlow()
-    n_u, n_d = data.n_units, data.n_demands
-    source, sink = n_u + n_d, n_u + n_d + 1
+    source, sink = n_units + n_demands, n_units + n_demands + 1
     w = weights.astype(np.int64)
     big = int(np.abs(w).max(initial=0)) * 2 + 1   # cardinality first, then weight
-    tails = np.r_[np.full(n_u, source), data.unit, n_u + np.arange(n_d), [source]]
-    heads = np.r_[np.arange(n_u), n_u + data.demand, np.full(n_d, sink), [sink]]
-    caps = np.r_[np.ones(n_u + data.n_arcs + n_d, dtype=np.int64), [n_u]]
-    costs = np.r_[np.zeros(n_u, dtype=np.int64), -(w + big), np.zeros(n_d, dtype=np.int64),
-                  [0]]
+    tails = np.r_[np.full(n_units, source), unit, n_units + np.arange(n_demands), [source]]
+    heads = np.r_[np.arange(n_units), n_units + demand, np.full(n_demands, sink), [sink]]
+    caps = np.r_[np.ones(n_units + n_arcs + n_demands, dtype=np.int64), [n_units]]
+    costs = np.r_[np.zeros(n_units, dtype=np.int64), -(w + big),
+                  np.zeros(n_demands, dtype=np.int64), [0]]
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-    flow.set_nodes_supplies(np.array([source, sink]), np.array([n_u, -n_u]))
+    del tails, heads, caps, costs
+    flow.set_nodes_supplies(np.array([source, sink]), np.array([n_units, -n_units]))
     start = time.perf_counter()
     status = flow.solve()
     seconds = time.perf_counter() - start
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
-    f = flow.flows(np.arange(n_u, n_u + data.n_arcs))
+    f = flow.flows(np.arange(n_units, n_units + n_arcs))
     return np.flatnonzero(f > 0), seconds
