@@ -96,6 +96,7 @@ def main() -> None:
                         help="copy the last Dask run's results folder here")
     opts = parser.parse_args()
     results = {}
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         n_base = opts.runs if opts.baseline_runs is None else opts.baseline_runs
         modes = [("dask", opts.workers, opts.runs)] + ([("serial", 0, n_base)] if n_base else [])
@@ -110,6 +111,7 @@ def main() -> None:
             results[name] = runs
             if name == "dask" and opts.keep is not None:
                 shutil.copytree(out, opts.keep, dirs_exist_ok=True)
+    load_after = os.getloadavg()
     dask_runs = results["dask"]
     med = statistics.median(s for s, _, _ in dask_runs)
     lines = [
@@ -118,7 +120,9 @@ def main() -> None:
         f"- machine: `nproc` = {os.cpu_count()}, {cpu_model()}; Python "
         f"{platform.python_version()}; ortools {version('ortools')}, numpy {version('numpy')}, "
         f"pandas {version('pandas')}, dask {version('dask')}, distributed "
-        f"{version('distributed')}",
+        f"{version('distributed')}; load average (1/5/15 min) before "
+        f"{'/'.join(f'{x:.2f}' for x in load_before)}, after "
+        f"{'/'.join(f'{x:.2f}' for x in load_after)} (the machine is shared)",
         f"- instance: bundled CARENE-like territory (6,002 demands, ~115 units freed a month), "
         f"scenarios {', '.join(SCENARIOS)}; {opts.seeds} seeds (0..{opts.seeds - 1}) × "
         f"{opts.months} months = {len(SCENARIOS) * opts.seeds} simulated years",

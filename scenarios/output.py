@@ -8,7 +8,8 @@ kpis.csv            summary over seeds: scenario, kpi, group, n, mean, std, ci_l
 kpis_by_seed.csv    scenario, seed, kpi, group, value
 rounds.csv          one row per scenario × seed × round (arrivals, lapses, units, offers,
                     refusals, let, left empty, passes and carry mode, year-to-date shares)
-targets.csv         annual check of every quota row per scenario × seed (met, margin)
+targets.csv         annual check of every quota row per scenario × seed (met, margin, and
+                    for a missed row the reason: scenarios.shortfalls)
 attributions.csv    (simulate only) one row per attribution: round, unit, pseudonymous
                     demand id, landlord, commune, réservataire, flags, score, wait
 failures.csv        scenario, seed, error of every task that failed
@@ -32,6 +33,7 @@ from reporting.manifest import package_version, sha256_file, to_jsonable
 from .batch import BatchResult
 from .kpis import summarise
 from .page import render_page
+from .shortfalls import explain
 from .simulation import Prepared
 
 
@@ -49,6 +51,7 @@ def write_results(out: Path | str, prepared: list[Prepared], batch: BatchResult,
     summary = summarise(batch.kpis)
     rounds = _stack(batch, "rounds")
     targets = _stack(batch, "targets")
+    targets["reason"] = explain(targets, rounds) if len(targets) else pd.Series(dtype=object)
     scenarios = [{"name": p.scenario.name, "description": p.scenario.description,
                   "territory": p.scenario.territory.label,
                   "months": p.scenario.simulation.months, "seeds": len(seeds)}

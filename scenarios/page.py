@@ -50,29 +50,6 @@ HEADLINE = (
     ("relaxed_passes", "all", "Passes with the carry-over relaxed", False),
 )
 
-_FAMILY_WHY = {
-    "priority_min": "too few priority or DALO households were eligible for, and accepted, "
-                    "the units freed",
-    "priority_min_per_reservataire": "this réservataire's units found too few eligible "
-                                     "priority or DALO households who accepted them",
-    "state_priority_min": "the State's units found too few eligible priority or DALO "
-                          "households who accepted them",
-    "state_outside_qpv_min": "too few State-flow units outside QPV found an eligible "
-                             "household",
-    "q1_outside_qpv_min": "too few Q1 or ANRU households could take the units outside QPV "
-                          "(income ceilings, rent burden, wished communes)",
-    "non_q1_in_qpv_min": "too few households above Q1 could take the QPV units",
-    ("flow", ">="): "the réservataire's eligible households were too few (or refused too "
-                    "often) for its share of this landlord's units",
-    ("flow", "<="): "the other réservataires' eligible households were too few for their "
-                    "shares, so this one took more than its share plus tolerance",
-    ("spatial", ">="): "too few households of the group wishing this commune could take its "
-                       "units",
-    ("spatial", "<="): "too few households outside the group wishing this commune could take "
-                       "its units",
-}
-
-
 def _fmt(mean: float, low: float, high: float, share: bool) -> str:
     if not np.isfinite(mean):
         return "–"
@@ -123,9 +100,13 @@ def _bars(summary, names, kpi, prefix, title) -> str:
 def _targets(targets: pd.DataFrame, names: list[str]) -> str:
     if targets.empty:
         return "<p>No quota row was enforced.</p>"
-    grouped = targets.groupby(["scenario", "name", "family", "target", "sense"], sort=False)
-    summary = grouped.agg(seeds=("met", "size"), missed=("met", lambda m: int((~m).sum())),
+    worst = targets.sort_values("margin").drop_duplicates(["scenario", "name"])
+    grouped = targets.groupby(["scenario", "name"], sort=False)
+    summary = grouped.agg(family=("family", "first"), target=("target", "first"),
+                          sense=("sense", "first"), seeds=("met", "size"),
+                          missed=("met", lambda m: int((~m.astype(bool)).sum())),
                           realised=("realised", "mean"), margin=("margin", "min")).reset_index()
+    summary = summary.merge(worst[["scenario", "name", "reason"]], on=["scenario", "name"])
     missed = summary[summary["missed"] > 0]
     lines = []
     for n in names:
@@ -140,14 +121,13 @@ def _targets(targets: pd.DataFrame, names: list[str]) -> str:
         rows = []
         for _, r in bad.iterrows():
             op = "≥" if r["sense"] == ">=" else "≤"
-            why = _FAMILY_WHY.get(r["family"], _FAMILY_WHY.get((r["family"], r["sense"]), ""))
             rows.append(f"<tr><td>{escape(r['name'])}</td><td>{op} {r['target']:.0%}</td>"
                         f"<td>{r['realised']:.1%}</td><td>{r['missed']}/{r['seeds']}</td>"
                         f"<td>{-r['margin']:.1f}</td><td style='text-align:left'>"
-                        f"{escape(why)}</td></tr>")
+                        f"{escape(r['reason'])}</td></tr>")
         lines.append("<table><tr><th>row</th><th>target</th><th>realised (mean)</th>"
                      "<th>seeds missed</th><th>worst shortfall (attributions)</th>"
-                     "<th>why, in the model</th></tr>" + "".join(rows) + "</table>")
+                     "<th>why (worst seed)</th></tr>" + "".join(rows) + "</table>")
     return "".join(lines)
 
 
@@ -166,7 +146,8 @@ def render_page(title: str, scenarios: list[dict], summary: pd.DataFrame,
         :func:`scenarios.kpis.summarise` output.
     targets
         Annual checks of every (scenario, seed): :func:`scenarios.accounts.annual_check`
-        with ``scenario`` and ``seed`` columns.
+        with ``scenario``, ``seed`` and ``reason`` (:func:`scenarios.shortfalls.explain`)
+        columns.
     failures
         Failed tasks (scenario, seed, error).
     note

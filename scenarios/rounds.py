@@ -3,7 +3,9 @@
 The carry-over (year-to-date counts of every quota row, :mod:`scenarios.accounts`) is
 handed to the optimizer through :attr:`models.AllocationProblem.carry`. With
 ``strict_flows`` the flows' ±1 slack is first taken back (``full_strict``), so the annual
-flow stays within ``share ± tolerance``; the simulation asks for it in every round. When the solver
+flow stays within ``share ± tolerance``; the simulation asks for it in every round, and in
+the year's last round first with a buffer of one attribution on every row
+(``full_buffered``), which a refusal drawn after the solve cannot use up. When the solver
 finds the pass infeasible under the carry (a deficit too large for the units of this
 pass), the pass is retried with the plain carry (``full``), then with the rows that their
 year-to-date counts alone break falling back to the round's own share (``surplus_only``),
@@ -34,7 +36,7 @@ from .accounts import Accounts, surplus_only
 #: A solve that found nothing in its time limit is retried once with this many times it.
 RETRY_FACTOR = 3
 #: Carry modes tried in order; the last one lets nothing.
-MODES = ("full_strict", "full", "surplus_only", "none", "nothing_let")
+MODES = ("full_buffered", "full_strict", "full", "surplus_only", "none", "nothing_let")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ class PassOutcome:
 
 
 def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, seed: int,
-               carry_over: bool = True, strict_flows: bool = False) -> PassOutcome:
+               carry_over: bool = True, strict_flows: bool = False,
+               buffer: int = 0) -> PassOutcome:
     """Solve one pass of a round (see the module docstring).
 
     Parameters
@@ -66,6 +69,9 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
         Steer towards the annual figures (False = each round meets its own quotas).
     strict_flows
         First try the flows without their ±1 slack (the annual figure itself).
+    buffer
+        Before that, first try with every row ``buffer`` attributions inside its bound
+        (``full_buffered``; the year's last round, so that its refusals cannot break a row).
     """
     started = time.perf_counter()
     problem = build_problem(territory)
@@ -77,12 +83,13 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     # there would only make the pass infeasible).
     touched = set(quotas.names)
 
-    def carried(strict: bool) -> dict:
-        return {n: c for n, c in accounts.carry(strict).items() if n in touched}
+    def carried(strict: bool, buffer: int = 0) -> dict:
+        return {n: c for n, c in accounts.carry(strict, buffer).items() if n in touched}
 
     attempts = [("full", {})]
     if carry_over:
-        attempts = ([("full_strict", carried(True))] if strict_flows else []) + [
+        attempts = ([("full_buffered", carried(strict_flows, buffer))] if buffer else []) + (
+            [("full_strict", carried(True))] if strict_flows else []) + [
             ("full", carried(False)), ("surplus_only", surplus_only(accounts, carried(False))),
             ("none", {})]
     tried: list[dict] = []

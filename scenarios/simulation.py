@@ -169,7 +169,8 @@ def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
             current = pool.at_round(k).demands
             current = take(current, ~np.isin(current.ids, np.asarray(refusers, dtype=object)))
             out = solve_pass(Territory(round_policy, current, offered), accounts, params,
-                             seed, sim.carry_over, strict_flows=True)
+                             seed, sim.carry_over, strict_flows=True,
+                             buffer=LAST_ROUND_BUFFER if k == sim.months - 1 else 0)
             g = out.problem.graph
             d_idx = g.demand[out.arcs].astype(np.int64)
             u_idx = g.unit[out.arcs].astype(np.int64)
@@ -242,6 +243,9 @@ def _records(problem, arcs: np.ndarray, k: int, p: int, date: dt.date, edges) ->
         + " · " + names[main],
     })
 
+
+#: Attributions to spare on every row in the year's last round (absorbs one refusal).
+LAST_ROUND_BUFFER = 1
 
 #: Share quotas followed round by round in the rounds table (year-to-date).
 YTD_ROWS = ("priority_min", "q1_outside_qpv_min", "non_q1_in_qpv_min", "state_priority_min",

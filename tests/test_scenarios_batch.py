@@ -45,3 +45,18 @@ def test_failed_task_is_reported_and_the_others_complete(prepared):
     serial = run_batch([good], [0, 1], workers=0)
     assert serial.workers == 0 and serial.failures.empty
     pd.testing.assert_frame_equal(serial.kpis, result.kpis)
+
+
+def test_existing_scheduler_is_used(prepared):
+    """With a scheduler address the batch runs on that cluster (here one worker) and
+    leaves it running; results match the serial run."""
+    from distributed import LocalCluster
+
+    good, _ = prepared
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster:
+        result = run_batch([good], [1], scheduler=cluster.scheduler_address)
+        assert result.workers == 1 and result.failures.empty
+        assert len(cluster.workers) == 1          # still up: the batch does not close it
+    serial = run_batch([good], [1], workers=0)
+    pd.testing.assert_frame_equal(serial.kpis, result.kpis)
