@@ -158,9 +158,10 @@ def main() -> None:
         last = solved[-1]
         objective = ", ".join(f"{v:,}" for v in last["objective"])
         bound = ", ".join(f"{v:,}" for v in last["bound"])
+        walls = ", ".join(f"{r['wall']:.2f}" for r in solved)
         rows.append(f"| {name} ({nd:,} × {nu:,}; {last['arcs']:,} arcs) | {last['status']} "
                     f"| {objective} | {bound} | {100 * last['gap']:.3f} % | {wall:.2f} "
-                    f"({', '.join(f'{r['wall']:.2f}' for r in solved)}) "
+                    f"({walls}) "
                     f"| {max(r['rss_mib'] for r in solved):.0f} | {floor:.3f} "
                     f"| {wall / floor:.1f}× |")
         if name not in args.skip_naive:
