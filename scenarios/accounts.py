@@ -74,19 +74,23 @@ class Accounts:
             counts[row.name] = (l0 + lk, r0 + rk)
         return Accounts(terms, counts)
 
-    def carry(self, strict_flows: bool = False, buffer: int = 0) -> dict[str, tuple[int, int]]:
+    def carry(self, strict_flows: bool = False, buffer: int = 0,
+              buffer_min_base: int = 0) -> dict[str, tuple[int, int]]:
         """Counts to add to each row of the next round (its carry-over).
 
         With ``strict_flows`` the flow rows' ±1 unit of slack is taken back through the
         carry (left − 1 on ``≥`` rows, left + 1 on ``≤`` rows), so that the round aims at
-        the annual target itself. ``buffer`` moves every row that much further the same
-        way: the round must end with that many attributions to spare on each row, so that
-        a refusal drawn after it is solved cannot break the row.
+        the annual target itself. ``buffer`` moves every row whose year-to-date base
+        (``right``) is at least ``buffer_min_base`` that much further the same way: the
+        round must end with that many attributions to spare on the row, so that refusals
+        drawn after it is solved cannot break it. (A row with a small base — a small
+        landlord's flow — cannot spare any: one attribution is a large share of it.)
         """
         out = {}
         for name, (left, right) in self.counts.items():
             t = self.terms[name]
-            shift = buffer + (t.slack if strict_flows and t.family == "flow" else 0)
+            shift = ((buffer if right >= buffer_min_base else 0)
+                     + (t.slack if strict_flows and t.family == "flow" else 0))
             out[name] = (left - shift if t.sense == ">=" else left + shift, right)
         return out
 

@@ -1,19 +1,23 @@
 """One pass of a monthly round: build the problem, solve it under the annual carry-over.
 
 The carry-over (year-to-date counts of every quota row, :mod:`scenarios.accounts`) is
-handed to the optimizer through :attr:`models.AllocationProblem.carry`. With
-``strict_flows`` the flows' ±1 slack is first taken back (``full_strict``), so the annual
-flow stays within ``share ± tolerance``; the simulation asks for it in every round, and in
-the year's last round first with a buffer of one attribution on every row
-(``full_buffered``), which a refusal drawn after the solve cannot use up. When the solver
-finds the pass infeasible under the carry (a deficit too large for the units of this
-pass), the pass is retried with the plain carry (``full``), then with the rows that their
-year-to-date counts alone break falling back to the round's own share (``surplus_only``),
-then with no carry at all (``none``);
-if the plain round quotas cannot hold either, the pass lets nothing and its units wait for
-the next round. Which fallback was used is recorded for every pass, with the solver's
-status and certified gap (a solve stopped by ``round_time_limit_s`` returns its best
-allocation, ``FEASIBLE``; one that found nothing is retried once with a longer limit).
+handed to the optimizer through :attr:`models.AllocationProblem.carry`. Each pass tries,
+in order, until the solver accepts one:
+
+- ``full_buffered`` (the year's last round only): the flows without their ±1 slack, and
+  every row of a large enough base with attributions to spare, which refusals drawn after
+  the solve cannot use up;
+- ``full_strict``: the flows without their ±1 slack, so the annual flow stays within
+  ``share ± tolerance`` (asked in every round);
+- ``full``: the plain carry;
+- ``surplus_only``: the rows that their year-to-date counts alone break (a deficit too
+  large for the units of this pass) fall back to the round's own share;
+- ``none``: the round's own quotas;
+
+and if the plain round quotas cannot hold either, the pass lets nothing and its units
+wait for the next round (``nothing_let``). The mode of every pass is recorded, with the
+solver's status and certified gap (a solve stopped by ``round_time_limit_s`` returns its
+best allocation, ``FEASIBLE``; one that found nothing is retried once with a longer limit).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from .accounts import Accounts, surplus_only
 
 #: A solve that found nothing in its time limit is retried once with this many times it.
 RETRY_FACTOR = 3
+#: Rows whose year-to-date base is smaller than this get no buffer (see Accounts.carry).
+BUFFER_MIN_BASE = 100
 #: Carry modes tried in order; the last one lets nothing.
 MODES = ("full_buffered", "full_strict", "full", "surplus_only", "none", "nothing_let")
 
@@ -70,8 +76,9 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     strict_flows
         First try the flows without their ±1 slack (the annual figure itself).
     buffer
-        Before that, first try with every row ``buffer`` attributions inside its bound
-        (``full_buffered``; the year's last round, so that its refusals cannot break a row).
+        Before that, first try with every row of year-to-date base at least
+        :data:`BUFFER_MIN_BASE` ``buffer`` attributions inside its bound (``full_buffered``;
+        the year's last round, so that its refusals cannot break a row).
     """
     started = time.perf_counter()
     problem = build_problem(territory)
@@ -84,7 +91,8 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     touched = set(quotas.names)
 
     def carried(strict: bool, buffer: int = 0) -> dict:
-        return {n: c for n, c in accounts.carry(strict, buffer).items() if n in touched}
+        return {n: c for n, c in accounts.carry(strict, buffer, BUFFER_MIN_BASE).items()
+                if n in touched}
 
     attempts = [("full", {})]
     if carry_over:

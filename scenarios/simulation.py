@@ -36,16 +36,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.household import income_per_uc, months_between, q1_threshold
-from models.policy import FINANCINGS, TYPOLOGIES
-from models.segments import ANY, segment_keys
-from models.territory import Demands, Territory, Units
+from models.household import income_per_uc, q1_threshold
+from models.territory import Territory, Units
 from optimizer import SolveParams
 
 from .accounts import Accounts, annual_check
 from .base import load_base, unit_templates
 from .overrides import apply_overrides
-from .pool import add_months, arrivals, arrive, lapsing, refused, start_pool, without
+from .pool import (Pool, add_months, arrivals, arrive, lapsing, refused, start_pool,
+                   without)
+from .records import attributions, entrants
 from .refusals import draw_refusals
 from .rounds import solve_pass
 from .spec import Scenario
@@ -97,11 +97,6 @@ def prepare(scenario: Scenario, base: Territory | None = None) -> Prepared:
     return Prepared(scenario, territory, templates, edges)
 
 
-def quartile(demands: Demands, edges: tuple[float, float, float]) -> np.ndarray:
-    """Income quartile 1..4 of each demand (income per UC against the year's edges)."""
-    return np.searchsorted(np.asarray(edges), income_per_uc(demands), side="left") + 1
-
-
 def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
     """Simulate the scenario's months for one Monte-Carlo ``seed`` (see the module docstring).
 
@@ -129,7 +124,7 @@ def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
     pool = start_pool(initial, rng_ages)
     arrivals_mean = (sc.demand.arrivals_per_month if sc.demand.arrivals_per_month is not None
                      else sc.supply.units_per_month + sc.demand.lapse_rate * len(initial) / 12)
-    entrants = [_entrants(initial, prepared.quartile_edges)]
+    present = [entrants(initial, prepared.quartile_edges)]
     accounts = Accounts()
     vacant = take(prepared.templates, np.zeros(0, dtype=np.int64))
     rounds, records = [], []
@@ -147,105 +142,92 @@ def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
             new = arrivals(initial, int(rng_arrivals.poisson(arrivals_mean)), previous, date, k,
                            rng_arrivals)
             pool, n_new = arrive(pool, new), len(new)
-            entrants.append(_entrants(new, prepared.quartile_edges))
+            present.append(entrants(new, prepared.quartile_edges))
         fresh = draw_units(prepared.templates, sc.supply.units_per_month,
                            sc.supply.financing_mix, k, date, rng_supply)
-        offered = concat(vacant, fresh)
-        round_policy = dataclasses.replace(
-            policy, territory=dataclasses.replace(policy.territory, round_date=date))
+        row = {"round": k + 1, "date": date.isoformat(), "pending": len(pool),
+               "arrivals": n_new, "lapses": n_lapsed, "units_freed": len(fresh),
+               "units_offered": len(vacant) + len(fresh)}
         params = SolveParams(time_limit=max(1.0, min(sim.round_time_limit_s,
                                                      sim.task_time_limit_s - elapsed)),
                              workers=1, diagnose=False)
-        row = {"round": k + 1, "date": date.isoformat(), "pending": len(pool),
-               "arrivals": n_new, "lapses": n_lapsed, "units_freed": len(fresh),
-               "units_offered": len(offered), "offers": 0, "refusals": 0, "let": 0,
-               "passes": 0, "modes": [], "statuses": [], "max_gap": 0.0,
-               "solve_seconds": 0.0}
-        left_over = take(offered, np.zeros(0, dtype=np.int64))
-        refusers: list = []
-        for p in range(sim.max_offers):
-            if not len(offered):
-                break
-            current = pool.at_round(k).demands
-            current = take(current, ~np.isin(current.ids, np.asarray(refusers, dtype=object)))
-            out = solve_pass(Territory(round_policy, current, offered), accounts, params,
-                             seed, sim.carry_over, strict_flows=True,
-                             buffer=LAST_ROUND_BUFFER if k == sim.months - 1 else 0)
-            g = out.problem.graph
-            d_idx = g.demand[out.arcs].astype(np.int64)
-            u_idx = g.unit[out.arcs].astype(np.int64)
-            no = draw_refusals(sc.refusals, current, offered, d_idx, u_idx, rng_refusal)
-            accepted = out.arcs[~no]
-            accounts = accounts.add(out.quotas, accepted)
-            records.append(_records(out.problem, accepted, k + 1, p + 1, date,
-                                    prepared.quartile_edges))
-            pool = without(pool, current.ids[d_idx[~no]])
-            pool = refused(pool, current.ids[d_idx[no]], k)
-            refusers += current.ids[d_idx[no]].tolist()
-            unlet = np.ones(len(offered), dtype=bool)
-            unlet[u_idx] = False
-            left_over = concat(left_over, take(offered, unlet))
-            offered = take(offered, u_idx[no])
-            row["offers"] += len(out.arcs)
-            row["refusals"] += int(no.sum())
-            row["let"] += int((~no).sum())
-            row["passes"] += 1
-            row["modes"].append(out.mode)
-            row["statuses"].append(out.status)
-            row["max_gap"] = max(row["max_gap"], out.gap)
-            row["solve_seconds"] += out.seconds
-        vacant = concat(left_over, offered)
-        row["units_left_empty"] = len(vacant)
-        row["modes"] = ";".join(row["modes"])
-        row["statuses"] = ";".join(row["statuses"])
-        row.update(_ytd_shares(accounts))
+        played = _play_round(prepared, pool, accounts, concat(vacant, fresh), k, date, params,
+                             seed, rng_refusal)
+        pool, accounts, vacant = played.pool, played.accounts, played.vacant
+        records += played.records
+        row.update(played.counts, units_left_empty=len(vacant), **_ytd_shares(accounts))
         rounds.append(row)
         if progress is not None:
             progress(f"{sc.name} seed {seed}: round {k + 1}/{sim.months} ({date}): "
                      f"{row['let']} let, {row['refusals']} refused, {len(vacant)} left empty")
     return YearResult(sc.name, seed, pd.DataFrame(rounds),
                       pd.concat(records, ignore_index=True) if records else pd.DataFrame(),
-                      pd.concat(entrants).groupby(["quartile", "priority"], as_index=False)
+                      pd.concat(present).groupby(["quartile", "priority"], as_index=False)
                       ["count"].sum(),
                       annual_check(accounts), time.perf_counter() - started)
 
 
-def _entrants(demands: Demands, edges) -> pd.DataFrame:
-    frame = pd.DataFrame({"quartile": quartile(demands, edges),
-                          "priority": np.asarray(demands.priority | demands.dalo, dtype=bool),
-                          "count": 1})
-    return frame.groupby(["quartile", "priority"], as_index=False)["count"].sum()
+@dataclass(frozen=True)
+class _Played:
+    """The state after one round, and what the round did."""
+
+    pool: Pool
+    accounts: Accounts
+    vacant: Units
+    records: list
+    counts: dict
 
 
-def _records(problem, arcs: np.ndarray, k: int, p: int, date: dt.date, edges) -> pd.DataFrame:
-    """One row per accepted offer: who got what, through whom, after how long."""
-    t = problem.territory
-    d_idx = problem.graph.demand[arcs].astype(np.int64)
-    u_idx = problem.graph.unit[arcs].astype(np.int64)
-    res = problem.graph.reservataire[arcs].astype(np.int64)
-    d, u, policy = t.demands, t.units, t.policy
-    ids = np.array(policy.reservataire_ids + ("",), dtype=object)
-    chosen = take(d, d_idx)
-    size_class, main = segment_keys(chosen, policy)
-    names = np.array(list(policy.territory.communes) + [ANY], dtype=object)
-    return pd.DataFrame({
-        "round": k, "pass": p, "unit_id": u.ids[u_idx], "demand_id": d.ids[d_idx],
-        "landlord": np.array(policy.landlords, dtype=object)[u.landlord[u_idx]],
-        "commune": np.array(policy.territory.communes, dtype=object)[u.commune[u_idx]],
-        "qpv": u.qpv[u_idx], "typology": np.array(TYPOLOGIES, dtype=object)[u.typology[u_idx]],
-        "financing": np.array(FINANCINGS, dtype=object)[u.financing[u_idx]],
-        "reservataire": ids[res], "outside_flow": u.outside_flow[u_idx],
-        "priority": problem.priority_group[d_idx], "dalo": d.dalo[d_idx],
-        "q1": problem.q1[d_idx], "anru": d.anru[d_idx], "score": problem.scores[d_idx],
-        "wait_months": months_between(d.registered_on[d_idx], date),
-        "household_size": d.household_size[d_idx], "quartile": quartile(chosen, edges),
-        "segment": pd.Series(size_class).map("size {}".format).to_numpy(dtype=object)
-        + " · " + names[main],
-    })
+def _play_round(prepared: Prepared, pool: Pool, accounts: Accounts, offered: Units, k: int,
+                date: dt.date, params: SolveParams, seed: int,
+                rng: np.random.Generator) -> _Played:
+    """Up to ``max_offers`` passes over the units on offer (steps 3–4 of the module doc)."""
+    sc, sim = prepared.scenario, prepared.scenario.simulation
+    policy = prepared.territory.policy
+    round_policy = dataclasses.replace(
+        policy, territory=dataclasses.replace(policy.territory, round_date=date))
+    counts = {"offers": 0, "refusals": 0, "let": 0, "passes": 0, "modes": [], "statuses": [],
+              "max_gap": 0.0, "solve_seconds": 0.0}
+    left_over = take(offered, np.zeros(0, dtype=np.int64))
+    refusers: list = []
+    records = []
+    for p in range(sim.max_offers):
+        if not len(offered):
+            break
+        current = pool.at_round(k).demands
+        current = take(current, ~np.isin(current.ids, np.asarray(refusers, dtype=object)))
+        out = solve_pass(Territory(round_policy, current, offered), accounts, params, seed,
+                         sim.carry_over, strict_flows=True,
+                         buffer=LAST_ROUND_BUFFER if k == sim.months - 1 else 0)
+        d_idx = out.problem.graph.demand[out.arcs].astype(np.int64)
+        u_idx = out.problem.graph.unit[out.arcs].astype(np.int64)
+        no = draw_refusals(sc.refusals, current, offered, d_idx, u_idx, rng)
+        accounts = accounts.add(out.quotas, out.arcs[~no])
+        records.append(attributions(out.problem, out.arcs[~no], k + 1, p + 1, date,
+                                    prepared.quartile_edges))
+        pool = refused(without(pool, current.ids[d_idx[~no]]), current.ids[d_idx[no]], k)
+        refusers += current.ids[d_idx[no]].tolist()
+        unlet = np.ones(len(offered), dtype=bool)
+        unlet[u_idx] = False
+        left_over = concat(left_over, take(offered, unlet))
+        offered = take(offered, u_idx[no])
+        counts["offers"] += len(out.arcs)
+        counts["refusals"] += int(no.sum())
+        counts["let"] += int((~no).sum())
+        counts["passes"] += 1
+        counts["modes"].append(out.mode)
+        counts["statuses"].append(out.status)
+        counts["max_gap"] = max(counts["max_gap"], out.gap)
+        counts["solve_seconds"] += out.seconds
+    counts["modes"] = ";".join(counts["modes"])
+    counts["statuses"] = ";".join(counts["statuses"])
+    return _Played(pool, accounts, concat(left_over, offered), records, counts)
 
 
-#: Attributions to spare on every row in the year's last round (absorbs one refusal).
-LAST_ROUND_BUFFER = 1
+#: Attributions to spare on every row (of base ≥ rounds.BUFFER_MIN_BASE) in the year's last
+#: round, so that its refusals — each moves a row by at most one attribution — rarely
+#: break an annual target.
+LAST_ROUND_BUFFER = 2
 
 #: Share quotas followed round by round in the rounds table (year-to-date).
 YTD_ROWS = ("priority_min", "q1_outside_qpv_min", "non_q1_in_qpv_min", "state_priority_min",

@@ -121,3 +121,6 @@ def test_buffer_keeps_every_row_one_attribution_inside():
     # sits exactly on the boundary.
     assert terms["priority_min"].margin(11, 40) == 1
     assert terms["priority_min"].margin(10, 40) == 0
+    # A row whose year-to-date base is below buffer_min_base keeps no buffer.
+    assert acc.carry(strict_flows=True, buffer=1, buffer_min_base=30) == {
+        "flow[A→etat].min": (8, 40), "spatial[X].q1.max": (5, 20), "priority_min": (10, 40)}

@@ -12,7 +12,8 @@ import pytest
 from models.generator import write_territory
 from scenarios.accounts import Accounts
 from scenarios.kpis import year_kpis
-from scenarios.simulation import TaskTimeout, prepare, quartile, simulate_year
+from scenarios.records import quartile
+from scenarios.simulation import TaskTimeout, prepare, simulate_year
 from scenarios.spec import RefusalModel, parse_scenario
 
 GROUPS = ("dalo", "priority", "mutation", "other")
