@@ -31,6 +31,9 @@ from .model import build_model, run
 from .params import SolveParams
 from .result import Conflict
 
+#: Same cap as ``solve.MAX_MODEL_ARCS``: no CP-SAT model on more arcs than this.
+MAX_MODEL_ARCS = 2_000_000
+
 
 def _restricted(data: SolverData, keep: list[int]) -> SolverData:
     q = data.quotas
@@ -52,6 +55,8 @@ def _conflicting(data: SolverData, keep: list[int], free: int, budget: float,
     start = time.perf_counter()
     if _units_bound(data, keep, budget / 2) < free:
         return True
+    if data.n_arcs > MAX_MODEL_ARCS:
+        return None
     sub = build_model(_restricted(data, keep), np.arange(data.n_arcs),
                       np.zeros(data.n_arcs, dtype=np.int64),
                       side=SideRows().add(np.ones(data.n_arcs, dtype=np.int64), free))
@@ -69,6 +74,8 @@ def _initial_set(data: SolverData, free: int, budget: float, seed: int) -> list[
     n = len(data.quotas)
     if lp.bound < free:
         return [i for i in range(n) if lp.side_duals[i] > 1e-9]
+    if data.n_arcs > MAX_MODEL_ARCS:
+        return list(range(n))
     sub = build_model(data, np.arange(data.n_arcs), np.zeros(data.n_arcs, dtype=np.int64),
                       side=SideRows().add(np.ones(data.n_arcs, dtype=np.int64), free),
                       assumptions=True)

@@ -41,6 +41,11 @@ from .reduction import cheapest_per_unit, kept_arcs
 from .result import Level, Result
 
 
+#: Largest arc set given to one CP-SAT model: beyond it (a métropole's full graph) the
+#: all-arcs search and the reduced-cost proof are skipped and the LP bound stands.
+MAX_MODEL_ARCS = 2_000_000
+
+
 class _Clock:
     def __init__(self, limit: float):
         self.start, self.limit = time.perf_counter(), limit
@@ -120,7 +125,7 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
     stats["timings"]["quick"] = time.perf_counter() - tick
     stats["quick"] = {"score": None if quick is None else int(score[quick].sum()),
                       "quota_free_bound": score_free}
-    best, units_bound, lp = None, free, None
+    best, units_bound, lp, lp1 = None, free, None, None
     if quick is not None and _gap(int(score[quick].sum()), score_free) <= params.relative_gap:
         q = int(score[quick].sum())
         best = _Incumbent(quick, q, score_free, "quota-free bound")
@@ -142,19 +147,24 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
 
     # Level 2: score sum among allocations letting units_bound units.
     side = SideRows().add(ones, units_bound)
-    if best is None:
+    if best is None and units_bound == free:
         best = _level(rounded, score, side, lp, mu * units_bound, quick, clock, params,
                       seed, stats, "score", every_unit_let=all_let)
-        if best is not None and units_bound == free:
+        if best is not None:
             best.bound = min(best.bound, score_free)
-    if best is None:   # no allocation lets units_bound units: level 1 on its own
+    if best is None:   # the quotas cost units (or none found): level 1 on its own first
+        if rounded is not data:
+            rounded, all_let = data, False
+            lp = _lp(data, score + mu, SideRows(), matching, clock, params, stats,
+                     "lp_score")
         arcs1, units, units_bound = _max_units(data, units_bound, clock, params, seed,
-                                               stats)
-        rounded, all_let = data, False
-        lp = _lp(data, score + mu, SideRows(), arcs1, clock, params, stats, "lp_score")
+                                               stats, lp1 if lp1 is not None else lp)
         side = SideRows().add(ones, units)
         best = _level(data, score, side, lp, mu * units, arcs1, clock, params, seed,
                       stats, "score")
+        if best is None:   # out of time: the level-1 allocation, with the LP bound
+            best = _Incumbent(arcs1, int(score[arcs1].sum()), lp.bound - mu * units,
+                              "LP bound")
     units = len(best.arcs)
     score_level = (best.value, best.bound)
 
@@ -246,6 +256,8 @@ def _level(data: SolverData, c: np.ndarray, side: SideRows, lp: LPBound, shift: 
     log["kept_arcs"] = len(kept)
     if found.status == "OPTIMAL" and found_fixed is None and np.isin(kept, found_pool).all():
         return _Incumbent(arcs, z, z, "CP-SAT optimal on a superset of the kept arcs")
+    if len(kept) > MAX_MODEL_ARCS:
+        return _Incumbent(arcs, z, ub, "LP bound (too many kept arcs for a proof)")
     proof = _run(data, kept, c, side, (z, ub), arcs, clock.left(), params, seed,
                  log.setdefault("proof", []), relative_gap=params.relative_gap,
                  every_unit_let=every_unit_let)
@@ -275,7 +287,8 @@ def _pools(data: SolverData, lp: LPBound, hint: np.ndarray | None):
     yield pool, None
     wider = np.union1d(pool, cheapest_per_unit(lp.reduced, data.unit, 10))
     yield wider, None
-    yield np.arange(data.n_arcs, dtype=np.int64), None
+    if data.n_arcs <= MAX_MODEL_ARCS:
+        yield np.arange(data.n_arcs, dtype=np.int64), None
 
 
 def _run(data: SolverData, arcs: np.ndarray, c: np.ndarray, side: SideRows, window,
@@ -294,24 +307,33 @@ def _run(data: SolverData, arcs: np.ndarray, c: np.ndarray, side: SideRows, wind
 
 
 def _max_units(data: SolverData, upper: int, clock: _Clock, params: SolveParams, seed: int,
-               stats: dict) -> tuple[np.ndarray, int, int]:
-    """Level 1 alone on every arc: ``(arcs, units let, proven bound)``."""
-    tick = time.perf_counter()
-    every = np.arange(data.n_arcs, dtype=np.int64)
-    sub = build_model(data, every, np.ones(data.n_arcs, dtype=np.int64), window=(None, upper))
-    out = run(sub, time_limit=clock.left(0.6), seed=seed, workers=params.workers,
-              log=params.log)
-    stats["units_alone"] = {"status": out.status, "value": out.value, "bound": out.bound,
-                            "seconds": time.perf_counter() - tick}
-    if out.status == "INFEASIBLE":
-        raise PolicyInfeasible(_violated_when_empty(data),
-                               "no allocation at all, not even an empty one, meets every "
-                               "quota row")
-    if out.status == "OPTIMAL":
-        return out.arcs, int(out.value), int(out.value)
-    if out.status == "FEASIBLE":
-        return out.arcs, int(out.value), int(min(upper, out.bound))
-    return np.zeros(0, dtype=np.int64), 0, upper
+               stats: dict, lp: LPBound) -> tuple[np.ndarray, int, int]:
+    """Level 1 alone: ``(arcs, units let, proven bound)``.
+
+    CP-SAT maximises the units let on the pools of ``_pools`` (LP dive, LP columns,
+    cheapest arcs, then every arc when the graph is small enough), each starting from the
+    best allocation so far. Only the model on every arc can lower the bound ``upper``.
+    """
+    ones = np.ones(data.n_arcs, dtype=np.int64)
+    log = stats.setdefault("units", {"search": []})["search"]
+    best = np.zeros(0, dtype=np.int64)
+    bound = upper
+    for pool, fixed in _pools(data, lp, None):
+        whole = len(pool) == data.n_arcs
+        hint = best if np.isin(best, pool).all() else None
+        out = _run(data, pool, ones, SideRows(), (len(best) or None, upper), hint,
+                   clock.left(0.3), params, seed, log, fixed=fixed)
+        if out.status == "INFEASIBLE" and whole and not len(best):
+            raise PolicyInfeasible(_violated_when_empty(data),
+                                   "no allocation at all, not even an empty one, meets "
+                                   "every quota row")
+        if out.status in ("OPTIMAL", "FEASIBLE") and out.value >= len(best):
+            best = out.arcs
+            if whole:
+                bound = min(upper, int(out.bound))
+        if len(best) >= bound or clock.left() <= 0.05:
+            break
+    return best, len(best), bound
 
 
 def _violated_when_empty(data: SolverData) -> list[str]:

@@ -184,3 +184,17 @@ def test_flows_hold_in_the_solution():
     result = solve(problem, PARAMS)
     assert result.status == "OPTIMAL"
     assert _key(result) == _brute_force(problem)
+
+
+def test_gap_target_may_stop_at_the_quick_allocation():
+    """With a loose gap target the quick allocation can be the answer: valid, and its
+    certified gap (against the quota-free bound) within the target."""
+    for seed in range(8):
+        problem = random_problem(seed, 80, 20, 0.3, full_policy())
+        result = solve(problem, SolveParams(time_limit=30, relative_gap=0.5))
+        assert all(q.satisfied for q in result.quotas)
+        assert result.gap <= 0.5
+        if result.stats.get("score") is None:          # the LP was skipped
+            assert result.stats["quick"]["score"] == result.objective[1]
+            return
+    pytest.fail("the quick route was never taken")
