@@ -17,6 +17,8 @@ from .cotation import breakdown, score  # noqa: E402
 from .segments import segment_table, similar_demands, similar_ranks  # noqa: E402
 from .pair_rules import RULES, exclusion_reasons, rule_masks  # noqa: E402
 from .compatibility import build_graph, build_problem  # noqa: E402
+from .quotas import QuotaRow, QuotaSystem, build_quotas, exact_share  # noqa: E402
+from .allocation import QuotaAttainment, check_allocation, quota_attainment  # noqa: E402
 
 __all__ = [
     "load_territory", "read_table", "load_policy",
@@ -28,4 +30,6 @@ __all__ = [
     "household_category", "income_per_uc", "months_between", "q1_flags", "q1_threshold",
     "breakdown", "score", "segment_table", "similar_demands", "similar_ranks", "RULES",
     "exclusion_reasons", "rule_masks", "build_graph", "build_problem",
+    "QuotaRow", "QuotaSystem", "build_quotas", "exact_share", "QuotaAttainment",
+    "check_allocation", "quota_attainment",
 ]
