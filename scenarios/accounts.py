@@ -74,23 +74,24 @@ class Accounts:
             counts[row.name] = (l0 + lk, r0 + rk)
         return Accounts(terms, counts)
 
-    def carry(self, strict_flows: bool = False, buffer: int = 0,
-              buffer_min_base: int = 0) -> dict[str, tuple[int, int]]:
+    def carry(self, strict_flows: bool = False,
+              buffers: tuple[tuple[int, int], ...] = ()) -> dict[str, tuple[int, int]]:
         """Counts to add to each row of the next round (its carry-over).
 
         With ``strict_flows`` the flow rows' ±1 unit of slack is taken back through the
         carry (left − 1 on ``≥`` rows, left + 1 on ``≤`` rows), so that the round aims at
-        the annual target itself. ``buffer`` moves every row whose year-to-date base
-        (``right``) is at least ``buffer_min_base`` that much further the same way: the
-        round must end with that many attributions to spare on the row, so that refusals
-        drawn after it is solved cannot break it. (A row with a small base — a small
-        landlord's flow — cannot spare any: one attribution is a large share of it.)
+        the annual target itself. ``buffers`` — ``(min_base, attributions)`` pairs, largest
+        base first — moves a row whose year-to-date base (``right``) is at least
+        ``min_base`` that many attributions further the same way (the first pair that
+        applies): the round must end with them to spare, so that refusals drawn after it
+        is solved cannot break the row. A row with a small base (a small landlord's flow)
+        gets less or nothing: one attribution is a large share of it.
         """
         out = {}
         for name, (left, right) in self.counts.items():
             t = self.terms[name]
-            shift = ((buffer if right >= buffer_min_base else 0)
-                     + (t.slack if strict_flows and t.family == "flow" else 0))
+            spare = next((n for base, n in buffers if right >= base), 0)
+            shift = spare + (t.slack if strict_flows and t.family == "flow" else 0)
             out[name] = (left - shift if t.sense == ">=" else left + shift, right)
         return out
 

@@ -39,8 +39,6 @@ from .accounts import Accounts, surplus_only
 
 #: A solve that found nothing in its time limit is retried once with this many times it.
 RETRY_FACTOR = 3
-#: Rows whose year-to-date base is smaller than this get no buffer (see Accounts.carry).
-BUFFER_MIN_BASE = 100
 #: Carry modes tried in order; the last one lets nothing.
 MODES = ("full_buffered", "full_strict", "full", "surplus_only", "none", "nothing_let")
 
@@ -60,7 +58,7 @@ class PassOutcome:
 
 def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, seed: int,
                carry_over: bool = True, strict_flows: bool = False,
-               buffer: int = 0) -> PassOutcome:
+               buffers: tuple[tuple[int, int], ...] = ()) -> PassOutcome:
     """Solve one pass of a round (see the module docstring).
 
     Parameters
@@ -75,10 +73,10 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
         Steer towards the annual figures (False = each round meets its own quotas).
     strict_flows
         First try the flows without their ±1 slack (the annual figure itself).
-    buffer
-        Before that, first try with every row of year-to-date base at least
-        :data:`BUFFER_MIN_BASE` ``buffer`` attributions inside its bound (``full_buffered``;
-        the year's last round, so that its refusals cannot break a row).
+    buffers
+        Before that, first try with rows kept that many attributions inside their bound,
+        by year-to-date base (``full_buffered``, see :meth:`Accounts.carry`; the year's
+        last round, so that its refusals cannot break a row).
     """
     started = time.perf_counter()
     problem = build_problem(territory)
@@ -90,13 +88,12 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     # there would only make the pass infeasible).
     touched = set(quotas.names)
 
-    def carried(strict: bool, buffer: int = 0) -> dict:
-        return {n: c for n, c in accounts.carry(strict, buffer, BUFFER_MIN_BASE).items()
-                if n in touched}
+    def carried(strict: bool, spare: tuple = ()) -> dict:
+        return {n: c for n, c in accounts.carry(strict, spare).items() if n in touched}
 
     attempts = [("full", {})]
     if carry_over:
-        attempts = ([("full_buffered", carried(strict_flows, buffer))] if buffer else []) + (
+        attempts = ([("full_buffered", carried(strict_flows, buffers))] if buffers else []) + (
             [("full_strict", carried(True))] if strict_flows else []) + [
             ("full", carried(False)), ("surplus_only", surplus_only(accounts, carried(False))),
             ("none", {})]

@@ -198,7 +198,7 @@ def _play_round(prepared: Prepared, pool: Pool, accounts: Accounts, offered: Uni
         current = take(current, ~np.isin(current.ids, np.asarray(refusers, dtype=object)))
         out = solve_pass(Territory(round_policy, current, offered), accounts, params, seed,
                          sim.carry_over, strict_flows=True,
-                         buffer=LAST_ROUND_BUFFER if k == sim.months - 1 else 0)
+                         buffers=LAST_ROUND_BUFFERS if k == sim.months - 1 else ())
         d_idx = out.problem.graph.demand[out.arcs].astype(np.int64)
         u_idx = out.problem.graph.unit[out.arcs].astype(np.int64)
         no = draw_refusals(sc.refusals, current, offered, d_idx, u_idx, rng)
@@ -224,10 +224,10 @@ def _play_round(prepared: Prepared, pool: Pool, accounts: Accounts, offered: Uni
     return _Played(pool, accounts, concat(left_over, offered), records, counts)
 
 
-#: Attributions to spare on every row (of base ≥ rounds.BUFFER_MIN_BASE) in the year's last
-#: round, so that its refusals — each moves a row by at most one attribution — rarely
-#: break an annual target.
-LAST_ROUND_BUFFER = 2
+#: Attributions to spare on each row in the year's last round, by year-to-date base of the
+#: row: (min_base, attributions), largest first. Its refusals — each moves a row by at
+#: most one attribution — then rarely break an annual target.
+LAST_ROUND_BUFFERS = ((100, 2), (30, 1))
 
 #: Share quotas followed round by round in the rounds table (year-to-date).
 YTD_ROWS = ("priority_min", "q1_outside_qpv_min", "non_q1_in_qpv_min", "state_priority_min",

@@ -107,20 +107,16 @@ def test_annual_check_states_targets_without_the_flow_slack():
     assert table.loc["priority_min", "realised"] == 0.26
 
 
-def test_buffer_keeps_every_row_one_attribution_inside():
-    """buffer = 1 moves every row by one more attribution (≥: left − 1, ≤: left + 1), on
-    top of the flows' slack when strict: a ≥ row then needs a margin of 1 to hold."""
+def test_buffers_keep_rows_inside_by_their_base():
+    """A buffer moves a row further the same way (≥: left − n, ≤: left + n), on top of the
+    flows' slack when strict; the first (min_base, n) pair the row's base reaches applies."""
     terms = {"flow[A→etat].min": _terms("flow[A→etat].min", "flow", ">=", "1/4", 1),
              "spatial[X].q1.max": _terms("spatial[X].q1.max", "spatial", "<=", "9/20", 1),
              "priority_min": _terms("priority_min")}
     acc = _accounts({"flow[A→etat].min": (10, 40), "spatial[X].q1.max": (5, 20),
-                     "priority_min": (11, 40)}, terms)
-    assert acc.carry(strict_flows=True, buffer=1) == {
-        "flow[A→etat].min": (8, 40), "spatial[X].q1.max": (6, 20), "priority_min": (10, 40)}
-    # priority_min: 11 of 40 has margin 1; with the buffered carry a round adding nothing
-    # sits exactly on the boundary.
-    assert terms["priority_min"].margin(11, 40) == 1
-    assert terms["priority_min"].margin(10, 40) == 0
-    # A row whose year-to-date base is below buffer_min_base keeps no buffer.
-    assert acc.carry(strict_flows=True, buffer=1, buffer_min_base=30) == {
-        "flow[A→etat].min": (8, 40), "spatial[X].q1.max": (5, 20), "priority_min": (10, 40)}
+                     "priority_min": (30, 120)}, terms)
+    assert acc.carry(strict_flows=True, buffers=((100, 2), (30, 1))) == {
+        "flow[A→etat].min": (8, 40),       # base 40: 1 spare + the flow's slack
+        "spatial[X].q1.max": (5, 20),      # base 20: none
+        "priority_min": (28, 120)}         # base 120: 2 spare
+    assert acc.carry() == acc.counts       # no buffer, not strict: the counts themselves
