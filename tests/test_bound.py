@@ -60,3 +60,17 @@ def test_level_rows_enter_the_bound():
     tied = lp_bound(data, ones, side=SideRows().add(data.score, best_score))
     assert tied.bound <= free.bound
     assert tied.feasible
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_plain_linprog_fallback_gives_the_same_bound(seed, monkeypatch):
+    """Without a HiGHS binding (a SciPy without its private module), every restricted LP
+    is solved by scipy.optimize.linprog: same bound as the warm-started path."""
+    import optimizer.lp as lp_module
+
+    problem = random_problem(seed, 50, 12, 0.3, full_policy())
+    data = solver_data(problem, SolveParams())
+    warm = lp_bound(data, data.score)
+    monkeypatch.setattr(lp_module, "_Highs", None)
+    cold = lp_bound(data, data.score)
+    assert cold.bound == warm.bound
