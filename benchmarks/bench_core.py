@@ -30,13 +30,13 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-from importlib.metadata import version
 from pathlib import Path
+
+from _common import machine, publish
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -140,16 +140,6 @@ def run_child(task: str, folder: Path, runs: int, extra: int = 0) -> dict:
     return json.loads(out)
 
 
-def machine() -> dict:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            **{p: version(p) for p in ("numpy", "pandas")}}
-
-
 def median(runs: list[dict], key: str = "wall") -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -181,7 +171,7 @@ def main() -> None:
     graph_wall, dense_wall = median(g["runs"]), median(b["runs"])
     cores = max(1, math.ceil(median(g["runs"], "cpu") / graph_wall - 0.05))
     checks = g["n_demands"] * g["n_units"]
-    m = machine()
+    m = machine(("numpy", "pandas"))
     section = f"""
 ## Core: scoring and compatibility (issue 3) — {dt.date.today().isoformat()}
 
@@ -204,10 +194,7 @@ count: {g['pairs'] == b['runs'][0]['pairs']}).
 
 Reproduce: `python benchmarks/bench_core.py {" ".join(a for a in sys.argv[1:] if a != "--record")}`
 """
-    print(section)
-    if args.record:
-        with open(HERE / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write(section)
+    publish(section, args.record)
 
 
 if __name__ == "__main__":

@@ -20,13 +20,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
-from importlib.metadata import version
 from pathlib import Path
+
+from _common import machine, publish
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -64,16 +63,6 @@ def measure(what: str, profile: str, nd: int, nu: int, seed: int) -> dict:
     return json.loads(out)
 
 
-def machine() -> dict:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            **{p: version(p) for p in ("numpy", "pandas")}}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -91,7 +80,7 @@ def main() -> None:
         rows.append(f"| {name} ({nd:,} × {nu:,}) | {med['generate']:.3f} | {med['write']:.3f} "
                     f"| {med['baseline']:.3f} | {med['write'] / med['baseline']:.2f}× "
                     f"| {rss['generate']:.0f} / {rss['write']:.0f} |")
-    m = machine()
+    m = machine(("numpy", "pandas"))
     section = f"""
 ## Generating synthetic territories (bench_generator.py) — {dt.date.today().isoformat()}
 
@@ -111,10 +100,7 @@ Target: metro-year generated in a few seconds.
 
 Reproduce: `python benchmarks/bench_generator.py --runs {args.runs} --seed {args.seed}`
 """
-    print(section)
-    if args.record:
-        with open(HERE / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write(section)
+    publish(section, args.record)
 
 
 if __name__ == "__main__":

@@ -18,13 +18,13 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-from importlib.metadata import version
 from pathlib import Path
+
+from _common import machine, publish
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -53,19 +53,6 @@ def measure(what: str, folder: Path) -> dict:
     return json.loads(out)
 
 
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            **{p: version(p) for p in ("numpy", "pandas", "pyarrow")}}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--demands", type=int, default=100_000)
@@ -89,7 +76,7 @@ def main() -> None:
     load = os.getloadavg()
     med = {w: statistics.median(r["wall"] for r in rs) for w, rs in runs.items()}
     rss = {w: max(r["rss_mib"] for r in rs) for w, rs in runs.items()}
-    m = machine()
+    m = machine(("numpy", "pandas", "pyarrow"))
     cmd = (f"python benchmarks/bench_read.py --demands {args.demands} --units {args.units} "
            f"--seed {args.seed} --runs {args.runs}")
     section = f"""
@@ -115,10 +102,7 @@ under 2 s → {'met' if med['load'] < 2 else 'NOT met'} ({med['load']:.2f} s).
 
 Reproduce: `{cmd}`
 """
-    print(section)
-    if args.record:
-        with open(HERE / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write(section)
+    publish(section, args.record)
 
 
 if __name__ == "__main__":

@@ -30,12 +30,12 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
-from importlib.metadata import version
 from pathlib import Path
+
+from _common import machine, publish
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -97,16 +97,6 @@ def measure(what: str, inst: tuple, seed: int, folder: Path, cap: float,
         tail = (exc.stderr or "").strip().splitlines()[-1:] or ["?"]
         return {"failed": tail[0][:120]}
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def machine() -> dict:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            **{p: version(p) for p in ("ortools", "numpy", "scipy")}}
 
 
 def _naive_cell(nv: dict, ours_wall: float) -> tuple[str, str]:
@@ -173,7 +163,7 @@ def main() -> None:
         else:
             naive_rows.append(f"| {name} | — | not run (one Python object per arc for "
                               f"{last['arcs']:,} arcs) | — | — |")
-    m = machine()
+    m = machine(("ortools", "numpy", "scipy"))
     end = os.getloadavg()
     section = f"""
 ## The allocation model against the naive CP-SAT formulation (bench_solve.py) — {dt.date.today().isoformat()}
@@ -206,10 +196,7 @@ a certified gap ≤ 0.1 % with peak memory ≤ 8 GiB.
 
 Reproduce: `python benchmarks/bench_solve.py --runs {args.runs} --seed {args.seed} --naive-cap {args.naive_cap:g}`
 """
-    print(section)
-    if args.record:
-        with open(HERE / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write(section)
+    publish(section, args.record)
 
 
 if __name__ == "__main__":
