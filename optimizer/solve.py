@@ -20,6 +20,7 @@ the bound, level 1 is solved on its own on every arc (the quotas cost units) and
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -186,6 +187,12 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
             fit_level = (-best.value, -best.bound)
 
     arcs = best.arcs
+    if len(arcs) == 0 and not empty_ok:
+        # A carry-over the empty allocation breaks, and no allocation meeting it was found
+        # in the pools searched (the model on every arc, which would prove infeasibility
+        # and raise above, was not reached): nothing valid to return.
+        result = _result(data, params, arcs, (0, units_bound), None, clock, stats, (), free)
+        return dataclasses.replace(result, status="NO_SOLUTION")
     errors = check_allocation(problem, arcs, data.quotas)
     if errors:
         raise RuntimeError("optimizer bug: the allocation found is not valid: "

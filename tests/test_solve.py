@@ -156,6 +156,21 @@ def test_carry_over_that_nothing_can_repair_raises():
     assert "priority_min" in err.value.conflicts
 
 
+def test_unrepaired_carry_over_without_a_proof_is_no_solution(monkeypatch):
+    """When no allocation meeting the carried-over rows is found and the model on every arc
+    (the proof of infeasibility) is out of reach, the answer is NO_SOLUTION with no arcs —
+    never the empty allocation that breaks the rows (it used to raise an internal error)."""
+    import sys
+
+    monkeypatch.setattr(sys.modules["optimizer.solve"], "MAX_MODEL_ARCS", 0)
+    demands = [{"score": s} for s in range(30)]
+    problem = make_problem([{}], demands, [(d, 0, "bailleur") for d in range(30)],
+                           make_policy(Quotas(priority_min=0.25)),
+                           carry={"priority_min": (0, 10)})
+    result = solve(problem, PARAMS)
+    assert result.status == "NO_SOLUTION" and len(result.arcs) == 0
+
+
 def test_carry_over_that_the_round_repairs():
     """Year to date 0 of 3: the round must house the priority household (1 ≥ 0.25 × 4)."""
     problem = make_problem([{}], [{"priority": True, "score": 1}, {"score": 50}],
