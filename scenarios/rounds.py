@@ -106,12 +106,12 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
         candidate = dataclasses.replace(problem, carry=carry)
         try:
             result = solve(candidate, params, seed=seed)
+            if result.status == "NO_SOLUTION" and carry:
+                errors.append(f"{mode}:NO_SOLUTION")  # the next relaxation, at once
+                continue
             if result.status == "NO_SOLUTION":       # nothing found in time: once more, longer
                 result = solve(candidate, dataclasses.replace(
                     params, time_limit=RETRY_FACTOR * params.time_limit), seed=seed)
-            if result.status == "NO_SOLUTION" and carry:
-                errors.append(f"{mode}:NO_SOLUTION")  # try the next relaxation
-                continue
         except PolicyInfeasible:
             continue
         except Exception as exc:  # noqa: BLE001 — see below
