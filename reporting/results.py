@@ -24,6 +24,7 @@ from models.allocation import check_allocation, quota_attainment
 from models.errors import AttributionError, NoSolutionInTime
 from models.problem import AllocationProblem
 from models.quotas import build_quotas
+from models.readers import sha256 as sha256_file
 
 from . import aggregates
 from .atomic import atomic_folder, check_target
@@ -31,7 +32,7 @@ from .decisions import decisions_table
 from .html import render_report
 from .kpis import build_kpis, quota_rows_frame
 from .labels import OUTCOMES
-from .manifest import build_manifest, package_version, sha256_file
+from .manifest import build_manifest, package_version
 from .moves import MoveChecker
 from .outcomes import classify
 from .quota_price import binding_items, quota_prices
