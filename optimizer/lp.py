@@ -3,8 +3,8 @@
 Rows are fixed once: one per unit (≤ 1), one per demand (≤ 1), one per side row
 (``≥ rhs``, with an artificial slack column when ``rhs > 0`` so that a restricted master is
 always feasible). Columns (arcs) are only ever added, and HiGHS restarts from the previous
-basis. HiGHS is reached through ``highspy`` when installed, else through the same binding
-that SciPy ships (``scipy.optimize._highspy``); if neither is importable, every round is
+basis. HiGHS is reached through the binding SciPy ships (``scipy.optimize._highspy``),
+else through ``highspy`` when installed; if neither is importable, every round is
 solved from scratch with :func:`scipy.optimize.linprog` (slower, same answers).
 """
 
@@ -14,12 +14,13 @@ import numpy as np
 import scipy.sparse as sp
 
 try:  # pragma: no cover - depends on the environment
-    import highspy as _hs
-    _Highs, _Sense = _hs.Highs, _hs.ObjSense
+    # SciPy's own binding first: highspy's Highs() prints a banner on stdout.
+    from scipy.optimize._highspy import _core as _hs
+    _Highs, _Sense = _hs._Highs, _hs.ObjSense
 except ImportError:  # pragma: no cover
     try:
-        from scipy.optimize._highspy import _core as _hs
-        _Highs, _Sense = _hs._Highs, _hs.ObjSense
+        import highspy as _hs
+        _Highs, _Sense = _hs.Highs, _hs.ObjSense
     except ImportError:
         _Highs = None
 
