@@ -16,6 +16,16 @@ import click
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 
 
+def _exit_with_problems(where: str, exc: DataError, consequence: str) -> None:
+    """Print every input problem on stderr (no traceback) and exit with EXIT_DATA."""
+    n = len(exc.problems)
+    click.echo(f"{where}: {n} problem{'s' if n != 1 else ''} found; {consequence}.",
+               err=True)
+    for problem in exc.problems:
+        click.echo(f"- {problem}", err=True)
+    raise SystemExit(EXIT_DATA)
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
     try:
@@ -118,12 +128,7 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
     except DataError as exc:
-        n = len(exc.problems)
-        click.echo(f"{territory or 'bundled territory'}: {n} problem{'s' if n != 1 else ''} "
-                   "found; nothing was written.", err=True)
-        for problem in exc.problems:
-            click.echo(f"- {problem}", err=True)
-        raise SystemExit(EXIT_DATA)
+        _exit_with_problems(str(territory or "bundled territory"), exc, "nothing was written")
     except PolicyInfeasible as exc:
         click.echo(f"{exc} Nothing was written.", err=True)
         raise SystemExit(EXIT_INFEASIBLE)
@@ -173,12 +178,7 @@ def validate(territory: Path | None) -> None:
         loaded = load_territory(territory)
         summary = summarise(loaded)
     except DataError as exc:
-        n = len(exc.problems)
-        click.echo(f"{territory}: {n} problem{'s' if n != 1 else ''} found; nothing was "
-                   "validated.", err=True)
-        for problem in exc.problems:
-            click.echo(f"- {problem}", err=True)
-        raise SystemExit(EXIT_DATA)
+        _exit_with_problems(str(territory), exc, "nothing was validated")
     click.echo(f"{territory}: territory '{summary.name}' is valid.")
     for line in summary.lines():
         click.echo(f"  {line}")
@@ -275,11 +275,7 @@ def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> Non
         batch = run(paths, title=title, with_attributions=with_attributions, progress=say,
                     **options)
     except DataError as exc:
-        click.echo(f"{len(exc.problems)} problem(s) in the scenario input; nothing was "
-                   "simulated.", err=True)
-        for problem in exc.problems:
-            click.echo(f"- {problem}", err=True)
-        raise SystemExit(EXIT_DATA)
+        _exit_with_problems("scenario input", exc, "nothing was simulated")
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"{options['out']}: {len(batch.years)} simulated years written "
