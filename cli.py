@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:  # the commands import the layers lazily, to start fast
-    from models.errors import DataError
+    from attribution.models.errors import DataError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 
@@ -119,9 +119,9 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     """
     import os
 
-    from models.errors import DataError, NoSolutionInTime, PolicyInfeasible
-    from reporting.atomic import ResultsFolderError
-    from reporting.command import progress_printer, solve_territory
+    from attribution.models.errors import DataError, NoSolutionInTime, PolicyInfeasible
+    from attribution.reporting.atomic import ResultsFolderError
+    from attribution.reporting.command import progress_printer, solve_territory
 
     say = (lambda _: None) if quiet else progress_printer(lambda m: click.echo(m, err=True))
     try:
@@ -171,12 +171,12 @@ def validate(territory: Path | None) -> None:
     threshold used); exit 1 listing every problem on stderr, one per line, naming file,
     row and column.
     """
-    from models.errors import DataError
-    from models.readers import load_territory
-    from models.validation_summary import summarise
+    from attribution.models.errors import DataError
+    from attribution.models.readers import load_territory
+    from attribution.models.validation_summary import summarise
 
     if territory is None:
-        from models.generator import bundled_territory_path
+        from attribution.models.generator import bundled_territory_path
         territory = bundled_territory_path()
     try:
         loaded = load_territory(territory)
@@ -221,7 +221,7 @@ def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | Non
       attribution generate carene-year --units 1377
       attribution generate metro-year --profile metro --seed 7
     """
-    from models.generator import PROFILES, write_territory
+    from attribution.models.generator import PROFILES, write_territory
 
     prof = PROFILES[profile]
     n_demands = prof.default_n_demands if n_demands is None else n_demands
@@ -267,10 +267,10 @@ def _scenario_options(fn):
 
 
 def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> None:
-    from models.errors import DataError
-    from reporting.atomic import ResultsFolderError
-    from scenarios.commands import run
-    from scenarios.simulation import TaskTimeout
+    from attribution.models.errors import DataError
+    from attribution.reporting.atomic import ResultsFolderError
+    from attribution.scenarios.commands import run
+    from attribution.scenarios.simulation import TaskTimeout
 
     def say(line: str) -> None:
         click.echo(line, err=True)
@@ -353,7 +353,7 @@ def explain(results: Path, demand_id: str) -> None:
     Example:
       attribution explain results D000123
     """
-    from reporting.explain import UnknownDemand, explain as explain_demand
+    from attribution.reporting.explain import UnknownDemand, explain as explain_demand
 
     try:
         click.echo(explain_demand(results, demand_id), nl=False)

@@ -65,7 +65,7 @@ def run_once(args: list[str]) -> tuple[float, int, int]:
 
 
 def command(out: Path, seeds: int, months: int, workers: int | None) -> list[str]:
-    args = [sys.executable, str(Path(__file__).resolve().parents[1] / "cli.py"), "compare",
+    args = [sys.executable, "-m", "attribution", "compare",
             *SCENARIOS, "--out", str(out), "--seeds", str(seeds), "--months", str(months),
             "--force"]
     if workers is not None:

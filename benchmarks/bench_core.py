@@ -45,7 +45,7 @@ CHILD = r"""
 import json, math, sys, time
 import numpy as np
 sys.path.insert(0, {root!r})
-from models import load_territory
+from attribution.models import load_territory
 task, folder, runs, extra = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 
 def status_mib(key):
@@ -68,8 +68,8 @@ def timed(fn):
 
 res = {{"n_demands": len(d), "n_units": len(u), "rss_loaded_mib": rss_loaded, "runs": []}}
 if task == "score":
-    from models import score
-    from models.household import months_between
+    from attribution.models import score
+    from attribution.models.household import months_between
     for _ in range(runs):
         out, wall, cpu = timed(lambda: score(d, p))
         res["runs"].append({{"wall": wall, "cpu": cpu}})
@@ -97,7 +97,7 @@ if task == "score":
     res["baseline"] = {{"n": extra, "runs": base_runs,
                        "equal": bool(np.array_equal(np.array(ref), out[:extra]))}}
 elif task == "graph":
-    from models import build_graph
+    from attribution.models import build_graph
     peak = 0.0
     for i in range(runs):
         with open("/proc/self/clear_refs", "w") as fh:
@@ -110,7 +110,7 @@ elif task == "graph":
         del g
     res["rss_peak_mib"] = peak
 elif task == "dense":
-    from models.pair_rules import demand_side, rent_ok, unit_slots
+    from attribution.models.pair_rules import demand_side, rent_ok, unit_slots
     def dense():
         ds, us = demand_side(t), unit_slots(t).astype(np.uint8)
         mr = p.eligibility.max_rent_burden
@@ -155,7 +155,7 @@ def main() -> None:
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from models.generator import write_territory
+    from attribution.models.generator import write_territory
 
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:

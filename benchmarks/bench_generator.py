@@ -36,7 +36,7 @@ MEASURE = """
 import json, resource, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from models.generator import generate_territory, write_territory
+from attribution.models.generator import generate_territory, write_territory
 what, profile, nd, nu, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 with tempfile.TemporaryDirectory() as tmp:
     if what == "generate":

@@ -34,7 +34,7 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 what, folder = sys.argv[1], sys.argv[2]
 if what == "load":
-    from models.readers import load_territory
+    from attribution.models.readers import load_territory
     t = time.perf_counter(); territory = load_territory(folder); wall = time.perf_counter() - t
     n = len(territory.demands)
 else:
@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from models.generator import write_territory
+    from attribution.models.generator import write_territory
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_territory(Path(tmp) / "territory", seed=args.seed,

@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def one_run(instance: str, seed: int) -> dict:
     """Time the three phases once (in this process)."""
     sys.path.insert(0, str(ROOT))
-    from models.compatibility import build_problem
-    from models.generator import bundled_territory_path, write_territory
-    from models.readers import load_territory
-    from optimizer import SolveParams, solve
-    from reporting.results import compute, write
+    from attribution.models.compatibility import build_problem
+    from attribution.models.generator import bundled_territory_path, write_territory
+    from attribution.models.readers import load_territory
+    from attribution.optimizer import SolveParams, solve
+    from attribution.reporting.results import compute, write
 
     with tempfile.TemporaryDirectory() as tmp:
         if instance == "carene-round":

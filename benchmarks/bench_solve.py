@@ -47,9 +47,9 @@ MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from models.generator import write_territory
-from models.readers import load_territory
-from models.compatibility import build_problem
+from attribution.models.generator import write_territory
+from attribution.models.readers import load_territory
+from attribution.models.compatibility import build_problem
 what, profile, nd, nu, seed, gap, limit, cap, folder = sys.argv[1:10]
 folder = Path(folder)
 if not folder.exists():
@@ -57,21 +57,21 @@ if not folder.exists():
 problem = build_problem(load_territory(folder))
 out = {{"arcs": len(problem.graph)}}
 if what == "solve":
-    from optimizer import SolveParams, solve
+    from attribution.optimizer import SolveParams, solve
     t = time.perf_counter()
     r = solve(problem, SolveParams(time_limit=float(limit), relative_gap=float(gap)), seed=0)
     out.update(wall=time.perf_counter() - t, status=r.status, objective=list(r.objective),
                bound=list(r.bound), gap=r.gap, proof=r.stats.get("score", {{}}).get("proof"),
                timings=r.stats["timings"])
 elif what == "mcf":
-    from optimizer.matching import min_cost_flow
+    from attribution.optimizer.matching import min_cost_flow
     g = problem.graph
     score = problem.scores[g.demand]
     arcs, seconds = min_cost_flow(g.unit, g.demand, score, len(problem.territory.units),
                                   len(problem.territory.demands))
     out.update(wall=seconds, units=len(arcs), score=int(score[arcs].sum()))
 else:
-    from optimizer.naive import naive_solve
+    from attribution.optimizer.naive import naive_solve
     target = json.loads(sys.argv[10])
     r = naive_solve(problem, time_limit=float(cap), workers=2, seed=0, target=tuple(target))
     out.update(status=r.status, units=r.units, score=r.score, bound=r.bound,

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from models.territory import _freeze
+from attribution.models.territory import _freeze
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from models.quotas import QuotaSystem
+from attribution.models.quotas import QuotaSystem
 
 from .bound import SideRows, lp_bound
 from .data import SolverData

@@ -23,7 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from models.quotas import QuotaRow, QuotaSystem
+from attribution.models.quotas import QuotaRow, QuotaSystem
 
 from .data import SolverData
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.problem import AllocationProblem
-from models.quotas import QuotaSystem, build_quotas
-from models.territory import _freeze
+from attribution.models.problem import AllocationProblem
+from attribution.models.quotas import QuotaSystem, build_quotas
+from attribution.models.territory import _freeze
 
 from .assignment import Pairs, pairs_of
 from .params import SolveParams

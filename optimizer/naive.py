@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from models.problem import AllocationProblem
-from models.quotas import build_quotas
+from attribution.models.problem import AllocationProblem
+from attribution.models.quotas import build_quotas
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.allocation import QuotaAttainment
-from models.territory import _freeze
+from attribution.models.allocation import QuotaAttainment
+from attribution.models.territory import _freeze
 
 #: Level names, in lexicographic order (the same keys as ``kpis.json``).
 LEVELS: tuple[str, ...] = ("units_let", "score_sum", "fit")

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.allocation import check_allocation, quota_attainment
-from models.errors import PolicyInfeasible
-from models.problem import AllocationProblem
+from attribution.models.allocation import check_allocation, quota_attainment
+from attribution.models.errors import PolicyInfeasible
+from attribution.models.problem import AllocationProblem
 
 from .bound import LPBound, SideRows, lp_bound, quota_free_bound
 from .conflicts import diagnose

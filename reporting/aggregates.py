@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.problem import AllocationProblem
+from attribution.models.problem import AllocationProblem
 
 from .tables import income_quartiles
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from models.errors import AttributionError
+from attribution.models.errors import AttributionError
 
 #: The file whose presence marks a folder as one this package wrote (and may replace).
 MARKER = "manifest.json"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.pair_rules import RULES, demand_side, rent_ok, unit_slots
-from models.territory import Territory
+from attribution.models.pair_rules import RULES, demand_side, rent_ok, unit_slots
+from attribution.models.territory import Territory
 
 #: Largest (demands × units) block evaluated at once.
 BLOCK_CELLS = 2_000_000

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.compatibility import build_problem
-from models.generator import bundled_territory_path
-from models.readers import load_territory
-from optimizer import SolveParams
+from attribution.models.compatibility import build_problem
+from attribution.models.generator import bundled_territory_path
+from attribution.models.readers import load_territory
+from attribution.optimizer import SolveParams
 
 from .atomic import check_target
 from .results import run

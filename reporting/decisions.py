@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.cotation import breakdown, components
-from models.policy import TYPOLOGIES
-from models.problem import AllocationProblem
-from models.segments import similar_demands
+from attribution.models.cotation import breakdown, components
+from attribution.models.policy import TYPOLOGIES
+from attribution.models.problem import AllocationProblem
+from attribution.models.segments import similar_demands
 
 from .decision_text import reason_pair
 from .outcomes import Outcomes

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.errors import AttributionError
+from attribution.models.errors import AttributionError
 
 from .labels import OUTCOMES, RULES, SCORE_PARTS, both
 

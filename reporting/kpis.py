@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.allocation import QuotaAttainment
-from models.problem import AllocationProblem
+from attribution.models.allocation import QuotaAttainment
+from attribution.models.problem import AllocationProblem
 
 from .manifest import TIMING_KEY, to_jsonable
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from models.territory import Territory
+from attribution.models.territory import Territory
 
 #: Key of the run-dependent times in manifest.json and kpis.json.
 TIMING_KEY = "timing"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.problem import AllocationProblem
-from models.quotas import QuotaSystem, build_quotas
+from attribution.models.problem import AllocationProblem
+from attribution.models.quotas import QuotaSystem, build_quotas
 
 
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.pair_rules import RULES
-from models.problem import AllocationProblem
+from attribution.models.pair_rules import RULES
+from attribution.models.problem import AllocationProblem
 
 from .blocking import blocking
 from .moves import MoveChecker

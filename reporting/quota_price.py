@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.allocation import QuotaAttainment
-from models.errors import AttributionError
-from models.problem import AllocationProblem
+from attribution.models.allocation import QuotaAttainment
+from attribution.models.errors import AttributionError
+from attribution.models.problem import AllocationProblem
 
 from .labels import quota_label
 from .variants import Solver, level_values, relax

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.allocation import check_allocation, quota_attainment
-from models.errors import AttributionError, NoSolutionInTime
-from models.problem import AllocationProblem
-from models.quotas import build_quotas
-from models.readers import sha256 as sha256_file
+from attribution.models.allocation import check_allocation, quota_attainment
+from attribution.models.errors import AttributionError, NoSolutionInTime
+from attribution.models.problem import AllocationProblem
+from attribution.models.quotas import build_quotas
+from attribution.models.readers import sha256 as sha256_file
 
 from . import aggregates
 from .atomic import atomic_folder, check_target
@@ -218,7 +218,7 @@ def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int =
     """
     check_target(out, force)
     if solve is None:
-        from optimizer import solve as solve  # noqa: PLC0415 (the default entry point)
+        from attribution.optimizer import solve as solve  # noqa: PLC0415 (the default entry point)
     started = now_iso()
     t0 = time.perf_counter()
     progress(f"solving {len(problem.territory.units)} units × "

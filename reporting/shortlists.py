@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.policy import FINANCINGS
-from models.problem import AllocationProblem
+from attribution.models.policy import FINANCINGS
+from attribution.models.problem import AllocationProblem
 
 from .moves import MoveChecker
 from .shortlist_text import reason_pair

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.household import income_per_uc
-from models.policy import FINANCINGS, TYPOLOGIES
-from models.problem import AllocationProblem
+from attribution.models.household import income_per_uc
+from attribution.models.policy import FINANCINGS, TYPOLOGIES
+from attribution.models.problem import AllocationProblem
 
 #: Columns of assignments.csv, in order (the contract's first).
 ASSIGNMENT_COLUMNS: tuple[str, ...] = (

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from models.problem import AllocationProblem, CompatibilityGraph
+from attribution.models.problem import AllocationProblem, CompatibilityGraph
 
 #: ``solve(problem, params, seed) -> result`` with ``status`` and ``arcs``.
 Solver = Callable[..., Any]

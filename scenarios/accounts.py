@@ -25,7 +25,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from models.quotas import QuotaRow, QuotaSystem
+from attribution.models.quotas import QuotaRow, QuotaSystem
 
 
 @dataclass(frozen=True)

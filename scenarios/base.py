@@ -16,10 +16,10 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from models.generator import BUNDLED, bundled_territory_path, write_territory
-from models.readers import load_territory
-from models.policy import Policy
-from models.territory import Territory, Units
+from attribution.models.generator import BUNDLED, bundled_territory_path, write_territory
+from attribution.models.readers import load_territory
+from attribution.models.policy import Policy
+from attribution.models.territory import Territory, Units
 
 from .spec import TerritorySource
 

@@ -10,7 +10,7 @@ from html import escape
 
 import numpy as np
 
-from reporting.svg import PALETTE
+from attribution.reporting.svg import PALETTE
 
 _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="12"'
 

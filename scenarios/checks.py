@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from collections.abc import Iterable, Mapping
 
-from models.errors import Problem
+from attribution.models.errors import Problem
 
 
 class Collector:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from models.errors import DataError, Problem
-from reporting.atomic import check_target
+from attribution.models.errors import DataError, Problem
+from attribution.reporting.atomic import check_target
 
 from .batch import BatchResult, run_batch
 from .output import write_results

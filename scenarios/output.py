@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.readers import sha256 as sha256_file
-from reporting.atomic import atomic_folder
-from reporting.manifest import package_version, to_jsonable
+from attribution.models.readers import sha256 as sha256_file
+from attribution.reporting.atomic import atomic_folder
+from attribution.reporting.manifest import package_version, to_jsonable
 
 from .batch import BatchResult
 from .kpis import summarise

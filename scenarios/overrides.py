@@ -29,9 +29,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from models.errors import DataError
-from models.policy import TYPOLOGIES, Flow, Policy, Quotas, Rubric, SpatialBalance
-from models.territory import Territory
+from attribution.models.errors import DataError
+from attribution.models.policy import TYPOLOGIES, Flow, Policy, Quotas, Rubric, SpatialBalance
+from attribution.models.territory import Territory
 
 from .checks import Collector, suggest
 

@@ -12,7 +12,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from reporting.svg import bar_chart
+from attribution.reporting.svg import bar_chart
 
 from .charts import interval_chart
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.household import months_between
-from models.territory import Demands
+from attribution.models.household import months_between
+from attribution.models.territory import Demands
 
 from .tables import concat, renamed, take, with_columns
 

@@ -11,11 +11,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from models.household import income_per_uc, months_between
-from models.policy import FINANCINGS, TYPOLOGIES
-from models.problem import AllocationProblem
-from models.segments import ANY, segment_keys
-from models.territory import Demands
+from attribution.models.household import income_per_uc, months_between
+from attribution.models.policy import FINANCINGS, TYPOLOGIES
+from attribution.models.problem import AllocationProblem
+from attribution.models.segments import ANY, segment_keys
+from attribution.models.territory import Demands
 
 from .tables import take
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.territory import Demands, Units
+from attribution.models.territory import Demands, Units
 
 from .spec import REFUSAL_GROUPS, RefusalModel
 

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.compatibility import build_problem
-from models.errors import PolicyInfeasible
-from models.problem import AllocationProblem
-from models.quotas import QuotaSystem, build_quotas
-from models.territory import Territory
-from optimizer import SolveParams, solve
+from attribution.models.compatibility import build_problem
+from attribution.models.errors import PolicyInfeasible
+from attribution.models.problem import AllocationProblem
+from attribution.models.quotas import QuotaSystem, build_quotas
+from attribution.models.territory import Territory
+from attribution.optimizer import SolveParams, solve
 
 from .accounts import Accounts, surplus_only
 

@@ -36,9 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.household import income_per_uc, q1_threshold
-from models.territory import Territory, Units
-from optimizer import SolveParams
+from attribution.models.household import income_per_uc, q1_threshold
+from attribution.models.territory import Territory, Units
+from attribution.optimizer import SolveParams
 
 from .accounts import Accounts, annual_check
 from .base import load_base, unit_templates

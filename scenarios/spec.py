@@ -14,8 +14,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.errors import DataError, Problem
-from models.policy import FINANCINGS
+from attribution.models.errors import DataError, Problem
+from attribution.models.policy import FINANCINGS
 
 from .checks import Collector
 from .overrides import PolicyOverrides, parse_overrides

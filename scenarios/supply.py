@@ -17,9 +17,9 @@ import datetime as dt
 
 import numpy as np
 
-from models.errors import DataError, Problem
-from models.policy import FINANCINGS, Policy
-from models.territory import Units
+from attribution.models.errors import DataError, Problem
+from attribution.models.policy import FINANCINGS, Policy
+from attribution.models.territory import Units
 
 from .tables import renamed, take, with_columns
 

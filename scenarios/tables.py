@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from models.territory import Demands, Units
+from attribution.models.territory import Demands, Units
 
 T = TypeVar("T", Demands, Units)
 

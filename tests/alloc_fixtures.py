@@ -12,10 +12,10 @@ import datetime as dt
 
 import numpy as np
 
-from models.policy import (Cotation, Eligibility, Flow, Policy, Quotas, Reservataire,
+from attribution.models.policy import (Cotation, Eligibility, Flow, Policy, Quotas, Reservataire,
                            SpatialBalance, TerritoryInfo)
-from models.problem import AllocationProblem, CompatibilityGraph
-from models.territory import Demands, Territory, Units
+from attribution.models.problem import AllocationProblem, CompatibilityGraph
+from attribution.models.territory import Demands, Territory, Units
 
 COMMUNES = ("Aval", "Bourg", "Cap")
 LANDLORDS = ("L1", "L2")

@@ -15,7 +15,7 @@ import datetime as dt
 
 import numpy as np
 
-from models.policy import (
+from attribution.models.policy import (
     Cotation,
     Eligibility,
     Flow,
@@ -26,7 +26,7 @@ from models.policy import (
     SpatialBalance,
     TerritoryInfo,
 )
-from models.territory import Demands, Territory, Units
+from attribution.models.territory import Demands, Territory, Units
 
 COMMUNES: tuple[str, ...] = (
     "Saint-Nazaire", "Pornichet", "Trignac", "Montoir-de-Bretagne", "Donges",

@@ -13,8 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from models.errors import PolicyInfeasible
-from models.quotas import build_quotas
+from attribution.models.errors import PolicyInfeasible
+from attribution.models.quotas import build_quotas
 
 
 @dataclass

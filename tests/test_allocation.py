@@ -3,8 +3,8 @@
 import numpy as np
 
 from alloc_fixtures import make_policy, make_problem
-from models.allocation import check_allocation, quota_attainment
-from models.policy import Quotas
+from attribution.models.allocation import check_allocation, quota_attainment
+from attribution.models.policy import Quotas
 
 
 def _tiny():

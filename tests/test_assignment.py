@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-from optimizer.assignment import assign, pairs_of
+from attribution.optimizer.assignment import assign, pairs_of
 
 
 @pytest.mark.parametrize("seed", range(6))

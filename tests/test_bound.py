@@ -6,11 +6,11 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from alloc_fixtures import full_policy, random_problem
-from models.quotas import build_quotas
-from optimizer.bound import SideRows, lp_bound
-from optimizer.data import solver_data
-from optimizer.params import SolveParams
-from optimizer.reduction import kept_arcs
+from attribution.models.quotas import build_quotas
+from attribution.optimizer.bound import SideRows, lp_bound
+from attribution.optimizer.data import solver_data
+from attribution.optimizer.params import SolveParams
+from attribution.optimizer.reduction import kept_arcs
 
 
 def _milp(problem, c):
@@ -66,7 +66,7 @@ def test_level_rows_enter_the_bound():
 def test_plain_linprog_fallback_gives_the_same_bound(seed, monkeypatch):
     """Without a HiGHS binding (a SciPy without its private module), every restricted LP
     is solved by scipy.optimize.linprog: same bound as the warm-started path."""
-    import optimizer.lp as lp_module
+    import attribution.optimizer.lp as lp_module
 
     problem = random_problem(seed, 50, 12, 0.3, full_policy())
     data = solver_data(problem, SolveParams())

@@ -3,15 +3,15 @@
 import numpy as np
 import pytest
 
-from models.ceilings import (
+from attribution.models.ceilings import (
     available_years,
     ceiling_matrix,
     ceiling_table,
     income_ceilings,
     load_tables,
 )
-from models.errors import DataError
-from models.policy import FINANCINGS
+from attribution.models.errors import DataError
+from attribution.models.policy import FINANCINGS
 
 # Typed from domain.md §6 (categories 1..6, per extra person).
 PLUS = {

@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.cells import (BOOL_WORDS, parse_bool, parse_category, parse_date, parse_int,
+from attribution.models.cells import (BOOL_WORDS, parse_bool, parse_category, parse_date, parse_int,
                           parse_list, parse_number)
 
 CELLS = st.one_of(

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import optimizer
-from cli import main
-from models.errors import PolicyInfeasible
-from models.generator import write_territory
-from reporting.manifest import TIMING_KEY
+from attribution import optimizer
+from attribution.cli import main
+from attribution.models.errors import PolicyInfeasible
+from attribution.models.generator import write_territory
+from attribution.reporting.manifest import TIMING_KEY
 
 FILES = {"assignments.csv", "shortlists.csv", "decisions.csv", "quotas.csv",
          "quota_prices.csv", "kpis.json", "manifest.json", "report.html", "results.xlsx"}
@@ -167,7 +167,7 @@ def test_sigterm_during_the_run_leaves_nothing(tmp_path):
     import sys
 
     out = tmp_path / "results"
-    proc = subprocess.Popen([sys.executable, "-c", "from cli import main; main()", "solve",
+    proc = subprocess.Popen([sys.executable, "-c", "from attribution.cli import main; main()", "solve",
                              "--out", str(out), "--quota-prices", "always"],
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     for line in proc.stderr:
@@ -184,7 +184,7 @@ def test_disk_full_is_reported_plainly_and_leaves_nothing(territory, tmp_path, m
     """An OSError while writing (the disk is full): exit 2, one plain sentence, no folder."""
     import errno
 
-    import reporting.results as results
+    import attribution.reporting.results as results
 
     def full(*_, **__):
         raise OSError(errno.ENOSPC, "No space left on device")

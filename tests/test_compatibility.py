@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factories import LANDLORDS, default_policy, make_demands, make_units, random_territory
-from models.compatibility import build_graph, build_problem
-from models.cotation import score
-from models.errors import DataError
-from models.household import q1_flags
-from models.pair_rules import RULES, exclusion_reasons, rule_masks
-from models.policy import Eligibility, TerritoryInfo
-from models.territory import Territory
+from attribution.models.compatibility import build_graph, build_problem
+from attribution.models.cotation import score
+from attribution.models.errors import DataError
+from attribution.models.household import q1_flags
+from attribution.models.pair_rules import RULES, exclusion_reasons, rule_masks
+from attribution.models.policy import Eligibility, TerritoryInfo
+from attribution.models.territory import Territory
 
 PLUS, PLAI, PLS = 2, 0, 3
 ETAT, ACTION_LOGEMENT, COMMUNE, BAILLEUR = 0, 1, 2, 3

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from factories import default_policy, make_demands, random_territory
-from models.cotation import breakdown, components, score
-from models.errors import DataError
-from models.policy import Cotation, Rubric
+from attribution.models.cotation import breakdown, components, score
+from attribution.models.errors import DataError
+from attribution.models.policy import Cotation, Rubric
 
 ROUND = "2025-03-01"
 

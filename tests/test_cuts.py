@@ -5,9 +5,9 @@ import itertools
 import numpy as np
 
 from alloc_fixtures import full_policy, random_problem
-from optimizer.cuts import rounded_rows, with_rounded_rows
-from optimizer.data import solver_data
-from optimizer.params import SolveParams
+from attribution.optimizer.cuts import rounded_rows, with_rounded_rows
+from attribution.optimizer.data import solver_data
+from attribution.optimizer.params import SolveParams
 
 
 def _full_allocations_checked(seed):

@@ -5,13 +5,13 @@ import pytest
 from click.testing import CliRunner
 
 import milp_reference
-from cli import main
+from attribution.cli import main
 from factories import random_territory
-from models.compatibility import build_problem
-from reporting.explain import UnknownDemand, explain
-from reporting.labels import OUTCOMES
-from reporting.results import run
-from reporting.shortlists import ShortlistParams
+from attribution.models.compatibility import build_problem
+from attribution.reporting.explain import UnknownDemand, explain
+from attribution.reporting.labels import OUTCOMES
+from attribution.reporting.results import run
+from attribution.reporting.shortlists import ShortlistParams
 
 
 @pytest.fixture(scope="module")

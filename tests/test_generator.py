@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from models.generator import (
+from attribution.models.generator import (
     BUNDLED,
     CARENE,
     PROFILES,
@@ -24,8 +24,8 @@ from models.generator import (
     generate_territory,
     write_territory,
 )
-from models.generator.sampling import controlled_counts
-from models.generator.tomlwrite import dumps
+from attribution.models.generator.sampling import controlled_counts
+from attribution.models.generator.tomlwrite import dumps
 
 DEMAND_COLUMNS = [
     "demand_id", "registered_on", "household_size", "adults", "children_under_14",
@@ -424,7 +424,7 @@ def test_bundled_round_can_let_almost_every_unit_under_all_quotas(bundled):
 
 def test_bundled_and_generated_territories_load_without_problems(tmp_path):
     """load_territory accepts the bundled folder and a freshly generated metro one."""
-    readers = pytest.importorskip("models.readers")
+    readers = pytest.importorskip("attribution.models.readers")
     bundled_t = readers.load_territory(bundled_territory_path())
     assert len(bundled_t.demands) == 6002 and len(bundled_t.units) == 115
     metro = readers.load_territory(write_territory(tmp_path / "m", 2, 500, 60, profile="metro"))
@@ -432,10 +432,10 @@ def test_bundled_and_generated_territories_load_without_problems(tmp_path):
 
 
 def test_compatibility_module_agrees_with_this_independent_count(bundled):
-    """models.compatibility finds the same (demand, unit) pairs as the dense check here,
+    """attribution.models.compatibility finds the same (demand, unit) pairs as the dense check here,
     once units pre-oriented to a réservataire keep only that réservataire's public."""
-    readers = pytest.importorskip("models.readers")
-    compat = pytest.importorskip("models.compatibility")
+    readers = pytest.importorskip("attribution.models.readers")
+    compat = pytest.importorskip("attribution.models.compatibility")
     graph = compat.build_graph(readers.load_territory(bundled_territory_path()))
     pairs = np.unique(np.stack([graph.demand, graph.unit]), axis=1)
     d, u, p = bundled
@@ -451,8 +451,8 @@ def test_compatibility_module_agrees_with_this_independent_count(bundled):
 
 def test_hard_coded_ceilings_match_the_ceilings_data():
     """The generator's calibration figures equal models/data/ceilings.toml."""
-    ceilings = pytest.importorskip("models.ceilings")
-    from models.generator import incomes
+    ceilings = pytest.importorskip("attribution.models.ceilings")
+    from attribution.models.generator import incomes
     for year, row in incomes.PLUS_CEILINGS.items():
         assert tuple(ceilings.ceiling_table(year, "PLUS")) == row
     assert tuple(ceilings.ceiling_table(2025, "PLAI")) == incomes.PLAI_2025
@@ -462,7 +462,7 @@ def test_hard_coded_ceilings_match_the_ceilings_data():
 
 def test_cli_generate_writes_a_territory(tmp_path):
     """`attribution generate OUT --demands --units --seed` exits 0 and writes three files."""
-    from cli import main
+    from attribution.cli import main
     out = tmp_path / "t"
     result = CliRunner().invoke(main, ["generate", str(out), "--demands", "50",
                                        "--units", "8", "--seed", "4"])
@@ -473,7 +473,7 @@ def test_cli_generate_writes_a_territory(tmp_path):
 
 def test_cli_generate_refuses_a_non_empty_folder_without_force(tmp_path):
     """A non-empty OUT_DIR gives exit 2 and a message naming --force; --force replaces it."""
-    from cli import main
+    from attribution.cli import main
     out = tmp_path / "t"
     out.mkdir()
     (out / "x").write_text("x")
@@ -489,6 +489,6 @@ def test_cli_generate_refuses_a_non_empty_folder_without_force(tmp_path):
                                   ["--round-date", "01/03/2025"], ["--seed", "-2"]])
 def test_cli_generate_usage_errors_exit_2(tmp_path, args):
     """Bad options are usage errors (exit 2), without a traceback."""
-    from cli import main
+    from attribution.cli import main
     result = CliRunner().invoke(main, ["generate", str(tmp_path / "t"), *args])
     assert result.exit_code == 2 and "Traceback" not in result.output

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from alloc_fixtures import full_policy, random_problem
-from models.allocation import check_allocation
-from optimizer.cuts import with_rounded_rows
-from optimizer.data import solver_data
-from optimizer.heuristic import pair_rows, quick_allocation
-from optimizer.params import SolveParams
+from attribution.models.allocation import check_allocation
+from attribution.optimizer.cuts import with_rounded_rows
+from attribution.optimizer.data import solver_data
+from attribution.optimizer.heuristic import pair_rows, quick_allocation
+from attribution.optimizer.params import SolveParams
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from factories import default_policy, make_demands
-from models.errors import DataError
-from models.household import (
+from attribution.models.errors import DataError
+from attribution.models.household import (
     consumption_units,
     household_category,
     income_per_uc,

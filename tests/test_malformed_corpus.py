@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from attribution.cli import main
 from conftest import TINY_POLICY, write_tiny_territory
 
 

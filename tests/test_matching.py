@@ -4,9 +4,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from alloc_fixtures import make_problem, random_problem
-from optimizer.data import solver_data
-from optimizer.matching import max_matching, min_cost_flow
-from optimizer.params import SolveParams
+from attribution.optimizer.data import solver_data
+from attribution.optimizer.matching import max_matching, min_cost_flow
+from attribution.optimizer.params import SolveParams
 
 
 def test_max_matching_size_and_validity():

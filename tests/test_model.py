@@ -4,11 +4,11 @@ be feasible or infeasible (the CP-SAT Primer's way of testing a model)."""
 import numpy as np
 
 from alloc_fixtures import make_policy, make_problem
-from models.policy import Flow, Quotas
-from optimizer.bound import SideRows
-from optimizer.data import solver_data
-from optimizer.model import build_model, run
-from optimizer.params import SolveParams
+from attribution.models.policy import Flow, Quotas
+from attribution.optimizer.bound import SideRows
+from attribution.optimizer.data import solver_data
+from attribution.optimizer.model import build_model, run
+from attribution.optimizer.params import SolveParams
 
 
 def _status(problem, fixed, side=SideRows(), every_unit_let=False):

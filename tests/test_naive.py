@@ -1,8 +1,8 @@
 """The naive baseline formulation reaches the same levels 1–2 as solve on a small round."""
 
 from alloc_fixtures import full_policy, random_problem
-from optimizer import SolveParams, solve
-from optimizer.naive import naive_solve
+from attribution.optimizer import SolveParams, solve
+from attribution.optimizer.naive import naive_solve
 
 
 def test_naive_model_agrees_with_solve():

@@ -8,9 +8,9 @@ import tomllib
 import pytest
 
 from conftest import TINY_POLICY
-from models.errors import DataError
-from models.policy import Flow, Reservataire, Rubric
-from models.policy_io import check_columns, load_policy, parse_policy, read_policy
+from attribution.models.errors import DataError
+from attribution.models.policy import Flow, Reservataire, Rubric
+from attribution.models.policy_io import check_columns, load_policy, parse_policy, read_policy
 
 
 def _parse(text: str):
@@ -160,7 +160,7 @@ def test_repeated_reservataire_id():
 
 def test_ceilings_year_without_table_lists_the_years():
     """A ceilings_year with no table names the years that have one (2024, 2025, 2026)."""
-    pytest.importorskip("models.ceilings")
+    pytest.importorskip("attribution.models.ceilings")
     assert _messages(_edit("ceilings_year = 2025", "ceilings_year = 2019")) == [
         "policy.toml, key 'territory.ceilings_year': has no income-ceiling table for 2019; "
         "tables exist for 2024, 2025, 2026"]

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from alloc_fixtures import make_policy, make_problem, random_problem, full_policy
-from models.policy import Flow, Quotas, SpatialBalance
-from models.quotas import build_quotas, exact_share
+from attribution.models.policy import Flow, Quotas, SpatialBalance
+from attribution.models.quotas import build_quotas, exact_share
 
 
 def _holds(problem, name, arcs):

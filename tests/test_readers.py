@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import TINY_DEMANDS, TINY_UNITS, write_tiny_territory
-from models.errors import DataError
-from models.readers import find_table, load_territory, read_table
+from attribution.models.errors import DataError
+from attribution.models.readers import find_table, load_territory, read_table
 
 
 def _problems(exc: pytest.ExceptionInfo) -> list[str]:
@@ -292,7 +292,7 @@ def test_file_hashes_are_sha256_of_each_input(tiny_territory):
 
 def test_load_territory_is_exported():
     """The public entry point is re-exported by the models package."""
-    import models
+    from attribution import models
     assert models.load_territory is load_territory
 
 

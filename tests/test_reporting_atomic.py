@@ -2,7 +2,7 @@
 
 import pytest
 
-from reporting.atomic import MARKER, ResultsFolderError, atomic_folder, check_target
+from attribution.reporting.atomic import MARKER, ResultsFolderError, atomic_folder, check_target
 
 
 class Boom(Exception):

@@ -8,8 +8,8 @@ import pytest
 
 import milp_reference
 from factories import random_territory
-from models.compatibility import build_problem
-from reporting.results import compute
+from attribution.models.compatibility import build_problem
+from attribution.reporting.results import compute
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,9 +3,9 @@
 import numpy as np
 
 from factories import random_territory
-from models.allocation import quota_attainment
-from models.compatibility import build_problem
-from reporting.moves import MoveChecker
+from attribution.models.allocation import quota_attainment
+from attribution.models.compatibility import build_problem
+from attribution.reporting.moves import MoveChecker
 
 
 def _greedy(problem):

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from factories import CRITERIA, default_policy, make_demands, make_units
-from models.compatibility import build_problem
-from models.policy import Quotas
-from models.territory import Territory
-from reporting.outcomes import classify
+from attribution.models.compatibility import build_problem
+from attribution.models.policy import Quotas
+from attribution.models.territory import Territory
+from attribution.reporting.outcomes import classify
 
 LONG_AGO, FOUR_YEARS, TODAY = "2020-03-01", "2021-03-01", "2025-03-01"
 

@@ -14,13 +14,13 @@ import pytest
 
 import milp_reference
 from factories import random_territory
-from models.compatibility import build_problem
-from models.pair_rules import RULES, rule_masks
-from reporting.decisions import DECISION_COLUMNS
-from reporting.manifest import TIMING_KEY
-from reporting.results import InvalidAllocation, compute, run
-from reporting.shortlists import SHORTLIST_COLUMNS, ShortlistParams
-from reporting.tables import ASSIGNMENT_COLUMNS
+from attribution.models.compatibility import build_problem
+from attribution.models.pair_rules import RULES, rule_masks
+from attribution.reporting.decisions import DECISION_COLUMNS
+from attribution.reporting.manifest import TIMING_KEY
+from attribution.reporting.results import InvalidAllocation, compute, run
+from attribution.reporting.shortlists import SHORTLIST_COLUMNS, ShortlistParams
+from attribution.reporting.tables import ASSIGNMENT_COLUMNS
 
 FILES = {"assignments.csv", "shortlists.csv", "decisions.csv", "quotas.csv",
          "quota_prices.csv", "kpis.json", "manifest.json", "report.html", "results.xlsx"}
@@ -161,7 +161,7 @@ def test_same_seed_gives_identical_files(tmp_path):
 
 def test_a_failing_run_leaves_no_folder(tmp_path, monkeypatch):
     """An exception while writing (here in the xlsx writer) leaves nothing behind."""
-    import reporting.results as results
+    import attribution.reporting.results as results
 
     problem = build_problem(random_territory(23, 120, 6))
 

@@ -12,12 +12,12 @@ import pytest
 
 import milp_reference
 from factories import random_territory
-from models.allocation import check_allocation
-from models.compatibility import build_problem
-from models.policy import FINANCINGS
-from reporting.moves import MoveChecker
-from reporting.shortlists import ShortlistParams, build_shortlists, direct_moves
-from reporting.variants import level_values
+from attribution.models.allocation import check_allocation
+from attribution.models.compatibility import build_problem
+from attribution.models.policy import FINANCINGS
+from attribution.reporting.moves import MoveChecker
+from attribution.reporting.shortlists import ShortlistParams, build_shortlists, direct_moves
+from attribution.reporting.variants import level_values
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from reporting import svg
+from attribution.reporting import svg
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from factories import LANDLORDS, default_policy, random_territory
-from models.compatibility import build_problem
-from models.policy import Flow
-from models.quotas import build_quotas
-from reporting.variants import level_values, relax, restrict_unit_to_demand
+from attribution.models.compatibility import build_problem
+from attribution.models.policy import Flow
+from attribution.models.quotas import build_quotas
+from attribution.reporting.variants import level_values, relax, restrict_unit_to_demand
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import zipfile
 
 import pandas as pd
 
-from reporting.xlsx import FIXED_DATE, write_xlsx
+from attribution.reporting.xlsx import FIXED_DATE, write_xlsx
 
 TABLES = {"assignments": pd.DataFrame({"unit_id": ["U1", "U2"], "score": [12, 7],
                                        "commune": ["Besné", "Donges"]}),

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from factories import random_territory
-from models.compatibility import build_problem
-from models.quotas import build_quotas
-from scenarios.accounts import Accounts, RowTerms, annual_check, round_counts, surplus_only
+from attribution.models.compatibility import build_problem
+from attribution.models.quotas import build_quotas
+from attribution.scenarios.accounts import Accounts, RowTerms, annual_check, round_counts, surplus_only
 
 
 def _terms(name, family="priority_min", sense=">=", share="1/4", slack=0):

@@ -9,10 +9,10 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from models.generator import write_territory
-from scenarios.batch import run_batch
-from scenarios.simulation import prepare
-from scenarios.spec import parse_scenario
+from attribution.models.generator import write_territory
+from attribution.scenarios.batch import run_batch
+from attribution.scenarios.simulation import prepare
+from attribution.scenarios.spec import parse_scenario
 
 
 @pytest.fixture(scope="module")

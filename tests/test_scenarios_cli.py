@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from models.generator import write_territory
+from attribution.cli import main
+from attribution.models.generator import write_territory
 
 
 @pytest.fixture(scope="module")

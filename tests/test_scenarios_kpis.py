@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios.kpis import interval, summarise, year_kpis
+from attribution.scenarios.kpis import interval, summarise, year_kpis
 
 
 def _year(seed: int = 0) -> SimpleNamespace:

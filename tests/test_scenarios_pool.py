@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from factories import random_territory
-from models.household import months_between
-from scenarios.pool import (add_months, arrivals, arrive, lapsing, refused, start_pool,
+from attribution.models.household import months_between
+from attribution.scenarios.pool import (add_months, arrivals, arrive, lapsing, refused, start_pool,
                             without)
-from scenarios.refusals import demand_group, draw_refusals, refusal_probability
-from scenarios.spec import RefusalModel
-from scenarios.supply import draw_units, recode
-from scenarios.tables import concat, take, with_columns
+from attribution.scenarios.refusals import demand_group, draw_refusals, refusal_probability
+from attribution.scenarios.spec import RefusalModel
+from attribution.scenarios.supply import draw_units, recode
+from attribution.scenarios.tables import concat, take, with_columns
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scenarios.shortfalls import explain
+from attribution.scenarios.shortfalls import explain
 
 
 def _targets():

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.generator import write_territory
-from scenarios.accounts import Accounts
-from scenarios.kpis import year_kpis
-from scenarios.records import quartile
-from scenarios.simulation import TaskTimeout, prepare, simulate_year
-from scenarios.spec import RefusalModel, parse_scenario
+from attribution.models.generator import write_territory
+from attribution.scenarios.accounts import Accounts
+from attribution.scenarios.kpis import year_kpis
+from attribution.scenarios.records import quartile
+from attribution.scenarios.simulation import TaskTimeout, prepare, simulate_year
+from attribution.scenarios.spec import RefusalModel, parse_scenario
 
 GROUPS = ("dalo", "priority", "mutation", "other")
 

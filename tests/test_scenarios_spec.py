@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 
 from factories import random_territory
-from models.errors import DataError
-from scenarios.overrides import apply_overrides, parse_overrides
-from scenarios.checks import Collector
-from scenarios.spec import DEFAULT_REFUSALS, examples, load_scenario, parse_scenario
+from attribution.models.errors import DataError
+from attribution.scenarios.overrides import apply_overrides, parse_overrides
+from attribution.scenarios.checks import Collector
+from attribution.scenarios.spec import DEFAULT_REFUSALS, examples, load_scenario, parse_scenario
 
 
 def _problems(raw: dict) -> list[str]:

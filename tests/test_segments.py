@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from factories import COMMUNES, default_policy, make_demands, random_territory
-from models.cotation import score
-from models.segments import segment_keys, segment_table, similar_demands, similar_ranks
+from attribution.models.cotation import score
+from attribution.models.segments import segment_keys, segment_table, similar_demands, similar_ranks
 
 
 def wish(*codes):

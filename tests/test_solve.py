@@ -1,4 +1,4 @@
-"""optimizer.solve against independent answers: brute force on tiny rounds, a MILP on
+"""attribution.optimizer.solve against independent answers: brute force on tiny rounds, a MILP on
 small and medium ones; determinism; quotas that cost units; infeasible carry-overs."""
 
 import numpy as np
@@ -7,10 +7,10 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from alloc_fixtures import full_policy, make_policy, make_problem, random_problem
-from models.errors import PolicyInfeasible
-from models.policy import Flow, Quotas
-from models.quotas import build_quotas
-from optimizer import SolveParams, solve
+from attribution.models.errors import PolicyInfeasible
+from attribution.models.policy import Flow, Quotas
+from attribution.models.quotas import build_quotas
+from attribution.optimizer import SolveParams, solve
 
 PARAMS = SolveParams(time_limit=30)
 
@@ -162,7 +162,7 @@ def test_unrepaired_carry_over_without_a_proof_is_no_solution(monkeypatch):
     never the empty allocation that breaks the rows (it used to raise an internal error)."""
     import sys
 
-    monkeypatch.setattr(sys.modules["optimizer.solve"], "MAX_MODEL_ARCS", 0)
+    monkeypatch.setattr(sys.modules["attribution.optimizer.solve"], "MAX_MODEL_ARCS", 0)
     demands = [{"score": s} for s in range(30)]
     problem = make_problem([{}], demands, [(d, 0, "bailleur") for d in range(30)],
                            make_policy(Quotas(priority_min=0.25)),

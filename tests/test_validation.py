@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from conftest import TINY_DEMANDS, TINY_POLICY, TINY_UNITS
-from models.policy_io import parse_policy
-from models.table_check import CAP
-from models.validation import validate_demands, validate_units
+from attribution.models.policy_io import parse_policy
+from attribution.models.table_check import CAP
+from attribution.models.validation import validate_demands, validate_units
 
 POLICY = parse_policy(tomllib.loads(TINY_POLICY)).policy
 
