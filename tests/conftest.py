@@ -138,3 +138,17 @@ def write_tiny_territory(path: str | Path) -> Path:
 def tiny_territory(tmp_path: Path) -> Path:
     """Folder holding the tiny valid territory."""
     return write_tiny_territory(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's headless Chromium. Skipped on a developer machine without it; under CI
+    (CI=true) a missing browser is a failure, since .ci/run installs it."""
+    import os
+    import shutil
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but chromium is missing: .ci/run should have installed it")
+        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
+    return found

@@ -1,6 +1,5 @@
 """report.html: self-contained, and it renders in headless Chromium (skipped without it)."""
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -33,9 +32,7 @@ def test_page_has_every_section_and_no_external_resource(page):
         assert forbidden not in lowered
 
 
-@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")),
-                    reason="headless Chromium is not installed (apt-get install chromium)")
-def test_the_page_renders_in_headless_chromium(page, tmp_path):
+def test_the_page_renders_in_headless_chromium(page, tmp_path, chromium_path):
     """docs/render_report.sh produces a non-trivial PNG screenshot, offline."""
     (tmp_path / "report.html").write_text(page, encoding="utf-8")
     shot = tmp_path / "shot.png"
