@@ -49,7 +49,7 @@ def _demands(rows: list[dict]) -> Demands:
         annual_income=np.full(n, 15000.0), monthly_income=np.full(n, 1200.0),
         housing_allowance=np.zeros(n), priority=flag("priority"), dalo=flag("dalo"),
         mutation=np.zeros(n, dtype=bool), anru=flag("anru"),
-        private_employee=np.zeros(n, dtype=bool), state_agent=np.zeros(n, dtype=bool),
+        private_employee=np.zeros(n, dtype=bool), state_agent=flag("state_agent"),
         wished_communes=np.ones((n, len(COMMUNES)), dtype=bool),
         wished_typologies=np.ones((n, 6), dtype=bool),
         refusals=np.zeros(n, dtype=np.int64), criteria={})
@@ -75,7 +75,7 @@ def make_problem(units: list[dict], demands: list[dict], arcs: list[tuple[int, i
     """A problem from lists; ``arcs`` are ``(demand, unit, réservataire id or "")``.
 
     Demand dicts may carry ``score`` (int), ``q1`` and the flags ``priority``, ``dalo``,
-    ``anru``, ``pmr_need`` and ``household_size``; unit dicts ``landlord``, ``commune``
+    ``anru``, ``state_agent``, ``pmr_need`` and ``household_size``; unit dicts ``landlord``, ``commune``
     (indices), ``qpv``, ``outside_flow``, ``pmr`` and ``rooms``.
     """
     policy = policy or make_policy()
