@@ -64,7 +64,7 @@ def _units(rows: list[dict]) -> Units:
         landlord=get("landlord", 0).astype(np.int64), commune=get("commune", 0).astype(np.int64),
         qpv=get("qpv", False).astype(bool), typology=np.clip(rooms - 1, 0, 5),
         rooms=rooms, surface_m2=np.full(n, 50.0), rent=np.full(n, 400.0),
-        financing=np.full(n, 2, dtype=np.int64), pmr=get("pmr", False).astype(bool),
+        financing=get("financing", 2).astype(np.int64), pmr=get("pmr", False).astype(bool),
         available_on=np.full(n, np.datetime64("2025-03-15", "D")),
         reservataire=np.full(n, -1, dtype=np.int64),
         outside_flow=get("outside_flow", False).astype(bool))
@@ -75,8 +75,9 @@ def make_problem(units: list[dict], demands: list[dict], arcs: list[tuple[int, i
     """A problem from lists; ``arcs`` are ``(demand, unit, réservataire id or "")``.
 
     Demand dicts may carry ``score`` (int), ``q1`` and the flags ``priority``, ``dalo``,
-    ``anru``, ``state_agent``, ``pmr_need`` and ``household_size``; unit dicts ``landlord``, ``commune``
-    (indices), ``qpv``, ``outside_flow``, ``pmr`` and ``rooms``.
+    ``anru``, ``state_agent``, ``pmr_need`` and ``household_size``; unit dicts ``landlord``,
+    ``commune`` (indices), ``qpv``, ``outside_flow``, ``pmr``, ``rooms`` and ``financing``
+    (code in ``FINANCINGS``, PLUS by default).
     """
     policy = policy or make_policy()
     ids = policy.reservataire_ids
