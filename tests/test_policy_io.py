@@ -159,11 +159,12 @@ def test_repeated_reservataire_id():
 
 
 def test_ceilings_year_without_table_lists_the_years():
-    """A ceilings_year with no table names the years that have one (2024, 2025, 2026)."""
+    """A ceilings_year with no table is an input error naming the key and the years that
+    have one (2023 to 2026)."""
     pytest.importorskip("attribution.models.ceilings")
     assert _messages(_edit("ceilings_year = 2025", "ceilings_year = 2019")) == [
         "policy.toml, key 'territory.ceilings_year': has no income-ceiling table for 2019; "
-        "tables exist for 2024, 2025, 2026"]
+        "tables exist for 2023, 2024, 2025, 2026"]
     for year in (2024, 2026):
         assert _parse(_edit("ceilings_year = 2025", f"ceilings_year = {year}")).problems == ()
 
