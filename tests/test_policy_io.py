@@ -267,3 +267,16 @@ def test_load_policy_raises_with_every_problem(tmp_path):
     with pytest.raises(DataError) as exc:
         load_policy(path)
     assert len(exc.value.problems) == 2
+
+
+def test_state_agent_max_is_an_optional_quota_key():
+    """`quotas.state_agent_max` (R441-5: at most 5 % of the flow for State employees) is
+    read as a share when present, absent (None, not enforced) otherwise, and checked like
+    every share."""
+    assert _parse(TINY_POLICY).policy.quotas.state_agent_max is None
+    text = _edit("state_outside_qpv_min = 0.30", "state_outside_qpv_min = 0.30\n"
+                 "state_agent_max = 0.05")
+    assert _parse(text).policy.quotas.state_agent_max == 0.05
+    bad = _edit("state_outside_qpv_min = 0.30", "state_outside_qpv_min = 0.30\n"
+                "state_agent_max = 1.5")
+    assert any("quotas.state_agent_max" in m for m in _messages(bad))
