@@ -64,7 +64,13 @@ def household_category(demands: Demands) -> np.ndarray:
 
     With ``dependants > 0``: ``max(household_size, dependants + 2)``; otherwise 1 for one
     person, 3 for two persons forming a "jeune ménage" (couple and 0 < ages_sum ≤ 55), else
-    ``household_size``. Plus 1 when ``disability``. Categories may exceed 6.
+    ``household_size``. When ``disability``, the household counts one *person* more:
+    ``max(that category, household_size + 1)`` — the arrêté's categories read "deux
+    personnes dont au moins une est en situation de handicap" (category 3), "trois
+    personnes dont au moins une ..." (4), and so on, so a disabled couple is in category 3
+    like a single parent with one dependant, while a disabled single parent of two (already
+    category 3) and a disabled "jeune ménage" (already 3) stay in 3. Categories may
+    exceed 6.
 
     Returns
     -------
@@ -83,7 +89,7 @@ def category_of(household_size, dependants, couple, ages_sum, disability) -> np.
     jeune = np.asarray(couple, dtype=bool) & (ages > 0) & (ages <= 55)
     without = np.where(size == 1, 1, np.where((size == 2) & jeune, 3, size))
     category = np.where(dep > 0, np.maximum(size, dep + 2), without)
-    return category + np.asarray(disability, dtype=np.int64)
+    return np.where(np.asarray(disability, dtype=bool), np.maximum(category, size + 1), category)
 
 
 def consumption_units(demands: Demands) -> np.ndarray:

@@ -15,6 +15,8 @@ TYPOLOGIES: tuple[str, ...] = ("T1", "T2", "T3", "T4", "T5", "T6")
 FINANCINGS: tuple[str, ...] = ("PLAI", "PLAI-A", "PLUS", "PLS")
 #: Identifier of the State réservataire, to which the State-specific quotas apply.
 STATE = "etat"
+#: The réservataire id of each landlord's own (non-reserved) flow.
+LANDLORD = "bailleur"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class Quotas:
     q1_outside_qpv_min: float | None = None
     non_q1_in_qpv_min: float | None = None
     state_outside_qpv_min: float | None = None
+    #: Optional (R441-5): State-employee attributions through "etat" ≤ share × each
+    #: landlord's flow (+ 1 unit of slack). Absent = not enforced.
+    state_agent_max: float | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Every quota of the data contract is a row ``left ≥ share × right − slack`` 
 or ``left ≤ share × right + slack`` (sense ``"<="``), where ``left`` and ``right`` count
 attributions in two sets of arcs. Every set a quota reads is a union of *arc classes*: arcs
 that agree on every attribute a quota looks at (the unit's landlord, commune, QPV flag and
-flow exclusion, the réservataire, the demand's priority, Q1 and ANRU flags). A handful of
+flow exclusion, the réservataire, the demand's priority, Q1, ANRU, DALO and State-agent
+flags — the last two only when a row reads them). A handful of
 classes stands for millions of arcs, so one row is a boolean vector over classes and the
 same object serves the validity check, the reporting and the solver (which aggregates its
 rows by class).
@@ -26,7 +27,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .policy import STATE
+from .policy import LANDLORD, STATE
 from .problem import AllocationProblem
 from .territory import _freeze
 
@@ -53,8 +54,11 @@ class ArcClasses:
         int32, class of each arc of the compatibility graph.
     landlord, commune, reservataire
         int64 codes (``reservataire`` is -1 for units outside the flow).
-    qpv, outside_flow, priority, q1, anru
-        bool flags of the unit (first two) and of the demand (last three).
+    qpv, outside_flow, priority, q1, anru, dalo, state_agent
+        bool flags of the unit (first two) and of the demand (the others). ``dalo`` is
+        only told apart when the policy has a spatial balance (whose maxima leave DALO
+        households out) and ``state_agent`` only when ``quotas.state_agent_max`` is set;
+        otherwise they are all False, so classes are not split for nothing.
     """
 
     of_arc: np.ndarray
@@ -66,8 +70,13 @@ class ArcClasses:
     priority: np.ndarray
     q1: np.ndarray
     anru: np.ndarray
+    dalo: np.ndarray | None = None
+    state_agent: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        for name in ("dalo", "state_agent"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.zeros(len(self.landlord), dtype=bool))
         _freeze(self)
 
     def __len__(self) -> int:
@@ -83,23 +92,29 @@ def arc_classes(problem: AllocationProblem) -> ArcClasses:
     """Group the arcs of ``problem`` into classes (vectorised, O(number of arcs)).
 
     The key of an arc mixes a per-unit key (landlord, commune, QPV, outside the flow), the
-    réservataire and a per-demand key (priority, Q1, ANRU): two gathers and two products
-    per arc, the rest on units and demands only.
+    réservataire and a per-demand key (priority, Q1, ANRU, and DALO / State agent when a
+    row reads them): two gathers and two products per arc, the rest on units and demands
+    only.
     """
     g, units, demands = problem.graph, problem.territory.units, problem.territory.demands
+    policy = problem.territory.policy
+    split_dalo = policy.spatial_balance is not None
+    split_agent = policy.quotas.state_agent_max is not None
     n_res = len(problem.territory.policy.reservataires) + 1
     n_ll = int(units.landlord.max(initial=0)) + 1
     n_com = int(units.commune.max(initial=0)) + 1
     unit_key = ((units.landlord.astype(np.int64) * n_com + units.commune) * 2
                 + units.qpv) * 2 + units.outside_flow
-    demand_key = (problem.priority_group.astype(np.int64) * 2 + problem.q1) * 2 \
-        + demands.anru
+    dalo = demands.dalo if split_dalo else np.zeros(len(demands), dtype=bool)
+    agent = demands.state_agent if split_agent else np.zeros(len(demands), dtype=bool)
+    demand_key = ((((problem.priority_group.astype(np.int64) * 2 + problem.q1) * 2
+                    + demands.anru) * 2 + dalo) * 2 + agent)
     key = unit_key[g.unit] * n_res
     key += g.reservataire
     key += 1
-    key *= 8
+    key *= 32
     key += demand_key[g.demand]
-    space = n_ll * n_com * 4 * n_res * 8
+    space = n_ll * n_com * 4 * n_res * 32
     if space <= 4 * len(g) + 1_000_000:      # dense relabelling, no sort
         present = np.bincount(key, minlength=space) > 0
         codes = np.flatnonzero(present)
@@ -110,14 +125,15 @@ def arc_classes(problem: AllocationProblem) -> ArcClasses:
     del key
     rest = codes.copy()
     fields = []
-    for radix in (2, 2, 2, n_res, 2, 2, n_com, n_ll):
+    for radix in (2, 2, 2, 2, 2, n_res, 2, 2, n_com, n_ll):
         fields.append(rest % radix)
         rest //= radix
-    anru, q1, pri, res, out, qpv, com, ll = fields
+    agent, dalo, anru, q1, pri, res, out, qpv, com, ll = fields
     return ArcClasses(of_arc=of_arc.astype(np.int32, copy=False), landlord=ll, commune=com,
                       qpv=qpv.astype(bool), outside_flow=out.astype(bool),
                       reservataire=res - 1, priority=pri.astype(bool), q1=q1.astype(bool),
-                      anru=anru.astype(bool))
+                      anru=anru.astype(bool), dalo=dalo.astype(bool),
+                      state_agent=agent.astype(bool))
 
 
 @dataclass(frozen=True)
@@ -280,6 +296,19 @@ def _share_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
             through = cls.reservataire == code
             if rid == STATE:
                 continue
+            if rid == LANDLORD:
+                # L441-1: the 25 % applies to each landlord's own (non-reserved) flow, one
+                # row per landlord, never to the landlords pooled.
+                for b, landlord in enumerate(policy.landlords):
+                    own = through & (cls.landlord == b)
+                    rows.append(_row(
+                        f"priority_min_per_reservataire[{landlord}→{rid}]",
+                        "priority_min_per_reservataire",
+                        "quotas.priority_min_per_reservataire", ">=",
+                        q.priority_min_per_reservataire, 0, own & cls.priority, own,
+                        f"priority or DALO attributions on {landlord}'s own flow ≥ share × "
+                        f"{landlord}'s attributions through {rid}"))
+                continue
             rows.append(_row(f"priority_min_per_reservataire[{rid}]",
                              "priority_min_per_reservataire",
                              "quotas.priority_min_per_reservataire", ">=",
@@ -292,6 +321,20 @@ def _share_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
                          state & cls.priority, state,
                          "priority or DALO attributions through the State ≥ share × "
                          "attributions through the State"))
+    if q.state_agent_max is not None and STATE in ids:
+        # R441-5: the préfet's reservation (≤ 30 % of each landlord's flow) includes at most
+        # 5 % of that flow for State employees. Counted: attributions through "etat", on the
+        # landlord's units in the flow, to State agents who are neither priority nor DALO
+        # (a priority State agent is housed under the priority part). One unit of slack as
+        # for the flows, since a round is a slice of the annual flow.
+        for b, landlord in enumerate(policy.landlords):
+            base = (cls.landlord == b) & ~cls.outside_flow
+            agents = base & state & cls.state_agent & ~cls.priority
+            rows.append(_row(f"state_agent_max[{landlord}]", "state_agent_max",
+                             "quotas.state_agent_max", "<=", q.state_agent_max, 1, agents,
+                             base, f"attributions through the State to State employees "
+                             f"(not priority) on {landlord}'s units ≤ share × {landlord}'s "
+                             f"units let in the flow + 1"))
     if q.state_outside_qpv_min is not None and STATE in ids:
         rows.append(_row("state_outside_qpv_min", "state_outside_qpv_min",
                          "quotas.state_outside_qpv_min", ">=", q.state_outside_qpv_min, 0,
@@ -333,7 +376,10 @@ def _flow_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
 
 
 def _spatial_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
-    """Per commune with arcs and group (Q1, priority): min·A_c − slack ≤ G_c ≤ max·A_c + slack."""
+    """Per commune with arcs and group (Q1, priority): min·A_c − slack ≤ G_c and
+    G'_c ≤ max·A_c + slack, where G'_c is G_c less the attributions to DALO households: a
+    commune maximum never holds back a DALO household (the State's obligation to rehouse
+    DALO households, CCH L441-2-3, comes before territorial rebalancing)."""
     sb = policy.spatial_balance
     if sb is None:
         return []
@@ -352,6 +398,7 @@ def _spatial_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
                              here & flag, here, f"{label} attributions in {commune} ≥ "
                              f"min share × attributions in {commune} − slack"))
             rows.append(_row(name + ".max", "spatial", key, "<=", hi, sb.slack_units,
-                             here & flag, here, f"{label} attributions in {commune} ≤ "
-                             f"max share × attributions in {commune} + slack"))
+                             here & flag & ~cls.dalo, here, f"{label} attributions in "
+                             f"{commune}, DALO households left out, ≤ max share × "
+                             f"attributions in {commune} + slack"))
     return rows

@@ -31,8 +31,10 @@ def pair_rows(data: SolverData) -> np.ndarray:
     q, cls = data.quotas, data.quotas.classes
     if not len(q):
         return np.zeros(0, dtype=np.int64)
+    # every demand and unit attribute of a class except the réservataire (the DALO and
+    # State-agent flags too: a spatial maximum leaves DALO households out)
     key = np.stack([cls.landlord, cls.commune, cls.qpv, cls.outside_flow, cls.priority,
-                    cls.q1, cls.anru], axis=1)
+                    cls.q1, cls.anru, cls.dalo, cls.state_agent], axis=1)
     _, group = np.unique(key, axis=0, return_inverse=True)
     group = group.reshape(-1)
     rows = []

@@ -23,6 +23,32 @@ def _others(detail: str, lang: int) -> str:
     return ", ".join(f"{RULES.get(r, (r, r))[lang]} ({c})" for r, c in parts)
 
 
+def spatial_why(quota: str) -> tuple[str, str] | None:
+    """``(en, fr)`` sentence saying which commune and why, for a spatial-balance row
+    (``spatial[Pornichet].priority.max``); ``None`` for any other quota."""
+    if not quota.startswith("spatial[") or "]" not in quota:
+        return None
+    commune = quota[len("spatial["):quota.index("]")]
+    parts = quota[quota.index("]") + 1:].strip(".").split(".")
+    if len(parts) != 2 or parts[0] not in ("q1", "priority") or parts[1] not in ("min", "max"):
+        return None
+    group, bound = parts
+    g_en = "Q1 (lowest-income quarter)" if group == "q1" else "priority"
+    g_fr = "du 1er quartile" if group == "q1" else "prioritaires"
+    key = f"spatial_balance.{group}_share"
+    if bound == "max":
+        return (f"{commune} already has the largest share of {g_en} households among this "
+                f"round's attributions that the territorial-balance policy allows ({key}, "
+                f"maximum); DALO households are never counted against this maximum.",
+                f"{commune} a déjà la part maximale de ménages {g_fr} parmi les attributions "
+                f"de ce tour que permet la politique d'équilibre territorial ({key}, "
+                f"maximum) ; les ménages DALO ne sont jamais comptés dans ce maximum.")
+    return (f"{commune} must keep at least its minimum share of {g_en} households among this "
+            f"round's attributions ({key}, minimum).",
+            f"{commune} doit garder au moins sa part minimale de ménages {g_fr} parmi les "
+            f"attributions de ce tour ({key}, minimum).")
+
+
 def reason_pair(f: dict[str, Any]) -> tuple[str, str]:
     """``(reason, motif)`` for one demand.
 
@@ -79,13 +105,15 @@ def reason_pair(f: dict[str, Any]) -> tuple[str, str]:
         else:
             what_en = f"unit {u} went to a household with a lower score ({comp} < {s})"
             what_fr = f"le logement {u} a été attribué à un ménage moins bien coté ({comp} < {s})"
+        why = spatial_why(q)
+        why_en, why_fr = (why[0] + " ", why[1] + " ") if why else ("", "")
         return (f"You would come first on score, yet {what_en}: giving it to you would break "
-                f"the quota '{quota_label(q, 1)}' ({q}). " + (
+                f"the quota '{quota_label(q, 1)}' ({q}). {why_en}" + (
                     "The allocation is proven the best one that meets every quota."
                     if f.get("proven", True) else "The allocation is the best found within the "
                     "time limit that meets every quota."),
                 f"Vous passeriez en premier à la cotation, pourtant {what_fr} : vous "
-                f"l'attribuer enfreindrait le quota « {quota_label(q, 0)} » ({q}). " + (
+                f"l'attribuer enfreindrait le quota « {quota_label(q, 0)} » ({q}). {why_fr}" + (
                     "L'allocation retenue est la meilleure qui respecte tous les quotas (prouvé)."
                     if f.get("proven", True) else "L'allocation retenue est la meilleure trouvée "
                     "dans la limite de temps qui respecte tous les quotas."))

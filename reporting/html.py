@@ -186,12 +186,31 @@ def _decisions_section(outcomes: pd.DataFrame, blocking: pd.DataFrame,
     parts += [_h2("Distribution des cotations", "score distributions"),
               svg.histogram("scores of housed and not housed demands", scores),
               _h2("Listes de candidats", "shortlists (CCH R441-3)"),
-              _table(pd.DataFrame({"mesure / measure": list(shortlists),
-                                   "valeur / value": [str(v) for v in shortlists.values()]})),
+              _table(pd.DataFrame({"mesure / measure": [k for k in shortlists
+                                                         if k != "short_units"],
+                                   "valeur / value": [_summary_value(v) for k, v in
+                                                      shortlists.items()
+                                                      if k != "short_units"]})),
               '<p class="note">Rank 1 is the optimal choice; the next ranks are the best '
-              "alternatives with the cost of choosing them (shortlists.csv). PLAI-A units and "
-              "DALO designations may have fewer than three candidates (CCH R441-3).</p>"]
+              "alternatives with the cost of choosing them (shortlists.csv). CCH R441-3 "
+              "allows fewer than three candidates only when fewer are eligible "
+              "(fewer_eligible), for a DALO household designated by the préfet on the State "
+              "flow (dalo_designation) and for PLAI-adapté units (plai_a_unit).</p>"]
+    short = shortlists.get("short_units") or []
+    if short:
+        parts += ["<h3>Logements avec moins de trois candidats / units with fewer than three "
+                  "candidates (R441-3 exemption)</h3>",
+                  _table(pd.DataFrame(short).rename(columns={
+                      "unit_id": "logement / unit", "eligible": "candidats / eligible",
+                      "exemption": "dérogation / exemption"}))]
     return "".join(parts)
+
+
+def _summary_value(v: Any) -> str:
+    """A summary value in words (a mapping as ``key: value`` pairs)."""
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {x}" for k, x in v.items()) or "—"
+    return str(v)
 
 
 def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],

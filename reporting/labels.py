@@ -35,6 +35,8 @@ QUOTAS: dict[str, tuple[str, str]] = {
     "state_priority_min": ("contingent de l'État aux publics prioritaires",
                            "State flow to priority households"),
     "state_outside_qpv_min": ("contingent de l'État hors QPV", "State flow outside QPV"),
+    "state_agent_max": ("contingent de l'État aux agents de l'État (plafond)",
+                        "State flow to State employees (cap)"),
     "q1_outside_qpv_min": ("1er quartile hors QPV", "first income quartile outside QPV"),
     "non_q1_in_qpv_min": ("quartiles 2 à 4 en QPV", "quartiles 2–4 inside QPV"),
     "flow": ("gestion en flux (part du réservataire)", "flow share of a réservataire"),

@@ -31,15 +31,20 @@ PRICE_COLUMNS: tuple[str, ...] = ("quota", "policy_key", "label", "tight_rows", 
 def binding_items(rows: list[QuotaAttainment]) -> list[tuple[str, str, list[str]]]:
     """``(policy_key, detail, tight row names)`` per binding policy item, in row order.
 
-    ``detail`` names the flow entry (``landlord→réservataire``) for ``flows`` and is empty
-    otherwise.
+    ``detail`` names the flow entry (``landlord→réservataire``) for ``flows``, the landlord's
+    own flow (``landlord→bailleur``) for the per-landlord rows of
+    ``quotas.priority_min_per_reservataire`` (each landlord's 25 % is priced on its own), and
+    is empty otherwise.
     """
     items: dict[tuple[str, str], list[str]] = {}
     for row in rows:
         if not row.tight:
             continue
-        detail = row.name[row.name.index("[") + 1:row.name.index("]")] \
-            if row.policy_key == "flows" else ""
+        inside = row.name[row.name.index("[") + 1:row.name.index("]")] if "[" in row.name \
+            else ""
+        per_landlord = (row.policy_key == "quotas.priority_min_per_reservataire"
+                        and "→" in inside)
+        detail = inside if row.policy_key == "flows" or per_landlord else ""
         items.setdefault((row.policy_key, detail), []).append(row.name)
     return [(key, detail, names) for (key, detail), names in items.items()]
 
@@ -49,7 +54,7 @@ def _item_label(key: str, detail: str, first_row: str) -> str:
     if key.startswith("spatial_balance."):
         group = "Q1" if key.endswith("q1_share") else "priority"
         return f"spatial balance per commune ({group} share, every commune)"
-    if detail:
+    if detail and key == "flows":
         return f"flow share of a réservataire ({detail.replace('→', ' → ')})"
     return quota_label(first_row)
 
@@ -72,7 +77,8 @@ def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaA
     base = level_values(problem, arcs)
     out = []
     for key, detail, names in binding_items(rows):
-        label = f"flow[{detail}]" if detail else key
+        label = (f"flow[{detail}]" if key == "flows" else
+                 f"{key.split('.', 1)[-1]}[{detail}]" if detail else key)
         if progress:
             progress(f"pricing quota {label}")
         try:

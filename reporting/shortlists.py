@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.models.policy import FINANCINGS
+from attribution.models.policy import FINANCINGS, STATE
 from attribution.models.problem import AllocationProblem
 
 from .moves import MoveChecker
@@ -48,6 +48,36 @@ SHORTLIST_COLUMNS: tuple[str, ...] = (
     "cost_score", "cost_method", "in_optimum", "exemption", "eligible_candidates", "reason",
     "motif")
 EXACT_MODES = ("auto", "always", "never")
+#: CCH R441-3 exemptions from the three-candidate rule, in the order they are listed.
+EXEMPTIONS: tuple[str, ...] = ("fewer_eligible", "dalo_designation", "plai_a_unit")
+
+
+def unit_exemptions(problem: AllocationProblem, arcs: np.ndarray) -> np.ndarray:
+    """Per unit, the R441-3 exemptions from the three-candidate rule that apply to it.
+
+    CCH R441-3: the commission examines at least three candidates per unit, "sauf en cas
+    d'insuffisance du nombre des candidats" (``fewer_eligible``: fewer than three demands
+    are eligible), and except for a candidate designated by the préfet under the DALO
+    procedure (``dalo_designation``: the unit is let through "etat" to a DALO household —
+    a DALO household through any other réservataire does not exempt the unit) and for
+    PLAI-adapté units (``plai_a_unit``). Several may apply: ``;``-joined in
+    :data:`EXEMPTIONS` order; ``""`` when none does.
+    """
+    t, g = problem.territory, problem.graph
+    arcs = np.asarray(arcs, dtype=np.int64)
+    n_u, n_d = len(t.units), max(len(t.demands), 1)
+    eligible = np.bincount(np.unique(g.unit.astype(np.int64) * n_d + g.demand) // n_d,
+                           minlength=n_u)
+    ids = t.policy.reservataire_ids
+    state = ids.index(STATE) if STATE in ids else -2
+    designated = np.zeros(n_u, dtype=bool)
+    chosen = arcs[(g.reservataire[arcs] == state) & t.demands.dalo[g.demand[arcs]]]
+    designated[g.unit[chosen]] = True
+    flags = (eligible < 3, designated, t.units.financing == FINANCINGS.index("PLAI-A"))
+    out = np.full(n_u, "", dtype=object)
+    for u in range(n_u):
+        out[u] = ";".join(name for name, f in zip(EXEMPTIONS, flags) if f[u])
+    return out
 
 
 @dataclass(frozen=True)
@@ -218,12 +248,20 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
     frame = _assemble(problem, arcs, pool, options)
     eligible = np.bincount(np.unique(g.unit.astype(np.int64) * len(t.demands) + g.demand)
                            // max(len(t.demands), 1), minlength=len(t.units))
+    exemptions = unit_exemptions(problem, arcs)
+    short = np.flatnonzero((eligible > 0) & (eligible < 3))
     summary = {"units": len(t.units), "units_with_candidates": int((eligible > 0).sum()),
                "units_with_3_or_more": int((eligible >= 3).sum()),
-               "units_short_of_candidates": int(((eligible > 0) & (eligible < 3)).sum()),
-               "exempt_units": int(frame.drop_duplicates("unit_id")["exemption"].ne("").sum())
-               if len(frame) else 0,
-               "pricing": "exact" if exact else "swap_bound", "pricing_reason": why}
+               "units_short_of_candidates": int(len(short)),
+               "exempt_units": int(sum(1 for u in np.flatnonzero(eligible > 0)
+                                       if exemptions[u])),
+               # Every unit with fewer than three candidates, by the exemption(s) that apply.
+               "short_units_by_exemption": {
+                   k: int(v) for k, v in sorted(pd.Series(exemptions[short], dtype=object)
+                                                .value_counts().items())},
+               "pricing": "exact" if exact else "swap_bound", "pricing_reason": why,
+               "short_units": [{"unit_id": str(t.units.ids[u]), "eligible": int(eligible[u]),
+                                "exemption": exemptions[u]} for u in short]}
     return frame, summary
 
 
@@ -235,7 +273,7 @@ def _assemble(problem: AllocationProblem, arcs: np.ndarray, pool: pd.DataFrame,
     housed_at[g.demand[arcs]] = g.unit[arcs]
     eligible = np.bincount(np.unique(g.unit.astype(np.int64) * len(t.demands) + g.demand)
                            // max(len(t.demands), 1), minlength=len(t.units))
-    plai_a = t.units.financing == FINANCINGS.index("PLAI-A")
+    exemptions = unit_exemptions(problem, arcs)
     rows = []
     by_unit = {u: grp for u, grp in pool.groupby("unit", sort=True)}
     for u in range(len(t.units)):
@@ -250,8 +288,7 @@ def _assemble(problem: AllocationProblem, arcs: np.ndarray, pool: pd.DataFrame,
                                 int(r.cost_score), r.method, False, r.broken))
         if not entries:
             continue
-        first_dalo = bool(t.demands.dalo[entries[0][0]]) and h >= 0
-        exemption = "plai_a_unit" if plai_a[u] else ("dalo_designation" if first_dalo else "")
+        exemption = exemptions[u]
         for rank, e in enumerate(entries, start=1):
             d, a, cu, cs, method, assigned = e[:6]
             broken = e[6] if len(e) > 6 else ""

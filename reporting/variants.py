@@ -64,9 +64,18 @@ def relax(problem: AllocationProblem, policy_key: str, detail: str = "") -> Allo
     policy_key
         ``quotas.<name>``, ``spatial_balance.q1_share`` / ``.priority_share`` or ``flows``.
     detail
-        For ``flows``: ``"<landlord>→<reservataire>"``, the entry removed.
+        For ``flows``: ``"<landlord>→<reservataire>"``, the entry removed. For
+        ``quotas.priority_min_per_reservataire``: ``"<landlord>→bailleur"`` relaxes that
+        landlord's own 25 % only (its row is made void through the carry-over: a carried
+        ``left`` of all the units there could be), the other rows stay.
     """
     policy = problem.territory.policy
+    if policy_key == "quotas.priority_min_per_reservataire" and detail:
+        name = f"priority_min_per_reservataire[{detail}]"
+        carry = dict(problem.carry or {})
+        left, right = carry.get(name, (0, 0))
+        carry[name] = (int(left) + int(right) + len(problem.territory.units), int(right))
+        return dataclasses.replace(problem, carry=carry)
     if policy_key.startswith("quotas."):
         field = policy_key.split(".", 1)[1]
         policy = dataclasses.replace(policy, quotas=dataclasses.replace(policy.quotas,

@@ -49,7 +49,7 @@ def _demands(rows: list[dict]) -> Demands:
         annual_income=np.full(n, 15000.0), monthly_income=np.full(n, 1200.0),
         housing_allowance=np.zeros(n), priority=flag("priority"), dalo=flag("dalo"),
         mutation=np.zeros(n, dtype=bool), anru=flag("anru"),
-        private_employee=np.zeros(n, dtype=bool), state_agent=np.zeros(n, dtype=bool),
+        private_employee=np.zeros(n, dtype=bool), state_agent=flag("state_agent"),
         wished_communes=np.ones((n, len(COMMUNES)), dtype=bool),
         wished_typologies=np.ones((n, 6), dtype=bool),
         refusals=np.zeros(n, dtype=np.int64), criteria={})
@@ -64,7 +64,7 @@ def _units(rows: list[dict]) -> Units:
         landlord=get("landlord", 0).astype(np.int64), commune=get("commune", 0).astype(np.int64),
         qpv=get("qpv", False).astype(bool), typology=np.clip(rooms - 1, 0, 5),
         rooms=rooms, surface_m2=np.full(n, 50.0), rent=np.full(n, 400.0),
-        financing=np.full(n, 2, dtype=np.int64), pmr=get("pmr", False).astype(bool),
+        financing=get("financing", 2).astype(np.int64), pmr=get("pmr", False).astype(bool),
         available_on=np.full(n, np.datetime64("2025-03-15", "D")),
         reservataire=np.full(n, -1, dtype=np.int64),
         outside_flow=get("outside_flow", False).astype(bool))
@@ -75,8 +75,9 @@ def make_problem(units: list[dict], demands: list[dict], arcs: list[tuple[int, i
     """A problem from lists; ``arcs`` are ``(demand, unit, réservataire id or "")``.
 
     Demand dicts may carry ``score`` (int), ``q1`` and the flags ``priority``, ``dalo``,
-    ``anru``, ``pmr_need`` and ``household_size``; unit dicts ``landlord``, ``commune``
-    (indices), ``qpv``, ``outside_flow``, ``pmr`` and ``rooms``.
+    ``anru``, ``state_agent``, ``pmr_need`` and ``household_size``; unit dicts ``landlord``,
+    ``commune`` (indices), ``qpv``, ``outside_flow``, ``pmr``, ``rooms`` and ``financing``
+    (code in ``FINANCINGS``, PLUS by default).
     """
     policy = policy or make_policy()
     ids = policy.reservataire_ids

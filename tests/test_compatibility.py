@@ -246,7 +246,8 @@ def _brute_force(t: Territory) -> list[tuple[int, int, int]]:
                     cat = 3
                 else:
                     cat = size
-                cat += int(D.disability[d])
+                if D.disability[d]:     # one person more (arrêté of 29 July 1987)
+                    cat = max(cat, size + 1)
                 table = tables[financings[U.financing[u]]]
                 ceiling = table[min(cat, 6) - 1] + max(cat - 6, 0) * table[6]
                 if not D.annual_income[d] <= ceiling:

@@ -317,7 +317,9 @@ def _category(d: pd.DataFrame) -> np.ndarray:
     size, dep = d.household_size.to_numpy(), d.dependants.to_numpy()
     young = d.couple.to_numpy() & (d.ages_sum.to_numpy() > 0) & (d.ages_sum.to_numpy() <= 55)
     plain = np.where(size == 1, 1, np.where((size == 2) & young, 3, size))
-    return np.where(dep > 0, np.maximum(size, dep + 2), plain) + d.disability.to_numpy()
+    cat = np.where(dep > 0, np.maximum(size, dep + 2), plain)
+    # a disabled member counts one person more (arrêté of 29 July 1987)
+    return np.where(d.disability.to_numpy(), np.maximum(cat, size + 1), cat)
 
 
 def _ceiling(table: np.ndarray, cat: np.ndarray) -> np.ndarray:

@@ -38,3 +38,16 @@ def test_pair_rows_are_those_independent_of_the_reservataire():
     assert "priority_min" in names and "q1_outside_qpv_min" in names
     assert any(n.startswith("spatial[") for n in names)
     assert not any(n.startswith(("flow[", "state_", "priority_min_per")) for n in names)
+
+
+def test_spatial_maxima_leaving_dalo_out_stay_pair_rows():
+    """A commune maximum leaves DALO households out (data contract, spatial balance): its
+    coefficients differ between DALO and other priority households, never between
+    réservataires, so every spatial row — maxima included — is a pair row the heuristic
+    repairs (it used to miss the maxima when classes were split by the DALO flag)."""
+    problem = random_problem(1, 60, 12, 0.3, full_policy())
+    assert problem.territory.demands.dalo.any()
+    data = solver_data(problem, SolveParams())
+    names = {data.quotas.names[i] for i in pair_rows(data)}
+    spatial = {n for n in data.quotas.names if n.startswith("spatial[")}
+    assert any(n.endswith(".max") for n in spatial) and spatial <= names

@@ -85,12 +85,62 @@ def test_category_dependants_do_not_lower_size():
     assert category(household_size=5, adults=4, children_under_14=1, dependants=1) == 5
 
 
-def test_category_disability_adds_one():
-    """A member with a handicap moves the household up one category."""
+def test_category_disabled_single_person_is_2():
+    """Arrêté of 29 July 1987, annex (category 2): "deux personnes ne comportant aucune
+    personne à charge ... ou une personne seule en situation de handicap". Without the
+    handicap: 1; with it: max(1, 1 + 1) = 2."""
+    assert category(household_size=1) == 1
     assert category(household_size=1, disability=True) == 2
-    assert category(household_size=2, adults=2, couple=True, ages_sum=50, disability=True) == 4
+
+
+def test_category_disabled_couple_is_3():
+    """Arrêté of 29 July 1987 (category 3): "... ou deux personnes dont au moins une est en
+    situation de handicap". A couple aged 40 + 45 = 85 is category 2 without the handicap;
+    with it max(2, 2 + 1) = 3 — the same as a single parent with one dependant."""
+    assert category(household_size=2, adults=2, couple=True, ages_sum=85) == 2
+    assert category(household_size=2, adults=2, couple=True, ages_sum=85,
+                    disability=True) == 3
+    assert category(household_size=2, adults=2, couple=False, disability=True) == 3
+
+
+def test_category_disabled_jeune_menage_stays_3():
+    """Arrêté of 29 July 1987 (category 3): "jeune ménage sans personne à charge" and "deux
+    personnes dont au moins une est en situation de handicap" are the same category 3: the
+    handicap counts one person more (2 + 1 = 3), not one category more (it was 4)."""
+    assert category(household_size=2, adults=2, couple=True, ages_sum=50) == 3
+    assert category(household_size=2, adults=2, couple=True, ages_sum=50,
+                    disability=True) == 3
+
+
+def test_category_disabled_single_parent_of_two_stays_3():
+    """Arrêté of 29 July 1987 (category 3): "une personne seule avec une personne à charge"
+    is already category 3 = max(2, 1 + 2); with a handicap max(3, 2 + 1) = 3: unchanged."""
+    assert category(household_size=2, children_under_14=1, dependants=1) == 3
+    assert category(household_size=2, children_under_14=1, dependants=1,
+                    disability=True) == 3
+
+
+def test_category_disabled_three_persons_is_4():
+    """Arrêté of 29 July 1987 (category 4): "quatre personnes ... ou trois personnes dont
+    au moins une est en situation de handicap": three persons without dependants are 3,
+    with a handicap max(3, 3 + 1) = 4."""
+    assert category(household_size=3, adults=3) == 3
+    assert category(household_size=3, adults=3, disability=True) == 4
+
+
+def test_category_disabled_with_many_dependants():
+    """Arrêté of 29 July 1987 (category 6): "six personnes ou une personne seule avec
+    quatre personnes à charge ou cinq personnes dont au moins une est en situation de
+    handicap". A single parent of five (4 dependants) is max(5, 4 + 2) = 6; with a handicap
+    max(6, 5 + 1) = 6 (the old "+1" gave 7). Six persons with 4 dependants: 6, and with a
+    handicap max(6, 6 + 1) = 7 (category 6's ceiling + one extra person)."""
+    assert category(household_size=5, children_under_14=4, dependants=4) == 6
+    assert category(household_size=5, children_under_14=4, dependants=4,
+                    disability=True) == 6
     assert category(household_size=6, adults=2, children_under_14=4, dependants=4,
                     disability=True) == 7
+    assert category(household_size=5, adults=4, children_under_14=1, dependants=1,
+                    disability=True) == 6
 
 
 def test_category_seven_and_more_persons():

@@ -159,11 +159,12 @@ def test_repeated_reservataire_id():
 
 
 def test_ceilings_year_without_table_lists_the_years():
-    """A ceilings_year with no table names the years that have one (2024, 2025, 2026)."""
+    """A ceilings_year with no table is an input error naming the key and the years that
+    have one (2023 to 2026)."""
     pytest.importorskip("attribution.models.ceilings")
     assert _messages(_edit("ceilings_year = 2025", "ceilings_year = 2019")) == [
         "policy.toml, key 'territory.ceilings_year': has no income-ceiling table for 2019; "
-        "tables exist for 2024, 2025, 2026"]
+        "tables exist for 2023, 2024, 2025, 2026"]
     for year in (2024, 2026):
         assert _parse(_edit("ceilings_year = 2025", f"ceilings_year = {year}")).problems == ()
 
@@ -266,3 +267,16 @@ def test_load_policy_raises_with_every_problem(tmp_path):
     with pytest.raises(DataError) as exc:
         load_policy(path)
     assert len(exc.value.problems) == 2
+
+
+def test_state_agent_max_is_an_optional_quota_key():
+    """`quotas.state_agent_max` (R441-5: at most 5 % of the flow for State employees) is
+    read as a share when present, absent (None, not enforced) otherwise, and checked like
+    every share."""
+    assert _parse(TINY_POLICY).policy.quotas.state_agent_max is None
+    text = _edit("state_outside_qpv_min = 0.30", "state_outside_qpv_min = 0.30\n"
+                 "state_agent_max = 0.05")
+    assert _parse(text).policy.quotas.state_agent_max == 0.05
+    bad = _edit("state_outside_qpv_min = 0.30", "state_outside_qpv_min = 0.30\n"
+                "state_agent_max = 1.5")
+    assert any("quotas.state_agent_max" in m for m in _messages(bad))

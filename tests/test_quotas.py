@@ -56,18 +56,66 @@ def test_dalo_counts_as_priority():
 
 
 def test_priority_per_reservataire_only_for_non_state_with_arcs():
-    """One row per réservataire other than etat that has arcs, on its own attributions."""
+    """One row per réservataire other than etat that has arcs, on its own attributions;
+    "bailleur" gets one row per landlord (here only L1 has units)."""
     p = make_problem([{}, {}], [{"priority": True}, {}, {}],
                      [(0, 0, "commune"), (1, 0, "bailleur"), (2, 1, "bailleur"),
                       (1, 1, "etat")],
                      make_policy(Quotas(priority_min_per_reservataire=0.5)))
     names = build_quotas(p).names
     assert names == ("priority_min_per_reservataire[commune]",
-                     "priority_min_per_reservataire[bailleur]")
-    # commune: 1 priority of 1; bailleur: 0 of 1.
+                     "priority_min_per_reservataire[L1→bailleur]")
+    # commune: 1 priority of 1; L1's own flow: 0 of 1.
     arcs = [_arc(p, 0, 0), _arc(p, 2, 1)]
     assert _holds(p, "priority_min_per_reservataire[commune]", arcs)
-    assert not _holds(p, "priority_min_per_reservataire[bailleur]", arcs)
+    assert not _holds(p, "priority_min_per_reservataire[L1→bailleur]", arcs)
+
+
+def test_landlords_own_25_percent_is_per_landlord_not_pooled():
+    """CCH L441-1: "au moins 25 % des attributions annuelles ... de logements non réservés
+    ou pour lesquels l'attribution à un candidat présenté par le réservataire a échoué"
+    are made to priority households — on *each* landlord's own flow. Hand count: L1 lets
+    2 units through bailleur, 1 to a priority household (1 ≥ 0.25 × 2 = 0.5, holds); L2
+    lets 2, none priority (0 ≥ 0.5 fails). Pooled, 1 ≥ 0.25 × 4 = 1 would have held."""
+    units = [{"landlord": 0}, {"landlord": 0}, {"landlord": 1}, {"landlord": 1}]
+    demands = [{"priority": True}, {}, {}, {}]
+    p = make_problem(units, demands, [(k, k, "bailleur") for k in range(4)],
+                     make_policy(Quotas(priority_min_per_reservataire=0.25)))
+    assert build_quotas(p).names == ("priority_min_per_reservataire[L1→bailleur]",
+                                     "priority_min_per_reservataire[L2→bailleur]")
+    arcs = [_arc(p, k, k) for k in range(4)]
+    assert _holds(p, "priority_min_per_reservataire[L1→bailleur]", arcs)
+    assert not _holds(p, "priority_min_per_reservataire[L2→bailleur]", arcs)
+    # A DALO household counts as priority (L441-1 lists DALO households first).
+    p2 = make_problem(units, [{"priority": True}, {}, {"dalo": True}, {}],
+                      [(k, k, "bailleur") for k in range(4)],
+                      make_policy(Quotas(priority_min_per_reservataire=0.25)))
+    assert _holds(p2, "priority_min_per_reservataire[L2→bailleur]",
+                  [_arc(p2, k, k) for k in range(4)])
+
+
+def test_state_agent_max_per_landlord_flow():
+    """R441-5: the préfet's reservation "ne peut représenter plus de 30 % ... dont au plus
+    5 % au profit des agents civils et militaires de l'Etat". Row: State agents (neither
+    priority nor DALO) let through etat on L1's units ≤ 0.05 × L1's units let in the flow
+    + 1. Hand count with 20 units of L1 let: bound 0.05 × 20 + 1 = 2; 2 agents hold, 3
+    break; an agent who is also a priority household does not count; a unit outside the
+    flow is not in the base."""
+    units = [{"landlord": 0} for _ in range(20)] + [{"landlord": 0, "outside_flow": True}]
+    demands = ([{"state_agent": True} for _ in range(3)] + [{"state_agent": True,
+                                                              "priority": True}]
+               + [{} for _ in range(18)])
+    arcs = [(k, k, "etat") for k in range(20)] + [(20, 20, ""), (21, 0, "etat")]
+    p = make_problem(units, demands, arcs, make_policy(Quotas(state_agent_max=0.05)))
+    assert build_quotas(p).names == ("state_agent_max[L1]",)
+    # unit 0 to a non-agent: agents 1, 2 (+ the priority agent 3, not counted) → 2 ≤ 2
+    two = [_arc(p, 21, 0)] + [_arc(p, k, k) for k in range(1, 21)]
+    three = [_arc(p, k, k) for k in range(21)]         # agents 0, 1, 2 → 3 > 2
+    assert _holds(p, "state_agent_max[L1]", two)
+    assert not _holds(p, "state_agent_max[L1]", three)
+    q = build_quotas(p)
+    left, right = q.side_counts(np.asarray(three))
+    assert (int(left[0]), int(right[0])) == (3, 20)
 
 
 def test_state_priority_and_outside_qpv():
@@ -151,6 +199,31 @@ def test_spatial_balance_min_and_max_with_slack():
     assert _holds(p, "spatial[Aval].q1.min", with_q1(1))
     assert _holds(p, "spatial[Aval].q1.max", with_q1(3))
     assert not _holds(p, "spatial[Aval].q1.max", with_q1(4))
+
+
+def test_spatial_max_leaves_dalo_households_out_min_does_not():
+    """Data contract, spatial balance: "G'_c counts the same attributions less those to
+    DALO households: a commune maximum never holds back a DALO household" (the State's
+    obligation to rehouse DALO households, CCH L441-2-3, comes first); the minimum still
+    counts them. Aval, 4 attributions, priority share in [0.5, 0.5], slack 0: 3 DALO + 1
+    priority → G' = 1 ≤ 0.5 × 4 = 2 holds (G = 4 would break it); the minimum counts G = 4
+    ≥ 2. With 4 non-DALO priority households G' = 4 > 2 breaks the maximum."""
+    units = [{"commune": 0} for _ in range(4)]
+    demands = ([{"dalo": True} for _ in range(3)] + [{"priority": True}]
+               + [{"priority": True} for _ in range(3)])
+    arcs = [(k, k, "bailleur") for k in range(4)] + [(4 + k, k, "bailleur") for k in range(3)]
+    p = make_problem(units, demands, arcs,
+                     make_policy(spatial=SpatialBalance(0, None, (0.5, 0.5))))
+    dalo_ones = [_arc(p, k, k) for k in range(4)]
+    assert _holds(p, "spatial[Aval].priority.max", dalo_ones)
+    assert _holds(p, "spatial[Aval].priority.min", dalo_ones)
+    q = build_quotas(p)
+    left, right = q.side_counts(np.asarray(dalo_ones))
+    i_max, i_min = q.names.index("spatial[Aval].priority.max"), \
+        q.names.index("spatial[Aval].priority.min")
+    assert (int(left[i_max]), int(left[i_min]), int(right[i_max])) == (1, 4, 4)
+    priority_ones = [_arc(p, 4 + k, k) for k in range(3)] + [_arc(p, 3, 3)]
+    assert not _holds(p, "spatial[Aval].priority.max", priority_ones)
 
 
 def test_carry_over_is_added_to_the_round():

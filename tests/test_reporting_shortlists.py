@@ -16,7 +16,9 @@ from attribution.models.allocation import check_allocation
 from attribution.models.compatibility import build_problem
 from attribution.models.policy import FINANCINGS
 from attribution.reporting.moves import MoveChecker
-from attribution.reporting.shortlists import ShortlistParams, build_shortlists, direct_moves
+from alloc_fixtures import make_problem
+from attribution.reporting.shortlists import (ShortlistParams, build_shortlists, direct_moves,
+                                              unit_exemptions)
 from attribution.reporting.variants import level_values
 
 
@@ -84,10 +86,14 @@ def test_direct_moves_are_valid_allocations_with_the_stated_cost(solved):
     for m in feasible.itertuples():
         kept = [a for a in arcs if g.unit[a] != m.unit and g.demand[a] != m.demand]
         new = kept + [m.arc]
-        if m.exchange:      # the holder takes the candidate's old unit
-            old_unit = int(g.unit[arcs][g.demand[arcs] == m.demand][0])
+        if m.exchange:      # the holder takes the candidate's old unit, through the same
+            # réservataire as the candidate had when that arc exists (as direct_moves does)
+            old_arc = int(arcs[g.demand[arcs] == m.demand][0])
+            old_unit = int(g.unit[old_arc])
             holder = int(g.demand[arcs][g.unit[arcs] == m.unit][0])
-            new += [int(np.flatnonzero((g.demand == holder) & (g.unit == old_unit))[0])]
+            options = np.flatnonzero((g.demand == holder) & (g.unit == old_unit))
+            same = options[g.reservataire[options] == g.reservataire[old_arc]]
+            new += [int((same if len(same) else options)[0])]
         assert check_allocation(problem, np.array(new)) == []
         units, score = level_values(problem, np.array(new))
         assert (base[0] - units, base[1] - score) == (m.cost_units, m.cost_score)
@@ -126,14 +132,55 @@ def test_exact_costs_never_exceed_the_direct_move_bound(solved, exact_lists):
 
 
 def test_exemptions_are_flagged(solved, exact_lists):
-    """The PLAI-A unit is flagged; a let unit whose rank 1 is DALO is flagged too."""
-    problem, _, _ = solved
-    t = problem.territory
+    """Every unit's exemption column lists, in order, fewer than three eligible demands,
+    a letting through etat to a DALO household, a PLAI-A unit — recounted here from the
+    graph and the allocation, unit by unit."""
+    problem, arcs, _ = solved
+    t, g = problem.territory, problem.graph
     frame = exact_lists[0]
     first = frame[frame["rank"] == 1].set_index("unit_id")
-    assert first.loc[t.units.ids[0], "exemption"] == "plai_a_unit"
-    dalo = set(t.demands.ids[t.demands.dalo])
-    for uid, row in first.iloc[1:].iterrows():
-        expected = "dalo_designation" if (row["assigned"] and row["demand_id"] in dalo) else ""
-        if uid != t.units.ids[0]:
-            assert row["exemption"] == expected
+    assert first.loc[t.units.ids[0], "exemption"].endswith("plai_a_unit")
+    etat = t.policy.reservataire_ids.index("etat")
+    for uid, row in first.iterrows():
+        u = int(np.flatnonzero(t.units.ids == uid)[0])
+        n_eligible = len(set(g.demand[g.unit == u].tolist()))
+        mine = [a for a in arcs if g.unit[a] == u]
+        designated = bool(mine) and g.reservataire[mine[0]] == etat \
+            and bool(t.demands.dalo[g.demand[mine[0]]])
+        expected = [name for name, yes in (
+            ("fewer_eligible", n_eligible < 3), ("dalo_designation", designated),
+            ("plai_a_unit", t.units.financing[u] == FINANCINGS.index("PLAI-A"))) if yes]
+        assert row["exemption"] == ";".join(expected)
+        assert row["eligible_candidates"] == n_eligible
+
+
+def test_r441_3_exemptions_hand_cases():
+    """CCH R441-3: the commission examines "au moins trois demandes pour un même logement
+    ... sauf en cas d'insuffisance du nombre des candidats", except for candidates
+    designated by the préfet (DALO, L441-2-3) and PLAI-adapté units. Hand cases:
+    U01 let through etat to a DALO household, 1 eligible → fewer_eligible;dalo_designation;
+    U02 let through commune to a DALO household, 3 eligible → none (a DALO household
+    through another réservataire does not exempt the unit); U03 PLAI-A, 3 eligible, let
+    to a non-DALO household → plai_a_unit; U04 let through etat to a DALO household, 3
+    eligible → dalo_designation; U05 2 eligible, let to a non-DALO household →
+    fewer_eligible; U06 not let, 3 eligible → none."""
+    plai_a = FINANCINGS.index("PLAI-A")
+    units = [{}, {}, {"financing": plai_a}, {}, {}, {}]
+    demands = [{"dalo": True}, {"dalo": True}, {}, {"dalo": True}, {}, {}, {}]
+    arcs = [(0, 0, "etat"),
+            (1, 1, "commune"), (4, 1, "commune"), (5, 1, "commune"),
+            (2, 2, "bailleur"), (4, 2, "bailleur"), (5, 2, "bailleur"),
+            (3, 3, "etat"), (4, 3, "etat"), (5, 3, "etat"),
+            (6, 4, "bailleur"), (4, 4, "bailleur"),
+            (4, 5, "bailleur"), (5, 5, "bailleur"), (6, 5, "bailleur")]
+    p = make_problem(units, demands, arcs)
+    g = p.graph
+
+    def arc(d, u):
+        return int(np.flatnonzero((g.demand == d) & (g.unit == u))[0])
+    chosen = np.array([arc(0, 0), arc(1, 1), arc(2, 2), arc(3, 3), arc(6, 4)])
+    assert unit_exemptions(p, chosen).tolist() == [
+        "fewer_eligible;dalo_designation", "", "plai_a_unit", "dalo_designation",
+        "fewer_eligible", ""]
+
+

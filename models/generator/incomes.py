@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 # Annual income ceilings, zone "autres régions", categories 1..6 then the per-extra-person
-# amount [S domain.md §6: arrêtés of 18 Dec 2023, 23 Dec 2024, 19 Dec 2025].
+# amount [S domain.md §6: arrêtés of 27 Dec 2022, 18 Dec 2023, 23 Dec 2024, 19 Dec 2025].
 PLUS_CEILINGS: dict[int, tuple[int, ...]] = {
+    2023: (21878, 29217, 35135, 42417, 49898, 56236, 6273),
     2024: (22642, 30238, 36362, 43899, 51641, 58200, 6492),
     2025: (23201, 30984, 37259, 44982, 52915, 59636, 6652),
     2026: (23403, 31254, 37584, 45374, 53376, 60156, 6710),
@@ -24,17 +25,18 @@ MINIMUM_INCOME = 640.0
 
 
 def table_year(year: int) -> int:
-    """The closest year that has a PLUS table (the tables cover 2024-2026)."""
+    """The closest year that has a PLUS table (the tables cover 2023-2026)."""
     return min(max(year, min(PLUS_CEILINGS)), max(PLUS_CEILINGS))
 
 
 def household_category(size: np.ndarray, dependants: np.ndarray, couple: np.ndarray,
                        ages_sum: np.ndarray, disability: np.ndarray) -> np.ndarray:
-    """Household category of the arrêté of 29 July 1987, per the data contract."""
+    """Household category of the arrêté of 29 July 1987, per the data contract (a disabled
+    member counts one person more: ``max(category, size + 1)``)."""
     young = couple & (ages_sum > 0) & (ages_sum <= 55)
     plain = np.where(size == 1, 1, np.where((size == 2) & young, 3, size))
     cat = np.where(dependants > 0, np.maximum(size, dependants + 2), plain)
-    return cat + disability.astype(np.int64)
+    return np.where(np.asarray(disability, dtype=bool), np.maximum(cat, size + 1), cat)
 
 
 def ceiling(table: tuple[int, ...], category: np.ndarray) -> np.ndarray:

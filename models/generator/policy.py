@@ -36,7 +36,13 @@ Households, units and incomes are SYNTHETIC: no real person is described here.
 Calibration and sources of every figure: docs/calibration.md of the attribution package."""
 
 _COMMENTS = {
-    "quotas": "Legal and CIL floors [S]: CCH L441-1, R441-5-2, CIL 2024 objectives.",
+    "quotas": "Legal and CIL floors [S]: CCH L441-1, R441-5-2, CIL 2024 objectives.\n"
+              "priority_min_per_reservataire: 25 % on each réservataire's flow and on each\n"
+              "landlord's own flow (one row per landlord). state_priority_min = 0.95: the\n"
+              "préfet's reservation (at most 30 % of each landlord's flow, R441-5) goes to\n"
+              "priority or DALO households, except at most 5 % for State employees; the\n"
+              "optional state_agent_max (e.g. 0.05) writes that 5 % of each landlord's\n"
+              "flow literally.",
     "flows": "Flow conventions: State 30 % [S, maximum]; the other shares are plausible\n"
              "illustrations [E], not the signed conventions (NOT FOUND).",
     "spatial_balance": "Territorial rebalancing per commune [E]: illustrative bounds.",
