@@ -143,3 +143,33 @@ def compile_catalogues() -> list[Path]:
 if __name__ == "__main__":  # python -m attribution.models.i18n
     for path in compile_catalogues():
         print(f"compiled {path}")
+
+
+def extract_messages(root: Path | None = None) -> dict[str | tuple[str, str], list[str]]:
+    """Every message of the package: the literal arguments of ``_``, ``N_`` and
+    ``ngettext`` calls (f-strings included), read from the source with :mod:`ast`.
+
+    Returns message (a string, or ``(singular, plural)``) → ``["path:line", ...]``.
+    """
+    import ast
+
+    root = root or Path(__file__).resolve().parents[1]
+    found: dict[str | tuple[str, str], list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if rel.parts[0] in ("tests", "benchmarks", "build") or rel.parts[0].startswith("."):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    else None for a in node.args]
+            if node.func.id in ("_", "N_") and args and args[0] is not None:
+                key: str | tuple[str, str] = args[0]
+            elif node.func.id == "ngettext" and len(args) >= 2 and None not in args[:2]:
+                key = (args[0], args[1])
+            else:
+                continue
+            found.setdefault(key, []).append(f"{rel}:{node.lineno}")
+    return found

@@ -183,9 +183,9 @@ def render_agenda(table: pd.DataFrame, meta: dict) -> str:
     title = _("Commission agenda (CALEOL) — {territory} — round of {date}").format(
         territory=meta["territory"], date=date(meta["round_date"]))
     body = [f"<h1>{escape(title)}</h1>",
-            f'<p class="sub">{escape(_("One page per unit, landlord by landlord. Candidates are ranked by the optimisation (rank 1 = the proposed attribution); pseudonymous demand ids only. Confidential: for the commission members."))}</p>']
+            ('<p class="sub">' + escape(_("One page per unit, landlord by landlord. Candidates are ranked by the optimisation (rank 1 = the proposed attribution); pseudonymous demand ids only. Confidential: for the commission members.")) + '</p>')]
     if not len(table):
-        body.append(f"<p>{escape(_('No unit in this round.'))}</p>")
+        body.append(("<p>" + escape(_('No unit in this round.')) + "</p>"))
     for landlord, group in table.groupby("landlord", sort=False):
         units = group["unit_id"].unique()
         body.append(f'<h2 class="landlord">{escape(str(landlord))} — '
@@ -213,15 +213,19 @@ def _unit_page(rows: pd.DataFrame) -> str:
          _("chosen by the optimisation")),
     ]
     dl = "".join(f"<div><dt>{escape(k)}</dt><dd>{escape(str(v))}</dd></div>" for k, v in facts)
-    head = (f'<section class="unit"><h3>{escape(_("Unit {unit}").format(unit=r["unit_id"]))}'
-            f"</h3><dl class=\"facts\">{dl}</dl>")
+    unit_title = _("Unit {unit}").format(unit=r["unit_id"])
+    head = (f'<section class="unit"><h3>{escape(unit_title)}</h3>'
+            f'<dl class="facts">{dl}</dl>')
     cands = rows[rows["demand_id"] != ""]
     if not len(cands):
-        return head + f"<p>{escape(_('No eligible candidate in this round: the unit stays vacant.'))}</p></section>"
+        return head + ("<p>" + escape(_('No eligible candidate in this round: the unit stays vacant.')) + "</p></section>")
     n = len(cands)
     note = ""
     if n < 3:
-        note = (f'<p class="note">{escape(ngettext("Only {n} eligible candidate (CCH R441-3 asks for three when three are eligible).", "Only {n} eligible candidates (CCH R441-3 asks for three when three are eligible).", n).format(n=n))}</p>')
+        few = ngettext("Only {n} eligible candidate (CCH R441-3 asks for three when three "
+                       "are eligible).", "Only {n} eligible candidates (CCH R441-3 asks for "
+                       "three when three are eligible).", n).format(n=n)
+        note = f'<p class="note">{escape(few)}</p>'
     cols = [_("Rank"), _("Demand"), _("Score"), _("Household"), _("Income / ceiling"),
             _("Rent burden"), _("Why this rank")]
     trs = []

@@ -185,40 +185,60 @@ def letter(folder: Path | str, demand_id: str, *, _f: _Folder | None = None) -> 
     title = _("Your housing demand {demand}: decision of the round of {date}").format(
         demand=r["demand_id"], date=date(round_date) if round_date else "–")
     e = escape
+    demand_number = _("Demand number")
     body = [f"<h1>{e(title)}</h1>",
             f'<div class="letter-head"><span>{e(territory)}</span>'
-            f"<span>{e(_('Demand number'))} {e(r['demand_id'])}</span></div>"]
+            f"<span>{e(demand_number)} {e(r['demand_id'])}</span></div>"]
     # 1. outcome and reason
-    body += [f"<h2>{e(_('The decision proposed for you'))}</h2>",
-             f'<p class="outcome">{e(labels.outcome_label(r["outcome"]))}</p>',
-             f"<p>{e(f.reason(r))}</p>"]
+    body += [_el("h2", _("The decision proposed for you")),
+             _el("p", labels.outcome_label(r["outcome"]), "outcome"),
+             _el("p", f.reason(r))]
     # 2. score and breakdown
     rows = "".join(f"<tr><td>{e(lab)}</td><td>{e(p)}</td><td>{e(note)}</td></tr>"
                    for lab, p, note in _parts(r["score_breakdown"]))
-    body += [f"<h2>{e(_('Your score and how it is made'))}</h2>",
-             f"<p>{e(_('Your score is {points} points. It adds up the following parts:').format(points=r['score']))}</p>",
-             f'<div class="scroll"><table class="score"><thead><tr><th>{e(_("Part"))}</th>'
-             f"<th>{e(_('Points'))}</th><th>{e(_('Detail'))}</th></tr></thead><tbody>"
-             f"{rows}</tbody><tfoot><tr><th>{e(_('Total'))}</th><th>{e(r['score'])}</th>"
-             "<th></th></tr></tfoot></table></div>"]
+    heads = "".join(_el("th", h) for h in (_("Part"), _("Points"), _("Detail")))
+    body += [_el("h2", _("Your score and how it is made")),
+             _el("p", _("Your score is {points} points. It adds up the following parts:"
+                        ).format(points=r["score"])),
+             f'<div class="scroll"><table class="score"><thead><tr>{heads}</tr></thead>'
+             f"<tbody>{rows}</tbody><tfoot><tr>{_el('th', _('Total'))}"
+             f"{_el('th', r['score'])}<th></th></tr></tfoot></table></div>"]
     # 3. waiting time and rank among similar demands
     months = _months(r["score_breakdown"])
     wait = (_("Your demand has been waiting {months} whole months at the date of the round "
               "(counted from its registration date, as the cotation grid counts it).")
             .format(months=months) if months is not None else
             _("Your waiting time does not count in the score of this territory."))
-    body += [f"<h2>{e(_('Your waiting time and your rank'))}</h2>", f"<p>{e(wait)}</p>",
-             f"<p>{e(_('Among the {n} similar demands ({segment}), yours ranks {rank} (1 = the highest score). Their median score is {median} points; their typical wait is {wait} months.').format(n=r['segment_size'], segment=_segment(r['segment']), rank=r['rank_in_segment'], median=r['segment_score_median'], wait=r['segment_typical_wait_months']))}</p>"]
+    body += [_el("h2", _("Your waiting time and your rank")), _el("p", wait),
+             _el("p", _("Among the {n} similar demands ({segment}), yours ranks {rank} (1 = "
+                        "the highest score). Their median score is {median} points; their "
+                        "typical wait is {wait} months.").format(
+                 n=r["segment_size"], segment=_segment(r["segment"]),
+                 rank=r["rank_in_segment"], median=r["segment_score_median"],
+                 wait=r["segment_typical_wait_months"]))]
     mine = f.my_shortlists(demand_id)
     if len(mine):
-        items = "".join(f"<li>{e(_('unit {unit}: rank {rank}').format(unit=x.unit_id, rank=x.rank))}</li>"
+        items = "".join(_el("li", _("unit {unit}: rank {rank}").format(unit=x.unit_id,
+                                                                       rank=x.rank))
                         for x in mine.itertuples())
-        body += [f"<p>{e(_('You are among the candidates presented to the commission for these units (if a candidate ranked before you declines, the unit may be offered to you):'))}</p><ul>{items}</ul>"]
+        body += [_el("p", _("You are among the candidates presented to the commission for "
+                            "these units (if a candidate ranked before you declines, the unit "
+                            "may be offered to you):")) + f"<ul>{items}</ul>"]
     # 4. how the cotation works
-    body += [f"<h2>{e(_('How the cotation works'))}</h2>", _grid(f.manifest.get("policy", {})),
-             f"<h2>{e(_('About this decision'))}</h2>",
-             f"<p>{e(_('This proposal was prepared with an algorithm (scoring and optimisation); the decision belongs to the commission (CALEOL). The score is a decision aid (CCH L441-2-8); you may ask for the rules and their application to your situation (CRPA L311-3-1 and R311-3-1-2, CCH R441-2-17).'))}</p>"]
+    body += [_el("h2", _("How the cotation works")), _grid(f.manifest.get("policy", {})),
+             _el("h2", _("About this decision")),
+             _el("p", _("This proposal was prepared with an algorithm (scoring and "
+                        "optimisation); the decision belongs to the commission (CALEOL). The "
+                        "score is a decision aid (CCH L441-2-8); you may ask for the rules "
+                        "and their application to your situation (CRPA L311-3-1 and "
+                        "R311-3-1-2, CCH R441-2-17)."))]
     return page(title, "".join(body), extra_css=_LETTER_CSS)
+
+
+def _el(tag: str, text, cls: str | None = None) -> str:
+    """One element holding escaped text."""
+    attr = f' class="{cls}"' if cls else ""
+    return f"<{tag}{attr}>{escape(str(text))}</{tag}>"
 
 
 def _grid(policy: dict) -> str:
@@ -246,7 +266,7 @@ def _grid(policy: dict) -> str:
         items.append(_("{points} points less for each suitable offer refused in the last 12 "
                        "months.").format(points=c["refusal_malus"]))
     if not items:
-        return f"<p>{e(_('The grid is in the manifest of the results folder.'))}</p>"
+        return ("<p>" + escape(_('The grid is in the manifest of the results folder.')) + "</p>")
     return ("<p>" + e(_("Every demand of the territory is scored with the same grid:"))
             + "</p><ul>" + "".join(f"<li>{e(i)}</li>" for i in items) + "</ul>"
             + "<p>" + e(_("The optimisation then allocates the units of the round to maximise "

@@ -215,14 +215,25 @@ def quota_family(name: str) -> str:
     return name.split("[", 1)[0].split(".", 1)[0]
 
 
-def _of(name: str) -> str:
-    """``de Pornichet`` / ``d'Arles`` in French, ``of X`` is left to the English message."""
-    if current() == "fr" and name[:1].lower() in "aeiouyhéèêâîôû":
-        return f"d’{name}"
-    return f"de {name}" if current() == "fr" else name
+_ELIDE = None
+
+
+def _elide(text: str) -> str:
+    """French elision before a vowel or a mute h: ``de Atlantique`` → ``d’Atlantique``."""
+    global _ELIDE
+    if current() != "fr":
+        return text
+    if _ELIDE is None:
+        import re
+        _ELIDE = re.compile(r"\b([Dd])e (?=[AEIOUYÂÀÉÈÊÎÔÛHaeiouyâàéèêîôûh])")
+    return _ELIDE.sub(lambda m: f"{m.group(1)}’", text)
 
 
 def quota_label(name: str, lang: int | None = None) -> str:
+    return _elide(_quota_label(name, lang))
+
+
+def _quota_label(name: str, lang: int | None = None) -> str:
     """A quota row in plain words, never its internal name.
 
     ``spatial[Pornichet].priority.max`` → "le plafond de ménages prioritaires de
@@ -272,9 +283,6 @@ def quota_label(name: str, lang: int | None = None) -> str:
                  ("q1", "max"): N_("the ceiling of first-quartile households in {commune}"),
                  ("q1", "min"): N_("the floor of first-quartile households in {commune}")}
         if (group, bound) in table:
-            text = _(table[(group, bound)])
-            if current() == "fr":  # "de Pornichet" / "d'Arles"
-                return text.replace("de {commune}", _of(inside)).format(commune=inside)
-            return text.format(commune=inside)
+            return _(table[(group, bound)]).format(commune=inside)
     base = quota_family_label(family)
     return f"{base} ({inside})" if inside else base
