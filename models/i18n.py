@@ -133,6 +133,8 @@ def compile_catalogues() -> list[Path]:
     for po in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         with open(po, "rb") as f:
             catalog = read_po(f)
+        fixed = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)   # reproducible bytes
+        catalog.creation_date = catalog.revision_date = fixed
         mo = po.with_suffix(".mo")
         with open(mo, "wb") as f:
             write_mo(f, catalog, use_fuzzy=False)

@@ -172,7 +172,8 @@ dl.facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));
 margin:8px 0 12px}
 dl.facts div{border-bottom:1px solid #eee}dl.facts dt{font-size:.78em;color:#555}
 dl.facts dd{margin:0;font-weight:600}
-.cand td:nth-child(n+2){text-align:right}.cand td.why{text-align:left;min-width:14em}
+.cand td:nth-child(n+2){text-align:right}.cand td.txt{text-align:left;min-width:11em}
+.cand td.why{text-align:left;min-width:20em}.cand td.num{white-space:nowrap}
 .cand tr.chosen td{background:#eaf4ec}
 @media print{.unit{border-top:none;margin-top:0}.landlord{margin-top:0}}
 """
@@ -196,6 +197,16 @@ def render_agenda(table: pd.DataFrame, meta: dict) -> str:
     return page(title, "".join(body), extra_css=_CSS)
 
 
+def _chosen(rows: pd.DataFrame) -> str:
+    """The réservataire the optimisation chose for a unit not pre-oriented (rank 1)."""
+    first = rows[rows["assigned"].astype(str) == "True"]
+    if len(first):
+        rid = str(first.iloc[0]["reservataire"])
+        return _("{reservataire} (chosen by the optimisation)").format(
+            reservataire=labels.reservataire_label(rid))
+    return _("chosen by the optimisation")
+
+
 def _unit_page(rows: pd.DataFrame) -> str:
     r = rows.iloc[0]
     res = r["unit_reservataire"]
@@ -209,8 +220,7 @@ def _unit_page(rows: pd.DataFrame) -> str:
         (_("Financing"), r["financing"]),
         (_("Accessible (PMR)"), _yes(r["pmr"])),
         (_("Available on"), date(pd.Timestamp(r["available_on"]).date())),
-        (_("Réservataire"), labels.reservataire_label(res) if res else
-         _("chosen by the optimisation")),
+        (_("Réservataire"), labels.reservataire_label(res) if res else _chosen(rows)),
     ]
     dl = "".join(f"<div><dt>{escape(k)}</dt><dd>{escape(str(v))}</dd></div>" for k, v in facts)
     unit_title = _("Unit {unit}").format(unit=r["unit_id"])
@@ -245,8 +255,8 @@ def _unit_page(rows: pd.DataFrame) -> str:
                           if c.score_breakdown else "")
         cls = ' class="chosen"' if c.assigned is True or str(c.assigned) == "True" else ""
         trs.append(f"<tr{cls}><td>{int(c.rank)}</td><td>{escape(str(c.demand_id))}</td>"
-                   f"<td>{num(c.score)}</td><td>{escape(household)}</td>"
-                   f"<td>{escape(income)}</td><td>{escape(burden)}</td>"
+                   f"<td>{num(c.score)}</td><td class=\"txt\">{escape(household)}</td>"
+                   f'<td class="txt">{escape(income)}</td><td class="num">{escape(burden)}</td>'
                    f'<td class="why">{escape(why)}</td></tr>')
     table = ('<div class="scroll"><table class="cand"><thead><tr>'
              + "".join(f"<th>{escape(h)}</th>" for h in cols) + "</tr></thead><tbody>"

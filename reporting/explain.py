@@ -112,6 +112,15 @@ def _parts(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def _n(text: str) -> str:
+    """A number read from a CSV cell, for people (``17.0`` → ``17``, ``2.5`` → ``2,5``)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return str(text)
+    return num(value, 0 if value.is_integer() else 1)
+
+
 def _months(text: str) -> int | None:
     for part in str(text).split(";"):
         if part.startswith("seniority=") and "(" in part:
@@ -143,9 +152,9 @@ def explain(folder: Path | str, demand_id: str) -> str:
     out += ["", colon(_("Similar demands")) + " " + _segment(r["segment"]),
             "  " + colon(_("Rank")) + " " + _("{rank} of {n}").format(
                 rank=r["rank_in_segment"], n=r["segment_size"]),
-            "  " + colon(_("Median score")) + " " + r["segment_score_median"],
+            "  " + colon(_("Median score")) + " " + _n(r["segment_score_median"]),
             "  " + colon(_("Typical wait (median seniority of pending demands)")) + " "
-            + _("{months} months").format(months=r["segment_typical_wait_months"]),
+            + _("{months} months").format(months=_n(r["segment_typical_wait_months"])),
             colon(_("Units of this round")) + " " + _(
                 "{wished} wished, {compatible} compatible").format(
                 wished=r["wished_units"], compatible=r["compatible_units"])]
@@ -214,8 +223,8 @@ def letter(folder: Path | str, demand_id: str, *, _f: _Folder | None = None) -> 
                         "the highest score). Their median score is {median} points; their "
                         "typical wait is {wait} months.").format(
                  n=r["segment_size"], segment=_segment(r["segment"]),
-                 rank=r["rank_in_segment"], median=r["segment_score_median"],
-                 wait=r["segment_typical_wait_months"]))]
+                 rank=r["rank_in_segment"], median=_n(r["segment_score_median"]),
+                 wait=_n(r["segment_typical_wait_months"])))]
     mine = f.my_shortlists(demand_id)
     if len(mine):
         items = "".join(_el("li", _("unit {unit}: rank {rank}").format(unit=x.unit_id,

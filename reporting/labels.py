@@ -106,7 +106,8 @@ COLUMNS = {
     "non_qpv_share": N_("Share outside QPV"), "quartile": N_("Quartile"),
     "demands": N_("Demands"), "demand_share": N_("Share of demands"),
     "attribution_share": N_("Share of attributions"), "housing_rate": N_("Housing rate"),
-    "dalo_share": N_("DALO share"), "other_priority": N_("Other priority households"),
+    "dalo_share": N_("DALO share"), "priority_households": N_("Priority households"),
+    "q1_households": N_("First-quartile households"), "other_priority": N_("Other priority households"),
     "other_priority_share": N_("Share of other priority households"),
 }
 
@@ -175,6 +176,8 @@ _CRITERIA = {
     "violence": N_("domestic violence"), "eviction": N_("eviction"),
     "overcrowded": N_("overcrowded housing"), "single_parent": N_("single parent"),
     "disability": N_("disability"), "mutation": N_("transfer request"),
+    "shelter": N_("in a shelter"), "unfit_housing": N_("unfit housing"),
+    "high_rent_burden": N_("excessive rent burden"),
 }
 
 

@@ -90,6 +90,9 @@ def people_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             f["location"] = _map(f["location"], labels.location_label)
         if "status" in f.columns:
             f["status"] = _map(f["status"], status_label)
+        if name.startswith("by_"):   # counts, not flags
+            f = f.rename(columns={"priority": "priority_households",
+                                  "q1": "q1_households"})
         if name == "quotas" and "name" in frame.columns:
             f["name"] = frame["name"].map(labels.quota_label)
         if name == "quota_prices" and "tight_rows" in frame.columns:

@@ -33,7 +33,7 @@ FIXED_DATE = dt.datetime(2000, 1, 1, 0, 0, 0)
 MAX_SHEET_NAME = 31
 #: Excel's last row (header included).
 MAX_ROWS = 1_048_576
-_PCT_NAMES = ("share", "target")
+_PCT_NAMES = ("share", "target", "rent_burden", "max_rent_burden", "income_to_ceiling")
 _PCT_SUFFIXES = ("_share", "_rate")
 
 
