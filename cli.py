@@ -41,9 +41,12 @@ def _version() -> str:
 
 
 def _set_lang(ctx, param, value):
+    """Use ``value`` for the command's texts; the previous language comes back when the
+    command ends (a program calling ``main`` several times is not left in another one)."""
     if value is not None:
-        from attribution.models.i18n import set_language
-        set_language(value)
+        from attribution.models.i18n import reset_language, set_language
+        token = set_language(value)
+        ctx.call_on_close(lambda: reset_language(token))
     return value
 
 

@@ -58,10 +58,16 @@ def current() -> str:
     return _current.get()
 
 
-def set_language(lang: str) -> None:
-    """Set the language for the rest of this context (``fr`` or ``en``)."""
+def set_language(lang: str) -> contextvars.Token:
+    """Set the language for the rest of this context (``fr`` or ``en``); returns the token
+    :func:`reset_language` takes to restore the previous one."""
     translations(lang)  # fails early on an unknown code
-    _current.set(lang)
+    return _current.set(lang)
+
+
+def reset_language(token: contextvars.Token) -> None:
+    """Restore the language in force before :func:`set_language` returned ``token``."""
+    _current.reset(token)
 
 
 @contextlib.contextmanager

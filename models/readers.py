@@ -172,8 +172,10 @@ def load_territory(path: str | Path, *, notices: list[str] | None = None) -> Ter
             problems.extend(mapped)
             if ignored and notices is not None:
                 notices.append(extraction.notice(file.name, ignored))
-            tables[stem] = (file.name, df)
             files[file.name] = file
+            if mapped:   # its columns are not known: validating it would only add noise
+                continue
+            tables[stem] = (file.name, df)
             problems.extend(found)
         except DataError as exc:
             problems.extend(exc.problems)

@@ -77,7 +77,10 @@ def agenda_table(problem: AllocationProblem, shortlists: pd.DataFrame,
     unit_res = np.where(u.outside_flow, "", res_named)
 
     def cand(values, fill=None):
+        """Per candidate row: arrays over all rows are masked, shortlist columns padded."""
         values = np.asarray(values, dtype=object)
+        if len(values) == len(ui) and len(values) != len(all_u):
+            values = np.concatenate([values, np.full(len(missing), fill, dtype=object)])
         return np.where(has, values, fill)
 
     frame = pd.DataFrame({
@@ -93,13 +96,11 @@ def agenda_table(problem: AllocationProblem, shortlists: pd.DataFrame,
         "pmr": u.pmr[all_u],
         "available_on": pd.to_datetime(u.available_on[all_u]),
         "unit_reservataire": unit_res[all_u],
-        "rank": cand(sl["rank"].to_numpy() if len(sl) else [], None) if len(sl) else
-        [None] * len(all_u),
+        "rank": cand(sl["rank"].to_numpy(), None) if len(sl) else [None] * len(all_u),
         "demand_id": cand(d.ids[all_d], ""),
-        "assigned": cand(sl["assigned"].to_numpy() if len(sl) else [], None) if len(sl)
-        else [None] * len(all_u),
-        "reservataire": cand(sl["reservataire"].fillna("").to_numpy() if len(sl) else [], "")
-        if len(sl) else [""] * len(all_u),
+        "assigned": cand(sl["assigned"].to_numpy(), None) if len(sl) else [None] * len(all_u),
+        "reservataire": cand(sl["reservataire"].fillna("").to_numpy(), "") if len(sl)
+        else [""] * len(all_u),
         "score": cand(problem.scores[all_d], None),
         "score_breakdown": cand([breakdown_text(breakdown.get(k, "")) for k in d.ids[all_d]],
                                 ""),
@@ -115,8 +116,7 @@ def agenda_table(problem: AllocationProblem, shortlists: pd.DataFrame,
         "housing_allowance": cand(d.housing_allowance[all_d], None),
         "rent_burden": cand(burden, None),
         "max_rent_burden": pol.eligibility.max_rent_burden,
-        "reason": cand(sl["reason"].to_numpy() if len(sl) else [], "") if len(sl)
-        else [""] * len(all_u),
+        "reason": cand(sl["reason"].to_numpy(), "") if len(sl) else [""] * len(all_u),
     })
     frame["_u"] = all_u
     frame["_r"] = pd.to_numeric(frame["rank"], errors="coerce").fillna(0)
