@@ -20,8 +20,10 @@ if TYPE_CHECKING:  # the commands import the layers lazily, to start fast
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 
 
-def _exit_with_problems(where: str, exc: DataError, consequence: str) -> None:
-    """Print every input problem on stderr (no traceback) and exit with EXIT_DATA."""
+def _exit_with_problems(where: str, exc: DataError, consequence: str,
+                        last: str = "") -> None:
+    """Print every input problem on stderr (no traceback), then ``last`` (the first fix
+    to make), and exit with EXIT_DATA."""
     from attribution.models.i18n import _, ngettext
     n = len(exc.problems)
     click.echo(ngettext("{where}: {n} problem found; {consequence}.",
@@ -29,6 +31,8 @@ def _exit_with_problems(where: str, exc: DataError, consequence: str) -> None:
         where=where, n=n, consequence=consequence), err=True)
     for problem in exc.problems:
         click.echo(f"- {problem}", err=True)
+    if last:
+        click.echo(last, err=True)
     raise SystemExit(EXIT_DATA)
 
 
@@ -217,9 +221,8 @@ def validate(territory: Path | None) -> None:
         summary = summarise(loaded)
     except DataError as exc:
         fix = first_fix(territory, exc)
-        if fix:
-            click.echo(_("First fix to make: {fix}").format(fix=fix), err=True)
-        _exit_with_problems(str(territory), exc, _("nothing was validated"))
+        _exit_with_problems(str(territory), exc, _("nothing was validated"),
+                            _("First fix to make: {fix}").format(fix=fix) if fix else "")
     for notice in notices:
         click.echo(notice, err=True)
     click.echo(_("{folder}: territory '{name}' is valid.").format(folder=territory,

@@ -197,7 +197,7 @@ def test_compute_without_re_solves(folder):
     computed = compute(problem, result, solve=None, params=None, seed=0)
     assert set(computed.tables["shortlists"]["cost_method"]) <= {"optimal", "swap_bound", "none"}
     assert computed.tables["quota_prices"].empty
-    assert "not computed" in computed.html
+    assert "Non calculé pour ce tour" in computed.html
 
 
 def test_quota_prices_are_gains_of_binding_items(folder):
