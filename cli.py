@@ -390,8 +390,10 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
               metavar="[FILE]",
               help="Write the applicant's letter (a printable HTML page) instead of the text: "
                    "to FILE, or to ./letter-DEMAND_ID.html without FILE.")
+@click.option("--pdf", is_flag=True,
+              help="With --letter, also write a PDF beside the HTML (needs WeasyPrint).")
 @_lang_option
-def explain(results: Path, demand_id: str, letter_path: str | None) -> None:
+def explain(results: Path, demand_id: str, letter_path: str | None, pdf: bool = False) -> None:
     """Print one applicant's decision in plain words (French; --lang en for English).
 
     RESULTS is a folder written by 'attribution solve'; DEMAND_ID a pseudonymous demand
@@ -408,23 +410,25 @@ def explain(results: Path, demand_id: str, letter_path: str | None) -> None:
       attribution explain results D000123 --letter D000123.html --lang en
     """
     from attribution.models.i18n import _
-    from attribution.reporting.explain import UnknownDemand, explain as explain_demand, letter
+    from attribution.reporting.explain import (PdfUnavailable, UnknownDemand,
+                                               explain as explain_demand, letter, pdf_writer,
+                                               safe_name)
 
     try:
         if letter_path is None:
             click.echo(explain_demand(results, demand_id), nl=False)
             return
         html = letter(results, demand_id)
-    except UnknownDemand as exc:
+        to_pdf = pdf_writer() if pdf else None
+    except (UnknownDemand, PdfUnavailable) as exc:
         raise click.UsageError(str(exc)) from None
-    if letter_path == "-":
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in demand_id)
-        target = Path(f"letter-{safe}.html")
-    else:
-        target = Path(letter_path)
+    target = (Path(f"letter-{safe_name(demand_id)}.html") if letter_path == "-"
+              else Path(letter_path))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
+        if to_pdf is not None:
+            to_pdf(html, target.with_suffix(".pdf"))
     except OSError as exc:
         raise click.UsageError(_("Cannot write the letter '{path}': {error}.").format(
             path=target, error=exc.strerror or exc)) from None
@@ -437,8 +441,10 @@ def explain(results: Path, demand_id: str, letter_path: str | None) -> None:
               help="Folder to write one letter per applicant into (DEMAND_ID.html).")
 @click.option("--demand", "demands", multiple=True, metavar="DEMAND_ID",
               help="Only these demands (repeatable); all demands by default.")
+@click.option("--pdf", is_flag=True,
+              help="Also write each letter as PDF (needs WeasyPrint: pip install weasyprint).")
 @_lang_option
-def letters(results: Path, out: Path, demands: tuple[str, ...]) -> None:
+def letters(results: Path, out: Path, demands: tuple[str, ...], pdf: bool = False) -> None:
     """Write the letter owed to every applicant of a results folder.
 
     One self-contained printable HTML page per demand (outcome and reason, score and its
@@ -451,11 +457,11 @@ def letters(results: Path, out: Path, demands: tuple[str, ...]) -> None:
       attribution letters results --out letters
     """
     from attribution.models.i18n import _
-    from attribution.reporting.explain import UnknownDemand, write_letters
+    from attribution.reporting.explain import PdfUnavailable, UnknownDemand, write_letters
 
     try:
-        written = write_letters(results, out, list(demands) or None)
-    except UnknownDemand as exc:
+        written = write_letters(results, out, list(demands) or None, pdf=pdf)
+    except (UnknownDemand, PdfUnavailable) as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
         raise click.UsageError(_("Cannot write the letters to '{path}': {error}.").format(

@@ -284,19 +284,54 @@ def _grid(policy: dict) -> str:
                           "limit, the wishes of each applicant and the legal quotas.")) + "</p>")
 
 
+class PdfUnavailable(AttributionError):
+    """PDF letters need WeasyPrint (``pip install 'attribution[pdf]'``)."""
+
+
+def pdf_writer():
+    """A function ``(html, path)`` writing a PDF with WeasyPrint; :class:`PdfUnavailable`
+    when WeasyPrint (or the Pango library it uses) is not installed."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        raise PdfUnavailable(_("PDF letters need WeasyPrint: pip install weasyprint ({error})."
+                               ).format(error=exc)) from None
+
+    def write(html: str, path: Path) -> None:
+        weasyprint.HTML(string=html).write_pdf(str(path))
+    return write
+
+
+def safe_name(demand_id: str) -> str:
+    """A file name for a demand id (characters other than letters, digits, ``-_.`` → ``_``)."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in demand_id) or "demand"
+
+
 def write_letters(folder: Path | str, out: Path | str,
-                  demand_ids: list[str] | None = None) -> list[Path]:
-    """One letter per demand (all by default) into ``out`` as ``<demand_id>.html``."""
+                  demand_ids: list[str] | None = None, *, pdf: bool = False) -> list[Path]:
+    """One letter per demand (all by default) into ``out`` as ``<demand_id>.html`` (and
+    ``.pdf`` with ``pdf``, through WeasyPrint)."""
     f = _Folder(folder)
+    ids = demand_ids or list(f.decisions["demand_id"])
+    for demand_id in ids:       # unknown ids fail before anything is written
+        f.row(demand_id)
+    to_pdf = pdf_writer() if pdf else None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for demand_id in demand_ids or list(f.decisions["demand_id"]):
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in demand_id)
-        path = out / f"{safe or 'demand'}.html"
-        path.write_text(letter(folder, demand_id, _f=f), encoding="utf-8")
+    written, used = [], set()
+    for demand_id in ids:
+        name, k = safe_name(demand_id), 2
+        while name in used:     # two ids that differ only in unsafe characters
+            name, k = f"{safe_name(demand_id)}-{k}", k + 1
+        used.add(name)
+        path = out / f"{name}.html"
+        html = letter(folder, demand_id, _f=f)
+        path.write_text(html, encoding="utf-8")
         written.append(path)
+        if to_pdf is not None:
+            to_pdf(html, path.with_suffix(".pdf"))
     return written
 
 
-__all__ = ["UnknownDemand", "explain", "letter", "write_letters", "language"]
+__all__ = ["PdfUnavailable", "UnknownDemand", "explain", "letter", "pdf_writer",
+           "write_letters", "language"]

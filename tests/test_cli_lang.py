@@ -95,3 +95,15 @@ def test_letters_hold_only_the_applicants_data(folders, tmp_path):
     bad = CliRunner().invoke(main, ["letters", str(base / "fr"), "--out", str(out),
                                     "--demand", "NOPE"])
     assert bad.exit_code == 2 and "NOPE" in bad.output
+
+
+def test_pdf_letter_when_weasyprint_is_installed(folders, tmp_path):
+    pytest.importorskip("weasyprint")
+    base, _, _ = folders
+    dec = pd.read_csv(base / "fr" / "decisions.csv", dtype=str, keep_default_na=False)
+    demand = dec["demand_id"].iloc[0]
+    result = CliRunner().invoke(main, ["letters", str(base / "fr"), "--out", str(tmp_path),
+                                       "--demand", demand, "--pdf"])
+    assert result.exit_code == 0, result.output
+    pdf = (tmp_path / f"{demand}.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
