@@ -125,10 +125,13 @@ def _sigterm_as_interrupt():
               show_default=True,
               help="standard: the contract's CSV (UTF-8, ',', dot decimals); excel-fr: for "
                    "French Excel (';', UTF-8 with BOM, decimal comma).")
+@click.option("--with-names", is_flag=True,
+              help="Show the applicants' names in the commission agenda (the demands file "
+                   "must have a name column); names never go to the logs or the CSV files.")
 @_lang_option
 def solve(territory: Path | None, out: Path, time_limit: float, seed: int, workers: int,
           shortlists: str, quota_prices: str, force: bool, quiet: bool,
-          csv_dialect: str = "standard") -> None:
+          csv_dialect: str = "standard", with_names: bool = False) -> None:
     """Allocate one round and write a results folder that explains itself.
 
     TERRITORY is a territory folder (without it, the bundled CARENE-like territory).
@@ -160,7 +163,7 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
             summary = solve_territory(territory, out, time_limit=time_limit, seed=seed,
                                       workers=workers, shortlists=shortlists,
                                       price_quotas=quota_prices, force=force, progress=say,
-                                      csv_dialect=csv_dialect)
+                                      csv_dialect=csv_dialect, with_names=with_names)
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
     except DataError as exc:

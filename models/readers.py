@@ -127,7 +127,13 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_territory(path: str | Path, *, notices: list[str] | None = None) -> Territory:
+#: Headers (folded) read as the applicants' names by ``load_territory(..., names=)``.
+NAME_COLUMNS = ("name", "nom", "nom_prenom", "nom_et_prenom", "nom_du_demandeur",
+                "demandeur")
+
+
+def load_territory(path: str | Path, *, notices: list[str] | None = None,
+                   names: dict[str, str] | None = None) -> Territory:
     """Read and validate a territory folder (demands, units, ``policy.toml``).
 
     Parameters
@@ -140,6 +146,11 @@ def load_territory(path: str | Path, *, notices: list[str] | None = None) -> Ter
     notices
         When given, receives one line per file whose columns outside the contract were
         ignored (not an error).
+    names
+        When given, receives demand id → the applicant's name, from a demands column named
+        as in :data:`NAME_COLUMNS` (case and accents aside) or mapped to ``name`` in
+        ``columns.toml``; left empty when there is none. Names never enter the territory
+        object, the logs or the machine files.
 
     Returns
     -------
@@ -167,6 +178,8 @@ def load_territory(path: str | Path, *, notices: list[str] | None = None) -> Ter
             file = find_table(folder, stem)
             df, found = read_table_lenient(file)
             criteria = [c for _, c in read.uses] if stem == "demands" else []
+            if names is not None and stem == "demands":
+                names.update(_names(df, mapping))
             df, mapped, ignored = extraction.normalise(df, stem, file.name, mapping,
                                                        criteria)
             problems.extend(mapped)
@@ -192,6 +205,20 @@ def load_territory(path: str | Path, *, notices: list[str] | None = None) -> Ter
         raise DataError(sorted(problems, key=lambda p: order.get(p.file, 0)))
     hashes = {name: sha256(p) for name, p in files.items()}
     return Territory(read.policy, demands, units, source=folder, file_hashes=hashes)
+
+
+def _names(df: pd.DataFrame, mapping) -> dict[str, str]:
+    """demand id → name, when the raw demands table has a name column."""
+    from .extraction import fold
+    header = mapping.columns.get("demands", {}).get("name")
+    ids = mapping.columns.get("demands", {}).get("demand_id", "demand_id")
+    by_fold = {fold(c): c for c in df.columns}
+    name_col = by_fold.get(fold(header)) if header else next(
+        (by_fold[n] for n in NAME_COLUMNS if n in by_fold), None)
+    id_col = by_fold.get(fold(ids))
+    if name_col is None or id_col is None:
+        return {}
+    return {i: n for i, n in zip(df[id_col], df[name_col]) if i}
 
 
 def first_fix(folder: str | Path, exc: DataError) -> str:

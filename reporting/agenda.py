@@ -39,7 +39,8 @@ AGENDA_COLUMNS = (
 
 
 def agenda_table(problem: AllocationProblem, shortlists: pd.DataFrame,
-                 decisions: pd.DataFrame) -> pd.DataFrame:
+                 decisions: pd.DataFrame,
+                 names: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per (unit, candidate) of the shortlists, plus one row per unit without any
     candidate; units in landlord then unit order, candidates by rank.
 
@@ -118,6 +119,9 @@ def agenda_table(problem: AllocationProblem, shortlists: pd.DataFrame,
         "max_rent_burden": pol.eligibility.max_rent_burden,
         "reason": cand(sl["reason"].to_numpy(), "") if len(sl) else [""] * len(all_u),
     })
+    if names is not None:   # --with-names: right after the pseudonymous id
+        frame.insert(frame.columns.get_loc("demand_id") + 1, "name",
+                     [names.get(k, "") if h else "" for k, h in zip(d.ids[all_d], has)])
     frame["_u"] = all_u
     frame["_r"] = pd.to_numeric(frame["rank"], errors="coerce").fillna(0)
     frame = frame.sort_values(["landlord", "_u", "_r"], kind="stable")
@@ -142,7 +146,7 @@ HEADERS = {
     "income_ceiling": N_("Income ceiling (€/year)"), "income_to_ceiling": N_("Income / ceiling"),
     "monthly_income": N_("Monthly resources (€)"),
     "housing_allowance": N_("Housing allowance (€/month)"), "rent_burden": N_("Rent burden"),
-    "max_rent_burden": N_("Maximum rent burden"),
+    "max_rent_burden": N_("Maximum rent burden"), "name": N_("Name"),
 }
 
 
@@ -236,8 +240,9 @@ def _unit_page(rows: pd.DataFrame) -> str:
                        "are eligible).", "Only {n} eligible candidates (CCH R441-3 asks for "
                        "three when three are eligible).", n).format(n=n)
         note = f'<p class="note">{escape(few)}</p>'
-    cols = [_("Rank"), _("Demand"), _("Score"), _("Household"), _("Income / ceiling"),
-            _("Rent burden"), _("Why this rank")]
+    named = "name" in cands.columns
+    cols = [_("Rank"), _("Demand"), *([_("Name")] if named else []), _("Score"),
+            _("Household"), _("Income / ceiling"), _("Rent burden"), _("Why this rank")]
     trs = []
     for c in cands.itertuples():
         household = ngettext("{n} person", "{n} persons", int(c.household_size)).format(
@@ -254,8 +259,9 @@ def _unit_page(rows: pd.DataFrame) -> str:
         why = c.reason + (" " + _("Score: {parts}.").format(parts=c.score_breakdown)
                           if c.score_breakdown else "")
         cls = ' class="chosen"' if c.assigned is True or str(c.assigned) == "True" else ""
+        name = f'<td class="txt">{escape(str(c.name))}</td>' if named else ""
         trs.append(f"<tr{cls}><td>{int(c.rank)}</td><td>{escape(str(c.demand_id))}</td>"
-                   f"<td>{num(c.score)}</td><td class=\"txt\">{escape(household)}</td>"
+                   f"{name}<td>{num(c.score)}</td><td class=\"txt\">{escape(household)}</td>"
                    f'<td class="txt">{escape(income)}</td><td class="num">{escape(burden)}</td>'
                    f'<td class="why">{escape(why)}</td></tr>')
     table = ('<div class="scroll"><table class="cand"><thead><tr>'

@@ -77,7 +77,8 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
                     seed: int = 0, workers: int = 1, shortlists: str = "auto",
                     price_quotas: str = "auto", force: bool = False,
                     progress: Callable[[str], None] = lambda _: None,
-                    solve: Any = None, csv_dialect: str = "standard") -> SolveSummary:
+                    solve: Any = None, csv_dialect: str = "standard",
+                    with_names: bool = False) -> SolveSummary:
     """Run one round from a territory folder (the bundled one when ``None``) to ``out``.
 
     Parameters
@@ -97,6 +98,9 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
         Replace an existing results folder.
     csv_dialect
         ``standard`` (the contract's CSV) or ``excel-fr`` (``;``, BOM, decimal comma).
+    with_names
+        Show the applicants' names in the commission agenda (agenda.html and its sheet)
+        from the demands file's name column; a :class:`DataError` when there is none.
     progress
         Called with one line per step.
     solve
@@ -113,7 +117,15 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     label = path.name if territory is not None else "bundled"
     progress(f"reading {label} territory")
     notices: list[str] = []
-    loaded = load_territory(path, notices=notices)
+    names: dict[str, str] | None = {} if with_names else None
+    loaded = load_territory(path, notices=notices, names=names)
+    if with_names and not names:
+        from attribution.models.errors import DataError, Problem
+        from attribution.models.readers import NAME_COLUMNS
+        raise DataError([Problem("demands", 1, "name", "--with-names needs a column of "
+                                 "names in the demands file (" + ", ".join(NAME_COLUMNS)
+                                 + ", or one mapped to 'name' in columns.toml); there is "
+                                 "none")])
     for notice in notices:
         progress(notice)
     progress(f"{len(loaded.demands)} demands, {len(loaded.units)} units; building the "
@@ -124,7 +136,7 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     folder, result, computed = run(problem, out, params=params, seed=seed, solve=solve,
                                    force=force, options=options, price_quotas=price_quotas,
                                    source_label=label, progress=progress,
-                                   csv_dialect=csv_dialect)
+                                   csv_dialect=csv_dialect, names=names)
     k = computed.kpis
     binding = sorted({q["name"] for q in k["quotas"] if q["tight"]})
     return SolveSummary(folder=folder, status=k["status"], units_let=k["counts"]["units_let"],

@@ -78,7 +78,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
             seed: int, options: ShortlistParams = ShortlistParams(),
             price_quotas: str = "auto", price_seconds: float = 60.0, source_label: str = "",
             progress: Progress = _quiet,
-            timing: dict[str, Any] | None = None) -> Computed:
+            timing: dict[str, Any] | None = None,
+            names: dict[str, str] | None = None) -> Computed:
     """Every table, the KPIs and the HTML page of a solved round.
 
     Parameters
@@ -97,6 +98,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
         proven optimum.
     source_label, progress, timing
         The input's name for the report, a progress callback, the run's times.
+    names
+        Demand id → applicant's name, shown in the agenda only (``--with-names``).
 
     Raises
     ------
@@ -160,7 +163,7 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
                          aggregates=agg, quotas=quota_frame,
                          prices=prices if priced else None, scores=scores,
                          shortlists=sl_summary)
-    agenda = agenda_table(problem, shortlists, decisions)
+    agenda = agenda_table(problem, shortlists, decisions, names)
     tables = {"assignments": assignments, "shortlists": shortlists, "decisions": decisions,
               "quotas": quota_frame.drop(columns=["target_low", "target_high"]),
               "quota_prices": prices, **{k: v for k, v in agg.items()}, "agenda": agenda}
@@ -243,7 +246,8 @@ def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int =
         solve: Solver | None = None, force: bool = False,
         options: ShortlistParams = ShortlistParams(), price_quotas: str = "auto",
         source_label: str = "", progress: Progress = _quiet,
-        csv_dialect: str = "standard") -> tuple[Path, Any, Computed]:
+        csv_dialect: str = "standard",
+        names: dict[str, str] | None = None) -> tuple[Path, Any, Computed]:
     """Solve one round and write its results folder.
 
     The target is checked before solving (an existing folder without ``force`` fails at
@@ -272,13 +276,14 @@ def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int =
     timing = {"started_at": started, "solve_seconds": solve_seconds}
     computed = compute(problem, result, solve=solve, params=params, seed=seed,
                        options=options, price_quotas=price_quotas, source_label=source_label,
-                       progress=progress, timing=timing)
+                       progress=progress, timing=timing, names=names)
     timing = {**timing, "finished_at": now_iso(),
               "total_seconds": round(time.perf_counter() - t0, 3)}
     computed.kpis["timing"] = timing
     progress("writing the results folder")
     folder = write(computed, out, problem=problem, seed=seed, params=params,
-                   options={"shortlists": options, "price_quotas": price_quotas},
+                   options={"shortlists": options, "price_quotas": price_quotas,
+                            "csv_dialect": csv_dialect, "with_names": names is not None},
                    source_label=source_label, force=force, timing=timing,
                    csv_dialect=csv_dialect)
     return folder, result, computed

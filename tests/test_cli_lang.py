@@ -107,3 +107,34 @@ def test_pdf_letter_when_weasyprint_is_installed(folders, tmp_path):
     assert result.exit_code == 0, result.output
     pdf = (tmp_path / f"{demand}.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+
+
+def test_with_names_only_in_the_agenda(tmp_path):
+    """A 'Nom' column: ignored (a notice names the column, not its cells) without
+    --with-names; with it, the names are in agenda.html and its sheet, and nowhere else."""
+    import openpyxl
+
+    write_territory(tmp_path / "t", 5, 120, 10)
+    d = pd.read_csv(tmp_path / "t" / "demands.csv", dtype=str, keep_default_na=False)
+    d["Nom"] = [f"Zorglub{i:04d}" for i in range(len(d))]
+    d.to_csv(tmp_path / "t" / "demands.csv", index=False)
+    plain = _solve(tmp_path / "t", "--out", tmp_path / "plain")
+    named = CliRunner().invoke(main, ["solve", str(tmp_path / "t"), "--out",
+                                      str(tmp_path / "named"), "--time-limit", "20",
+                                      "--shortlists", "bound", "--quota-prices", "never",
+                                      "--with-names"])
+    assert plain.exit_code == 0 and named.exit_code == 0, named.output
+    assert "Zorglub" not in plain.output + named.output          # not in the logs
+    assert "Nom" in named.stderr                                  # the notice
+    for f in (tmp_path / "plain").iterdir():
+        assert b"Zorglub" not in f.read_bytes(), f.name
+    for f in (tmp_path / "named").iterdir():
+        if f.name not in ("agenda.html", "results.xlsx"):
+            assert b"Zorglub" not in f.read_bytes(), f.name
+    assert "Zorglub" in (tmp_path / "named" / "agenda.html").read_text(encoding="utf-8")
+    sheet = openpyxl.load_workbook(tmp_path / "named" / "results.xlsx")["Ordre du jour CALEOL"]
+    assert "Nom" in [c.value for c in sheet[1]]
+    d.drop(columns=["Nom"]).to_csv(tmp_path / "t" / "demands.csv", index=False)
+    missing = CliRunner().invoke(main, ["solve", str(tmp_path / "t"), "--out",
+                                        str(tmp_path / "y"), "--with-names", "-q"])
+    assert missing.exit_code == 1 and "--with-names" in missing.output
