@@ -50,7 +50,8 @@ def _set_lang(ctx, param, value):
     if value is not None:
         from attribution.models.i18n import reset_language, set_language
         token = set_language(value)
-        ctx.call_on_close(lambda: reset_language(token))
+        # on the root context: it closes even when parsing fails after this eager option
+        ctx.find_root().call_on_close(lambda: reset_language(token))
     return value
 
 

@@ -138,3 +138,13 @@ def test_with_names_only_in_the_agenda(tmp_path):
     missing = CliRunner().invoke(main, ["solve", str(tmp_path / "t"), "--out",
                                         str(tmp_path / "y"), "--with-names", "-q"])
     assert missing.exit_code == 1 and "--with-names" in missing.output
+
+
+def test_the_language_comes_back_after_a_command(tmp_path):
+    """--lang holds for one command only, even when the command fails to parse after it."""
+    from attribution.models.i18n import current
+    for args in (["validate", "--lang", "en", str(tmp_path / "nowhere")],
+                 ["validate", str(tmp_path), "--lang", "en"],
+                 ["explain", str(tmp_path), "X", "--lang", "en"]):
+        CliRunner().invoke(main, args)
+        assert current() == "fr", args
