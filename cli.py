@@ -24,7 +24,7 @@ def _exit_with_problems(where: str, exc: DataError, consequence: str,
                         last: str = "") -> None:
     """Print every input problem on stderr (no traceback), then ``last`` (the first fix
     to make), and exit with EXIT_DATA."""
-    from attribution.models.i18n import _, ngettext
+    from attribution.models.i18n import ngettext
     n = len(exc.problems)
     click.echo(ngettext("{where}: {n} problem found; {consequence}.",
                         "{where}: {n} problems found; {consequence}.", n).format(

@@ -36,7 +36,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,24 +61,26 @@ def fold(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Mapping_:
+class ColumnsMapping:
     """What ``columns.toml`` says (empty when the file is absent)."""
 
-    columns: dict[str, dict[str, str]] = field(default_factory=dict)   # table → contract → header
-    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # table → col → raw → value
+    #: table → contract column → header in the file
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: table → column → folded spelling → contract value
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     true: tuple[str, ...] = ()
     false: tuple[str, ...] = ()
 
 
-def read_mapping(folder: Path) -> tuple[Mapping_, list[Problem]]:
+def read_mapping(folder: Path) -> tuple[ColumnsMapping, list[Problem]]:
     """Read ``columns.toml`` of a territory folder (an absent file maps nothing)."""
     path = Path(folder) / FILE
     if not path.is_file():
-        return Mapping_(), []
+        return ColumnsMapping(), []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return Mapping_(), [Problem(FILE, None, None, f"is not valid TOML ({exc})")]
+        return ColumnsMapping(), [Problem(FILE, None, None, f"is not valid TOML ({exc})")]
     problems: list[Problem] = []
     columns: dict[str, dict[str, str]] = {}
     values: dict[str, dict[str, dict[str, str]]] = {}
@@ -153,10 +155,10 @@ def read_mapping(folder: Path) -> tuple[Mapping_, list[Problem]]:
             problems.append(Problem(FILE, None, "values", "spells both true and false: "
                                     + ", ".join(sorted(both))))
         true, false = lists["true"], lists["false"]
-    return Mapping_(columns, values, true, false), problems
+    return ColumnsMapping(columns, values, true, false), problems
 
 
-def normalise(df: pd.DataFrame, table: str, file: str, mapping: Mapping_,
+def normalise(df: pd.DataFrame, table: str, file: str, mapping: ColumnsMapping,
               criteria: Iterable[str] = ()) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """Bring one raw table onto the contract: ``(table, problems, ignored columns)``.
 
@@ -233,7 +235,7 @@ def normalise(df: pd.DataFrame, table: str, file: str, mapping: Mapping_,
     return df, problems, ignored
 
 
-def _booleans(col: pd.Series, mapping: Mapping_, is_bool: bool) -> pd.Series:
+def _booleans(col: pd.Series, mapping: ColumnsMapping, is_bool: bool) -> pd.Series:
     """Boolean spellings of ``columns.toml`` → true/false; ``X`` marks (empty = false)."""
     uniques = pd.unique(col)
     folded = {u: u.strip().casefold() for u in uniques}

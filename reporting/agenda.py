@@ -38,6 +38,12 @@ AGENDA_COLUMNS = (
 )
 
 
+def _el(tag: str, text, cls: str | None = None) -> str:
+    """One element holding escaped text."""
+    attr = f' class="{cls}"' if cls else ""
+    return f"<{tag}{attr}>{escape(str(text))}</{tag}>"
+
+
 def agenda_table(problem: AllocationProblem, shortlists: pd.DataFrame,
                  decisions: pd.DataFrame,
                  names: dict[str, str] | None = None) -> pd.DataFrame:
@@ -188,9 +194,11 @@ def render_agenda(table: pd.DataFrame, meta: dict) -> str:
     title = _("Commission agenda (CALEOL) — {territory} — round of {date}").format(
         territory=meta["territory"], date=date(meta["round_date"]))
     body = [f"<h1>{escape(title)}</h1>",
-            ('<p class="sub">' + escape(_("One page per unit, landlord by landlord. Candidates are ranked by the optimisation (rank 1 = the proposed attribution); pseudonymous demand ids only. Confidential: for the commission members.")) + '</p>')]
+            _el("p", _("One page per unit, landlord by landlord. Candidates are ranked by "
+                       "the optimisation (rank 1 = the proposed attribution); pseudonymous "
+                       "demand ids only. Confidential: for the commission members."), "sub")]
     if not len(table):
-        body.append(("<p>" + escape(_('No unit in this round.')) + "</p>"))
+        body.append(_el("p", _("No unit in this round.")))
     for landlord, group in table.groupby("landlord", sort=False):
         units = group["unit_id"].unique()
         body.append(f'<h2 class="landlord">{escape(str(landlord))} — '
@@ -232,7 +240,8 @@ def _unit_page(rows: pd.DataFrame) -> str:
             f'<dl class="facts">{dl}</dl>')
     cands = rows[rows["demand_id"] != ""]
     if not len(cands):
-        return head + ("<p>" + escape(_('No eligible candidate in this round: the unit stays vacant.')) + "</p></section>")
+        return head + _el("p", _("No eligible candidate in this round: the unit stays "
+                                 "vacant.")) + "</section>"
     n = len(cands)
     note = ""
     if n < 3:

@@ -21,6 +21,12 @@ from .webpage import page
 from .xlsx import is_share
 
 
+def _el(tag: str, text, cls: str | None = None) -> str:
+    """One element holding escaped text."""
+    attr = f' class="{cls}"' if cls else ""
+    return f"<{tag}{attr}>{escape(str(text))}</{tag}>"
+
+
 def _h2(text: str) -> str:
     return f"<h2>{escape(text)}</h2>"
 
@@ -74,7 +80,8 @@ def _summary(meta: dict[str, Any], kpis: dict[str, Any]) -> str:
             (_("proven bound (units let, score sum)"), bound),
             (_("seed"), str(meta["seed"])), (_("version"), str(meta["version"]))]
     body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
-    return f'<div class="cards">{"".join(cards)}</div><div class="scroll"><table>{body}</table></div>'
+    return (f'<div class="cards">{"".join(cards)}</div>'
+            f'<div class="scroll"><table>{body}</table></div>')
 
 
 def _short_label(name: str) -> str:
@@ -109,8 +116,9 @@ def _chart_rows(group: pd.DataFrame) -> list[tuple]:
 
 def _quota_section(quotas: pd.DataFrame, prices: pd.DataFrame | None, conflicts: list) -> str:
     if not len(quotas):
-        return ("<p>" + escape(_('No quota is enforced.')) + "</p>")
-    parts = [('<p class="note">' + escape(_("Bar: realised share; grey band: allowed range, slack included; green inside, vermilion outside.")) + '</p>')]
+        return _el("p", _("No quota is enforced."))
+    parts = [_el("p", _("Bar: realised share; grey band: allowed range, slack included; "
+                        "green inside, vermilion outside."), "note")]
     for family, group in quotas.groupby("family", sort=False):
         title = labels.quota_family_label(family)
         parts.append(f"<h3>{escape(title)}</h3>" + svg.target_chart(title, _chart_rows(group)))
@@ -118,23 +126,24 @@ def _quota_section(quotas: pd.DataFrame, prices: pd.DataFrame | None, conflicts:
     shown = quotas[cols].assign(name=quotas["name"].map(labels.quota_label))
     summary = _("Every row ({n})").format(n=len(quotas))
     parts.append(f"<details><summary>{escape(summary)}</summary>{_table(shown)}</details>")
-    parts.append(("<h3>" + escape(_('The price of each quota')) + "</h3>"))
+    parts.append(_el("h3", _("The price of each quota")))
     if prices is None:
-        parts.append(("<p>" + escape(_('Not computed for this run.')) + "</p>"))
+        parts.append(_el("p", _("Not computed for this run.")))
     elif len(prices):
         costly = (prices["gain_units"].fillna(1) != 0) | (prices["gain_score"].fillna(1) != 0)
         shown = people_tables({"quota_prices": prices.loc[costly]})["quota_prices"]
         shown = shown[["label", "gain_units", "gain_score", "status"]].sort_values(
             ["gain_units", "gain_score"], ascending=False)
         parts.append((_table(shown) if len(shown) else
-                      ("<p>" + escape(_('No binding quota costs anything.')) + "</p>"))
-                     + ('<p class="note">' + escape(_("Gain of the objective (units let, score sum) if the quota were dropped, re-solved with the same seed.")) + '</p>'))
+                      _el("p", _("No binding quota costs anything.")))
+                     + _el("p", _("Gain of the objective (units let, score sum) if the quota "
+                                  "were dropped, re-solved with the same seed."), "note"))
         free = people_tables({"quota_prices": prices.loc[~costly]})["quota_prices"]["label"]
         if len(free):
             parts.append('<p class="note">' + escape(_("Binding but free: {quotas}.").format(
                 quotas=_("; ").join(free))) + "</p>")
     else:
-        parts.append(("<p>" + escape(_('No quota binds at the optimum.')) + "</p>"))
+        parts.append(_el("p", _("No quota binds at the optimum.")))
     for c in conflicts:
         rows = c.get("rows", c) if isinstance(c, dict) else c
         lost = c.get("units_lost") if isinstance(c, dict) else None
@@ -169,7 +178,9 @@ def _breakdowns(agg: dict[str, pd.DataFrame]) -> str:
                                  _("DALO"): b["dalo"],
                                  _("other priority households"): b["other_priority"]}),
                   _table(b),
-                  ('<p class="note">' + escape(_("DALO households are counted apart from the other priority households (CCH L441-1); priority = DALO + other priority households.")) + '</p>')]
+                  _el("p", _("DALO households are counted apart from the other priority "
+                             "households (CCH L441-1); priority = DALO + other priority "
+                             "households."), "note")]
     parts += [
         _h2(_("By réservataire")),
         svg.bar_chart(_("attributions by réservataire"), r["reservataire"].tolist(),
@@ -196,14 +207,17 @@ def _decisions_section(outcomes: pd.DataFrame, blocking: pd.DataFrame,
              _table(shown[["outcome", "demands", "share"]])]
     if len(blocking):
         b = people_tables({"blocking": blocking})["blocking"]
-        parts += [("<h3>" + escape(_('Main blocking rule (not eligible)')) + "</h3>"), _table(b)]
+        parts += [_el("h3", _("Main blocking rule (not eligible)")), _table(b)]
     parts += [_h2(_("Score distributions")),
               svg.histogram(_("scores of housed and not housed demands"), scores),
               _h2(_("Shortlists (CCH R441-3)")),
               _table(pd.DataFrame({_("measure"): [_shortlist_key(k) for k in shown_sl],
                                    _("value"): [_shortlist_value(v)
                                                 for v in shown_sl.values()]})),
-              ('<p class="note">' + escape(_("Rank 1 is the optimal choice; the next ranks are the best alternatives with the cost of choosing them (shortlists.csv). PLAI-A units and DALO designations may have fewer than three candidates (CCH R441-3).")) + '</p>')]
+              _el("p", _("Rank 1 is the optimal choice; the next ranks are the best "
+                         "alternatives with the cost of choosing them (shortlists.csv). "
+                         "PLAI-A units and DALO designations may have fewer than three "
+                         "candidates (CCH R441-3)."), "note")]
     return "".join(parts)
 
 
@@ -263,16 +277,22 @@ def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
                      for k, v in sorted(meta.get("inputs", {}).items()))
     body = [
         f"<h1>{escape(title)}</h1>",
-        ('<p class="sub">' + escape(_("Allocation round · source {source} · pseudonymous ids only").format(source=meta["source"])) + '</p>'),
+        _el("p", _("Allocation round · source {source} · pseudonymous ids only").format(
+            source=meta["source"]), "sub"),
         _h2(_("Summary")), _summary(meta, kpis),
         _breakdowns(aggregates),
         _h2(_("Each quota against its target")),
         _quota_section(quotas, prices, kpis.get("conflicts", [])),
         _decisions_section(aggregates["outcomes"], aggregates["blocking"], scores, shortlists),
         _h2(_("Reproducibility")),
-        ("<p class='note'>" + escape(_('Input files (SHA-256, full values in manifest.json):')) + "</p>"),
+        _el("p", _("Input files (SHA-256, full values in manifest.json):"), "note"),
         f'<div class="scroll"><table>{inputs}</table></div>' if inputs else
-        ("<p class='note'>" + escape(_('in-memory territory')) + "</p>"),
-        ("<p class='note'>" + escape(_('The cotation is a decision aid (CCH L441-2-8); every demand’s outcome, score breakdown, rank among similar demands and reason are in decisions.csv; “attribution explain RESULTS DEMAND_ID” prints them and “attribution letters RESULTS --out DIR” writes one letter per applicant (CRPA L311-3-1, CCH R441-2-17). The commission agenda is agenda.html.')) + "</p>"),
+        _el("p", _("in-memory territory"), "note"),
+        _el("p", _("The cotation is a decision aid (CCH L441-2-8); every demand’s outcome, "
+                   "score breakdown, rank among similar demands and reason are in "
+                   "decisions.csv; “attribution explain RESULTS DEMAND_ID” prints them and "
+                   "“attribution letters RESULTS --out DIR” writes one letter per applicant "
+                   "(CRPA L311-3-1, CCH R441-2-17). The commission agenda is agenda.html."),
+            "note"),
     ]
     return page(title, "\n".join(body))

@@ -107,7 +107,8 @@ COLUMNS = {
     "demands": N_("Demands"), "demand_share": N_("Share of demands"),
     "attribution_share": N_("Share of attributions"), "housing_rate": N_("Housing rate"),
     "dalo_share": N_("DALO share"), "priority_households": N_("Priority households"),
-    "q1_households": N_("First-quartile households"), "other_priority": N_("Other priority households"),
+    "q1_households": N_("First-quartile households"),
+    "other_priority": N_("Other priority households"),
     "other_priority_share": N_("Share of other priority households"),
 }
 

@@ -25,8 +25,6 @@ import pandas as pd
 
 from attribution.models.i18n import _
 
-from . import labels
-
 #: Fixed creation date written in the workbook's properties.
 FIXED_DATE = dt.datetime(2000, 1, 1, 0, 0, 0)
 #: Excel limits a sheet name to 31 characters.

@@ -3,8 +3,6 @@ rank order, and for each candidate facts that must agree with the eligibility ru
 candidate is compatible: income within the unit's ceiling, rent burden within the
 maximum)."""
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import milp_reference
