@@ -29,7 +29,8 @@ def reason_text(f: dict[str, Any]) -> str:
         The facts: ``outcome``, ``unit_id``, ``commune``, ``typology``, ``reservataire``,
         ``score``, ``rule``, ``rule_detail``, ``quota``, ``score_gap``,
         ``competitor_score``, ``related_unit_id``, ``wished_units``, ``compatible_units``,
-        ``proven`` (optional, default true).
+        ``proven`` (optional, default true), ``for_applicant`` (optional: the letter's
+        wording, which never quotes another household's score).
     """
     o, s = f["outcome"], f["score"]
     if o == "housed":
@@ -54,6 +55,16 @@ def reason_text(f: dict[str, Any]) -> str:
         if others:
             return text + _("; also: {others}.").format(others=others)
         return text + "."
+    if o == "outranked" and f.get("for_applicant"):
+        c, gap = int(f["compatible_units"]), f["score_gap"]
+        text = ngettext("You could be offered {n} unit; it went to a household with a score "
+                        "at least as high as yours.",
+                        "You could be offered {n} units; each went to a household with a "
+                        "score at least as high as yours.", c).format(n=c)
+        if gap == 0:
+            text += " " + _("Equal scores: the allocation chosen is one of several equally "
+                            "good ones (same units let and score sum).")
+        return text
     if o == "outranked":
         c, comp, gap = int(f["compatible_units"]), f["competitor_score"], f["score_gap"]
         text = ngettext("You could be offered {n} unit; it went to a household with a score "
@@ -71,6 +82,8 @@ def reason_text(f: dict[str, Any]) -> str:
         u, comp, q = f["related_unit_id"], f["competitor_score"], f["quota"]
         if comp is None or comp < 0:
             what = _("unit {unit} stayed empty").format(unit=u)
+        elif f.get("for_applicant"):
+            what = _("unit {unit} went to a household with a lower score").format(unit=u)
         else:
             what = _("unit {unit} went to a household with a lower score ({competitor} < "
                      "{score})").format(unit=u, competitor=comp, score=s)

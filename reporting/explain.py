@@ -65,8 +65,9 @@ class _Folder:
                 folder=self.folder, demand=demand_id, n=len(self.decisions)))
         return self.decisions.iloc[i]
 
-    def reason(self, r: pd.Series) -> str:
+    def reason(self, r: pd.Series, for_applicant: bool = False) -> str:
         facts = dict(r)
+        facts["for_applicant"] = for_applicant
         for k in ("score", "wished_units", "compatible_units"):
             facts[k] = int(facts[k]) if str(facts[k]).strip() else 0
         for k in ("score_gap", "competitor_score"):
@@ -201,7 +202,7 @@ def letter(folder: Path | str, demand_id: str, *, _f: _Folder | None = None) -> 
     # 1. outcome and reason
     body += [_el("h2", _("The decision proposed for you")),
              _el("p", labels.outcome_label(r["outcome"]), "outcome"),
-             _el("p", f.reason(r))]
+             _el("p", f.reason(r, for_applicant=True))]
     # 2. score and breakdown
     rows = "".join(f"<tr><td>{e(lab)}</td><td>{e(p)}</td><td>{e(note)}</td></tr>"
                    for lab, p, note in _parts(r["score_breakdown"]))

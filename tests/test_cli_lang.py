@@ -82,8 +82,12 @@ def test_letters_hold_only_the_applicants_data(folders, tmp_path):
     files = sorted(out.glob("*.html"))
     assert len(files) == len(dec)
     ids = set(dec["demand_id"])
-    for path in files[:60]:
+    outranked = set(dec.loc[dec["outcome"].isin(["outranked", "held_by_quota"]),
+                            "demand_id"])
+    chosen = [p for p in files if p.stem in outranked][:20] + files[:40]
+    for path in chosen:
         text = path.read_text(encoding="utf-8")
+        assert "La plus basse était" not in text and "moins bien coté (" not in text
         me = path.stem
         assert 'lang="fr"' in text and "Votre cotation" in text and me in text
         others = {i for i in re.findall(r"D\d{6}", text)} - {me}
