@@ -20,13 +20,19 @@ if TYPE_CHECKING:  # the commands import the layers lazily, to start fast
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 
 
-def _exit_with_problems(where: str, exc: DataError, consequence: str) -> None:
-    """Print every input problem on stderr (no traceback) and exit with EXIT_DATA."""
+def _exit_with_problems(where: str, exc: DataError, consequence: str,
+                        last: str = "") -> None:
+    """Print every input problem on stderr (no traceback), then ``last`` (the first fix
+    to make), and exit with EXIT_DATA."""
+    from attribution.models.i18n import ngettext
     n = len(exc.problems)
-    click.echo(f"{where}: {n} problem{'s' if n != 1 else ''} found; {consequence}.",
-               err=True)
+    click.echo(ngettext("{where}: {n} problem found; {consequence}.",
+                        "{where}: {n} problems found; {consequence}.", n).format(
+        where=where, n=n, consequence=consequence), err=True)
     for problem in exc.problems:
         click.echo(f"- {problem}", err=True)
+    if last:
+        click.echo(last, err=True)
     raise SystemExit(EXIT_DATA)
 
 
@@ -36,6 +42,25 @@ def _version() -> str:
         return version("attribution")
     except PackageNotFoundError:  # running from a checkout without install
         return "0.1.0+checkout"
+
+
+def _set_lang(ctx, param, value):
+    """Use ``value`` for the command's texts; the previous language comes back when the
+    command ends (a program calling ``main`` several times is not left in another one)."""
+    if value is not None:
+        from attribution.models.i18n import reset_language, set_language
+        token = set_language(value)
+        # on the root context: it closes even when parsing fails after this eager option
+        ctx.find_root().call_on_close(lambda: reset_language(token))
+    return value
+
+
+#: ``--lang`` on every command that prints or writes text for people (French by default;
+#: the ATTRIBUTION_LANG environment variable sets another default).
+_lang_option = click.option(
+    "--lang", type=click.Choice(["fr", "en"]), envvar="ATTRIBUTION_LANG", default="fr",
+    show_default=True, expose_value=False, is_eager=True, callback=_set_lang,
+    help="Language of the pages, workbook, reasons and messages for people.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,8 +122,17 @@ def _sigterm_as_interrupt():
               help="Replace RESULTS if it exists (only a folder this tool wrote), after the "
                    "new one is complete.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--csv-dialect", type=click.Choice(["standard", "excel-fr"]), default="standard",
+              show_default=True,
+              help="standard: the contract's CSV (UTF-8, ',', dot decimals); excel-fr: for "
+                   "French Excel (';', UTF-8 with BOM, decimal comma).")
+@click.option("--with-names", is_flag=True,
+              help="Show the applicants' names in the commission agenda (the demands file "
+                   "must have a name column); names never go to the logs or the CSV files.")
+@_lang_option
 def solve(territory: Path | None, out: Path, time_limit: float, seed: int, workers: int,
-          shortlists: str, quota_prices: str, force: bool, quiet: bool) -> None:
+          shortlists: str, quota_prices: str, force: bool, quiet: bool,
+          csv_dialect: str = "standard", with_names: bool = False) -> None:
     """Allocate one round and write a results folder that explains itself.
 
     TERRITORY is a territory folder (without it, the bundled CARENE-like territory).
@@ -120,6 +154,7 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     import os
 
     from attribution.models.errors import DataError, NoSolutionInTime, PolicyInfeasible
+    from attribution.models.i18n import _
     from attribution.reporting.atomic import ResultsFolderError
     from attribution.reporting.command import progress_printer, solve_territory
 
@@ -128,28 +163,32 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
         with _sigterm_as_interrupt():
             summary = solve_territory(territory, out, time_limit=time_limit, seed=seed,
                                       workers=workers, shortlists=shortlists,
-                                      price_quotas=quota_prices, force=force, progress=say)
+                                      price_quotas=quota_prices, force=force, progress=say,
+                                      csv_dialect=csv_dialect, with_names=with_names)
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
     except DataError as exc:
-        _exit_with_problems(str(territory or "bundled territory"), exc, "nothing was written")
+        _exit_with_problems(str(territory or _("bundled territory")), exc,
+                            _("nothing was written"))
     except PolicyInfeasible as exc:
-        click.echo(f"{exc} Nothing was written.", err=True)
+        click.echo(f"{exc} " + _("Nothing was written."), err=True)
         raise SystemExit(EXIT_INFEASIBLE)
     except NoSolutionInTime as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(EXIT_NO_SOLUTION)
     except KeyboardInterrupt:
-        click.echo("Interrupted; nothing was written.", err=True)
+        click.echo(_("Interrupted; nothing was written."), err=True)
         raise SystemExit(130)
     except OSError as exc:  # permission denied, disk full: the environment, not a bug
-        raise click.UsageError(f"Cannot write the results folder '{out}': "
-                               f"{exc.strerror or exc}; nothing was written.") from None
+        raise click.UsageError(_("Cannot write the results folder '{out}': {error}; nothing "
+                                 "was written.").format(out=out, error=exc.strerror or exc)
+                               ) from None
     except Exception as exc:  # a bug: one line, the traceback only on request
         if os.environ.get("ATTRIBUTION_DEBUG"):
             raise
-        click.echo(f"Internal error (a bug, please report it): {type(exc).__name__}: {exc}. "
-                   "Nothing was written. Set ATTRIBUTION_DEBUG=1 for the traceback.", err=True)
+        click.echo(_("Internal error (a bug, please report it): {error}. Nothing was written. "
+                     "Set ATTRIBUTION_DEBUG=1 for the traceback.").format(
+            error=f"{type(exc).__name__}: {exc}"), err=True)
         raise SystemExit(EXIT_INTERNAL)
     for line in summary.lines():
         click.echo(line)
@@ -160,6 +199,7 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
 @main.command()
 @click.argument("territory", required=False,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_lang_option
 def validate(territory: Path | None) -> None:
     """Check a territory folder and print a summary of it.
 
@@ -172,18 +212,25 @@ def validate(territory: Path | None) -> None:
     row and column.
     """
     from attribution.models.errors import DataError
-    from attribution.models.readers import load_territory
+    from attribution.models.i18n import _
+    from attribution.models.readers import first_fix, load_territory
     from attribution.models.validation_summary import summarise
 
     if territory is None:
         from attribution.models.generator import bundled_territory_path
         territory = bundled_territory_path()
+    notices: list[str] = []
     try:
-        loaded = load_territory(territory)
+        loaded = load_territory(territory, notices=notices)
         summary = summarise(loaded)
     except DataError as exc:
-        _exit_with_problems(str(territory), exc, "nothing was validated")
-    click.echo(f"{territory}: territory '{summary.name}' is valid.")
+        fix = first_fix(territory, exc)
+        _exit_with_problems(str(territory), exc, _("nothing was validated"),
+                            _("First fix to make: {fix}").format(fix=fix) if fix else "")
+    for notice in notices:
+        click.echo(notice, err=True)
+    click.echo(_("{folder}: territory '{name}' is valid.").format(folder=territory,
+                                                                   name=summary.name))
     for line in summary.lines():
         click.echo(f"  {line}")
 
@@ -295,6 +342,7 @@ def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> Non
 @main.command()
 @click.argument("scenario")
 @_scenario_options
+@_lang_option
 def simulate(scenario: str, **options) -> None:
     """Simulate a year of monthly rounds for SCENARIO over Monte-Carlo seeds.
 
@@ -319,6 +367,7 @@ def simulate(scenario: str, **options) -> None:
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True)
 @_scenario_options
+@_lang_option
 def compare(scenarios: tuple[str, ...], **options) -> None:
     """Compare SCENARIOS side by side over the same Monte-Carlo seeds.
 
@@ -336,29 +385,92 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
                    + ", ".join(Path(s).stem for s in scenarios), False, **options)
 
 
-# --- explain (reporting) -------------------------------------------------------------
+# --- explain and letters (reporting) ------------------------------------------------
 
 @main.command()
 @click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("demand_id")
-def explain(results: Path, demand_id: str) -> None:
-    """Print one applicant's decision in plain words (French, with English alongside).
+@click.option("--letter", "letter_path", is_flag=False, flag_value="-", default=None,
+              metavar="[FILE]",
+              help="Write the applicant's letter (a printable HTML page) instead of the text: "
+                   "to FILE, or to ./letter-DEMAND_ID.html without FILE.")
+@click.option("--pdf", is_flag=True,
+              help="With --letter, also write a PDF beside the HTML (needs WeasyPrint).")
+@_lang_option
+def explain(results: Path, demand_id: str, letter_path: str | None, pdf: bool = False) -> None:
+    """Print one applicant's decision in plain words (French; --lang en for English).
 
     RESULTS is a folder written by 'attribution solve'; DEMAND_ID a pseudonymous demand
     id of it. Prints the outcome and its reason, the score and its breakdown, the rank
     among similar demands, the typical wait of the segment and the shortlists the demand
-    is on. Exit 2 when the folder is not a results folder or has no such demand.
+    is on. With --letter, writes the letter owed to the applicant (CCH R441-2-17, CRPA
+    R311-3-1-2) as one self-contained HTML page. Exit 2 when the folder is not a results
+    folder or has no such demand.
+
+    \b
+    Examples:
+      attribution explain results D000123
+      attribution explain results D000123 --letter
+      attribution explain results D000123 --letter D000123.html --lang en
+    """
+    from attribution.models.i18n import _
+    from attribution.reporting.explain import (PdfUnavailable, UnknownDemand,
+                                               explain as explain_demand, letter, pdf_writer,
+                                               safe_name)
+
+    try:
+        if letter_path is None:
+            click.echo(explain_demand(results, demand_id), nl=False)
+            return
+        html = letter(results, demand_id)
+        to_pdf = pdf_writer() if pdf else None
+    except (UnknownDemand, PdfUnavailable) as exc:
+        raise click.UsageError(str(exc)) from None
+    target = (Path(f"letter-{safe_name(demand_id)}.html") if letter_path == "-"
+              else Path(letter_path))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        if to_pdf is not None:
+            to_pdf(html, target.with_suffix(".pdf"))
+    except OSError as exc:
+        raise click.UsageError(_("Cannot write the letter '{path}': {error}.").format(
+            path=target, error=exc.strerror or exc)) from None
+    click.echo(_("Letter written to {path}.").format(path=target))
+
+
+@main.command()
+@click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Folder to write one letter per applicant into (DEMAND_ID.html).")
+@click.option("--demand", "demands", multiple=True, metavar="DEMAND_ID",
+              help="Only these demands (repeatable); all demands by default.")
+@click.option("--pdf", is_flag=True,
+              help="Also write each letter as PDF (needs WeasyPrint: pip install weasyprint).")
+@_lang_option
+def letters(results: Path, out: Path, demands: tuple[str, ...], pdf: bool = False) -> None:
+    """Write the letter owed to every applicant of a results folder.
+
+    One self-contained printable HTML page per demand (outcome and reason, score and its
+    breakdown in plain words, rank among similar demands, waiting time, how the cotation
+    works), with no other applicant's data. Exit 2 when RESULTS is not a results folder
+    or a --demand is unknown.
 
     \b
     Example:
-      attribution explain results D000123
+      attribution letters results --out letters
     """
-    from attribution.reporting.explain import UnknownDemand, explain as explain_demand
+    from attribution.models.i18n import _
+    from attribution.reporting.explain import PdfUnavailable, UnknownDemand, write_letters
 
     try:
-        click.echo(explain_demand(results, demand_id), nl=False)
-    except UnknownDemand as exc:
+        written = write_letters(results, out, list(demands) or None, pdf=pdf)
+    except (UnknownDemand, PdfUnavailable) as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.UsageError(_("Cannot write the letters to '{path}': {error}.").format(
+            path=out, error=exc.strerror or exc)) from None
+    click.echo(_("{n} letters written to {path}.").format(n=len(written), path=out))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import pandas as pd
 BOOL_WORDS: dict[str, bool] = {
     "true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False,
     "yes": True, "no": False, "oui": True, "non": False, "vrai": True, "faux": False,
+    "o": True, "n": False, "x": True,
 }
 
 #: Excel and Parquet write dates as (UTC) midnight timestamps: the time part is dropped.
@@ -98,11 +99,16 @@ def parse_criterion(col: pd.Series, *, decimal_comma: bool = False) -> Parsed:
 
 
 def parse_date(col: pd.Series) -> Parsed:
-    """Parse ISO dates ``YYYY-MM-DD`` (a midnight time part is tolerated) to datetime64[D]."""
+    """Parse ISO dates ``YYYY-MM-DD`` and French ``dd/mm/yyyy`` (a midnight time part is
+    tolerated) to datetime64[D]."""
     empty = empty_mask(col)
     text = col.str.replace(_MIDNIGHT, "", regex=True)
     stamps = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     values = stamps.to_numpy().astype("datetime64[D]")
+    french = np.isnat(values) & ~empty
+    if french.any():
+        again = pd.to_datetime(text[french], format="%d/%m/%Y", errors="coerce")
+        values[french] = again.to_numpy().astype("datetime64[D]")
     bad = np.isnat(values) & ~empty
     return Parsed(values, bad, empty)
 

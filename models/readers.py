@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import extraction
 from .errors import DataError, Problem
 from .policy_io import read_policy
 from .table_formats import read_csv, read_parquet, read_xlsx
@@ -126,14 +127,30 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_territory(path: str | Path) -> Territory:
+#: Headers (folded) read as the applicants' names by ``load_territory(..., names=)``.
+NAME_COLUMNS = ("name", "nom", "nom_prenom", "nom_et_prenom", "nom_du_demandeur",
+                "demandeur")
+
+
+def load_territory(path: str | Path, *, notices: list[str] | None = None,
+                   names: dict[str, str] | None = None) -> Territory:
     """Read and validate a territory folder (demands, units, ``policy.toml``).
 
     Parameters
     ----------
     path
         Folder holding ``demands``, ``units`` (``.csv``, ``.parquet`` or ``.xlsx``, one of
-        each) and ``policy.toml``.
+        each) and ``policy.toml``; optionally ``columns.toml`` (see
+        :mod:`models.extraction`: an extraction's headers and values mapped onto the
+        contract).
+    notices
+        When given, receives one line per file whose columns outside the contract were
+        ignored (not an error).
+    names
+        When given, receives demand id → the applicant's name, from a demands column named
+        as in :data:`NAME_COLUMNS` (case and accents aside) or mapped to ``name`` in
+        ``columns.toml``; left empty when there is none. Names never enter the territory
+        object, the logs or the machine files.
 
     Returns
     -------
@@ -152,12 +169,26 @@ def load_territory(path: str | Path) -> Territory:
     read = read_policy(folder / "policy.toml")
     problems = list(read.problems)
     tables, files = {}, {"policy.toml": folder / "policy.toml"}
+    mapping, found = extraction.read_mapping(folder)
+    problems.extend(found)
+    if (folder / extraction.FILE).is_file():
+        files[extraction.FILE] = folder / extraction.FILE
     for stem in ("demands", "units"):
         try:
             file = find_table(folder, stem)
             df, found = read_table_lenient(file)
-            tables[stem] = (file.name, df)
+            criteria = [c for _, c in read.uses] if stem == "demands" else []
+            if names is not None and stem == "demands":
+                names.update(_names(df, mapping))
+            df, mapped, ignored = extraction.normalise(df, stem, file.name, mapping,
+                                                       criteria)
+            problems.extend(mapped)
+            if ignored and notices is not None:
+                notices.append(extraction.notice(file.name, ignored))
             files[file.name] = file
+            if mapped:   # its columns are not known: validating it would only add noise
+                continue
+            tables[stem] = (file.name, df)
             problems.extend(found)
         except DataError as exc:
             problems.extend(exc.problems)
@@ -169,8 +200,56 @@ def load_territory(path: str | Path) -> Territory:
         units, found = validate_units(tables["units"][1], read, tables["units"][0])
         problems.extend(found)
     if problems or demands is None or units is None or read.policy is None:
-        order = {"policy.toml": 0, **{name: i for i, (name, _) in
-                                      enumerate(tables.values(), 1)}}
+        order = {"policy.toml": 0, extraction.FILE: 0,
+                 **{name: i for i, (name, _) in enumerate(tables.values(), 1)}}
         raise DataError(sorted(problems, key=lambda p: order.get(p.file, 0)))
     hashes = {name: sha256(p) for name, p in files.items()}
     return Territory(read.policy, demands, units, source=folder, file_hashes=hashes)
+
+
+def _names(df: pd.DataFrame, mapping) -> dict[str, str]:
+    """demand id → name, when the raw demands table has a name column."""
+    from .extraction import fold
+    header = mapping.columns.get("demands", {}).get("name")
+    ids = mapping.columns.get("demands", {}).get("demand_id", "demand_id")
+    by_fold = {fold(c): c for c in df.columns}
+    name_col = by_fold.get(fold(header)) if header else next(
+        (by_fold[n] for n in NAME_COLUMNS if n in by_fold), None)
+    id_col = by_fold.get(fold(ids))
+    if name_col is None or id_col is None:
+        return {}
+    return {i: n for i, n in zip(df[id_col], df[name_col]) if i}
+
+
+def first_fix(folder: str | Path, exc: DataError) -> str:
+    """The one fix to make first for a folder that fails, in plain words (current language).
+
+    The order: a missing ``policy.toml`` (everything else depends on it), a missing table
+    file, a mapping error of ``columns.toml``, a missing required column, then the first
+    problem listed.
+    """
+    from .i18n import _
+
+    problems = list(exc.problems)
+    if not problems:
+        return ""
+    missing = [p for p in problems if p.row is None and p.column is None
+               and p.message.startswith("the file is missing")]
+    if any(p.file == "policy.toml" for p in missing):
+        return _("create policy.toml in {folder}: 'attribution generate NEW_FOLDER' writes a "
+                 "complete example territory (policy.toml, demands.csv, units.csv) to copy "
+                 "from, and docs/data-contract.md describes every key.").format(folder=folder)
+    if missing:
+        return _("add {file} to {folder} (CSV, Parquet or Excel with the contract's columns; "
+                 "see docs/data-contract.md).").format(file=missing[0].file.split(":")[0],
+                                                        folder=folder)
+    mapping = [p for p in problems if p.file == extraction.FILE]
+    if mapping:
+        return _("correct columns.toml: {problem}").format(problem=mapping[0])
+    header = [p for p in problems if p.row == 1 and "required column is missing" in p.message]
+    if header:
+        p = header[0]
+        return _("add the column '{column}' to {file}, or map your own header to it in "
+                 "columns.toml ([{table}.columns] {column} = \"your header\").").format(
+            column=p.column, file=p.file, table=Path(p.file).stem)
+    return _("{problem}").format(problem=problems[0])

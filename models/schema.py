@@ -61,7 +61,7 @@ class ColumnSpec:
             "int": f"an integer{bound}",
             "float": f"a number{bound}",
             "bool": "true/false, 1/0, yes/no or oui/non",
-            "date": "a date YYYY-MM-DD",
+            "date": "a date YYYY-MM-DD or DD/MM/YYYY",
             "list": f"a ';'-separated list of {self.domain}",
             "category": f"one of the {self.domain}",
         }[self.kind]

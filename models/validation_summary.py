@@ -31,14 +31,21 @@ class TerritorySummary:
     pre_oriented: int
 
     def lines(self) -> list[str]:
-        """The summary as lines of plain text."""
-        how = "auto: 25th percentile of income per UC" if self.q1_auto else "fixed by the policy"
+        """The summary as lines of plain text (current language)."""
+        from .i18n import _, num, pct
+
+        how = (_("auto: 25th percentile of income per UC") if self.q1_auto
+               else _("fixed by the policy"))
         return [
-            f"demands: {self.n_demands:,} (priority or DALO {self.priority_share:.1%}, "
-            f"DALO {self.dalo_share:.1%}, Q1 {self.q1_share:.1%})",
-            f"units: {self.n_units:,} (in QPV {self.qpv_share:.1%}, outside the flow "
-            f"{self.outside_flow:,}, pre-oriented to a réservataire {self.pre_oriented:,})",
-            f"Q1 threshold: {self.q1_threshold:,.0f} € per consumption unit and year ({how})",
+            _("demands: {n} (priority or DALO {priority}, DALO {dalo}, Q1 {q1})").format(
+                n=num(self.n_demands), priority=pct(self.priority_share),
+                dalo=pct(self.dalo_share), q1=pct(self.q1_share)),
+            _("units: {n} (in QPV {qpv}, outside the flow {outside}, pre-oriented to a "
+              "réservataire {pre})").format(
+                n=num(self.n_units), qpv=pct(self.qpv_share), outside=num(self.outside_flow),
+                pre=num(self.pre_oriented)),
+            _("Q1 threshold: {threshold} € per consumption unit and year ({how})").format(
+                threshold=num(self.q1_threshold), how=how),
         ]
 
 

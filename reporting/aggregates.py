@@ -71,11 +71,36 @@ def by_reservataire(problem: AllocationProblem, assignments: pd.DataFrame) -> pd
     g = a.groupby("reservataire")
     frame = pd.DataFrame({"attributions": g.size(),
                           "priority": g["priority_group"].sum(),
+                          "dalo": g["dalo"].sum(),
                           "non_qpv": g["non_qpv"].sum()})
     frame = frame.reindex(ids).fillna(0).astype(np.int64)   # counts only: shares below
+    frame.insert(3, "other_priority", frame["priority"] - frame["dalo"])
     frame["priority_share"] = _share(frame["priority"], frame["attributions"])
+    frame["dalo_share"] = _share(frame["dalo"], frame["attributions"])
     frame["non_qpv_share"] = _share(frame["non_qpv"], frame["attributions"])
     frame.index.name = "reservataire"
+    return frame.reset_index()
+
+
+def by_landlord(problem: AllocationProblem, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Per landlord: units freed and let, DALO apart from the other priority households,
+    Q1 households and attributions outside QPV, with their shares of the units let."""
+    t = problem.territory
+    names = np.array(t.policy.landlords, dtype=object)
+    a = _assign_frame(problem, assignments)
+    freed = pd.Series(names[t.units.landlord]).value_counts()
+    g = a.groupby("landlord")
+    frame = pd.DataFrame({"units_freed": freed, "units_let": g.size(),
+                          "priority": g["priority_group"].sum(), "dalo": g["dalo"].sum(),
+                          "q1": g["q1"].sum(), "non_qpv": g["non_qpv"].sum()})
+    frame = frame.reindex(list(names)).fillna(0).astype(np.int64)
+    frame.insert(4, "other_priority", frame["priority"] - frame["dalo"])
+    frame["let_rate"] = _share(frame["units_let"], frame["units_freed"])
+    frame["priority_share"] = _share(frame["priority"], frame["units_let"])
+    frame["dalo_share"] = _share(frame["dalo"], frame["units_let"])
+    frame["q1_share"] = _share(frame["q1"], frame["units_let"])
+    frame["non_qpv_share"] = _share(frame["non_qpv"], frame["units_let"])
+    frame.index.name = "landlord"
     return frame.reset_index()
 
 

@@ -40,15 +40,26 @@ class SolveSummary:
     binding: list[str]
 
     def lines(self) -> list[str]:
-        """The summary as printed on stdout."""
-        gap = "–" if self.gap is None else f"{self.gap:.4%}"
-        out = [f"{self.folder}: {self.status}, {self.units_let} of {self.units} units let, "
-               f"score sum {self.score_sum}, certified gap {gap}.",
-               "  outcomes: " + ", ".join(f"{k} {v}" for k, v in self.outcomes.items())]
+        """The summary as printed on stdout, in the current language."""
+        from attribution.models.i18n import _, colon, num, pct
+
+        from .labels import outcome_label, quota_label
+        from .people import status_label
+
+        gap = "–" if self.gap is None else pct(self.gap, 4)
+        out = [_("{folder}: {status}, {let} of {units} units let, score sum {score}, "
+                 "certified gap {gap}.").format(
+                   folder=self.folder, status=status_label(self.status),
+                   let=num(self.units_let), units=num(self.units),
+                   score=num(self.score_sum), gap=gap),
+               "  " + colon(_("outcomes")) + " " + _("; ").join(
+                   f"{outcome_label(k)} {num(v)}" for k, v in self.outcomes.items())]
         if self.binding:
-            out.append("  binding quotas: " + ", ".join(self.binding))
-        out.append(f"  open {self.folder / 'report.html'}; "
-                   "'attribution explain RESULTS DEMAND_ID' explains one demand.")
+            out.append("  " + colon(_("binding quotas")) + " " + _("; ").join(
+                quota_label(b) if b != "…" else b for b in self.binding))
+        out.append("  " + _("open {report} (and {agenda} for the commission); 'attribution "
+                            "explain RESULTS DEMAND_ID' explains one demand.").format(
+            report=self.folder / "report.html", agenda=self.folder / "agenda.html"))
         return out
 
 
@@ -66,7 +77,8 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
                     seed: int = 0, workers: int = 1, shortlists: str = "auto",
                     price_quotas: str = "auto", force: bool = False,
                     progress: Callable[[str], None] = lambda _: None,
-                    solve: Any = None) -> SolveSummary:
+                    solve: Any = None, csv_dialect: str = "standard",
+                    with_names: bool = False) -> SolveSummary:
     """Run one round from a territory folder (the bundled one when ``None``) to ``out``.
 
     Parameters
@@ -84,6 +96,11 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
         (see :func:`reporting.results.compute`).
     force
         Replace an existing results folder.
+    csv_dialect
+        ``standard`` (the contract's CSV) or ``excel-fr`` (``;``, BOM, decimal comma).
+    with_names
+        Show the applicants' names in the commission agenda (agenda.html and its sheet)
+        from the demands file's name column; a :class:`DataError` when there is none.
     progress
         Called with one line per step.
     solve
@@ -99,7 +116,18 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     path = Path(territory) if territory is not None else bundled_territory_path()
     label = path.name if territory is not None else "bundled"
     progress(f"reading {label} territory")
-    loaded = load_territory(path)
+    notices: list[str] = []
+    names: dict[str, str] | None = {} if with_names else None
+    loaded = load_territory(path, notices=notices, names=names)
+    if with_names and not names:
+        from attribution.models.errors import DataError, Problem
+        from attribution.models.readers import NAME_COLUMNS
+        raise DataError([Problem("demands", 1, "name", "--with-names needs a column of "
+                                 "names in the demands file (" + ", ".join(NAME_COLUMNS)
+                                 + ", or one mapped to 'name' in columns.toml); there is "
+                                 "none")])
+    for notice in notices:
+        progress(notice)
     progress(f"{len(loaded.demands)} demands, {len(loaded.units)} units; building the "
              "compatibility graph")
     problem = build_problem(loaded)
@@ -107,7 +135,8 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
     folder, result, computed = run(problem, out, params=params, seed=seed, solve=solve,
                                    force=force, options=options, price_quotas=price_quotas,
-                                   source_label=label, progress=progress)
+                                   source_label=label, progress=progress,
+                                   csv_dialect=csv_dialect, names=names)
     k = computed.kpis
     binding = sorted({q["name"] for q in k["quotas"] if q["tight"]})
     return SolveSummary(folder=folder, status=k["status"], units_let=k["counts"]["units_let"],

@@ -1,128 +1,139 @@
-"""The plain-words reason of one demand's outcome: English (``reason``), French (``motif``).
-
-Built from one row of facts (the columns of ``decisions.csv`` before the two texts); the
-same sentences are printed by ``attribution explain``.
+"""The plain-words reason of one demand's outcome, from one row of facts (the columns of
+``decisions.csv`` before the texts). Messages come from the catalogue
+(:mod:`attribution.models.i18n`): ``reason`` is in the run's language (French by default),
+``motif`` always in French; ``attribution explain`` and the letters rebuild the sentence
+in their own language from the same facts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .labels import RULES, quota_label
+from attribution.models.i18n import N_, _, language, ngettext
+
+from .labels import quota_label, reservataire_label, rule_label
 
 
-def _units(n: int, lang: int) -> str:
-    if lang == 0:
-        return f"{n} logement{'s' if n > 1 else ''}"
-    return f"{n} unit{'s' if n != 1 else ''}"
-
-
-def _others(detail: str, lang: int) -> str:
+def _others(detail: str) -> str:
     """``"rule:count;..."`` beyond the first, in words."""
     parts = [p.split(":") for p in detail.split(";") if p][1:]
-    return ", ".join(f"{RULES.get(r, (r, r))[lang]} ({c})" for r, c in parts)
+    return _(", ").join(f"{rule_label(r)} ({c})" for r, c in parts)
 
 
-def spatial_why(quota: str) -> tuple[str, str] | None:
-    """``(en, fr)`` sentence saying which commune and why, for a spatial-balance row
-    (``spatial[Pornichet].priority.max``); ``None`` for any other quota."""
+_SPATIAL_WHY = {
+    ("priority", "max"): N_("{commune} already has the largest share of priority households "
+                            "among this round's attributions that the territorial-balance "
+                            "policy allows; DALO households are never counted against this "
+                            "maximum."),
+    ("q1", "max"): N_("{commune} already has the largest share of first-quartile households "
+                      "among this round's attributions that the territorial-balance policy "
+                      "allows; DALO households are never counted against this maximum."),
+    ("priority", "min"): N_("{commune} must keep at least its minimum share of priority "
+                            "households among this round's attributions."),
+    ("q1", "min"): N_("{commune} must keep at least its minimum share of first-quartile "
+                      "households among this round's attributions."),
+}
+
+
+def spatial_why(quota: str) -> str | None:
+    """The sentence saying which commune and why, in the current language, for a
+    spatial-balance row (``spatial[Pornichet].priority.max``); ``None`` for any other."""
     if not quota.startswith("spatial[") or "]" not in quota:
         return None
     commune = quota[len("spatial["):quota.index("]")]
-    parts = quota[quota.index("]") + 1:].strip(".").split(".")
-    if len(parts) != 2 or parts[0] not in ("q1", "priority") or parts[1] not in ("min", "max"):
+    parts = tuple(quota[quota.index("]") + 1:].strip(".").split("."))
+    if parts not in _SPATIAL_WHY:
         return None
-    group, bound = parts
-    g_en = "Q1 (lowest-income quarter)" if group == "q1" else "priority"
-    g_fr = "du 1er quartile" if group == "q1" else "prioritaires"
-    key = f"spatial_balance.{group}_share"
-    if bound == "max":
-        return (f"{commune} already has the largest share of {g_en} households among this "
-                f"round's attributions that the territorial-balance policy allows ({key}, "
-                f"maximum); DALO households are never counted against this maximum.",
-                f"{commune} a déjà la part maximale de ménages {g_fr} parmi les attributions "
-                f"de ce tour que permet la politique d'équilibre territorial ({key}, "
-                f"maximum) ; les ménages DALO ne sont jamais comptés dans ce maximum.")
-    return (f"{commune} must keep at least its minimum share of {g_en} households among this "
-            f"round's attributions ({key}, minimum).",
-            f"{commune} doit garder au moins sa part minimale de ménages {g_fr} parmi les "
-            f"attributions de ce tour ({key}, minimum).")
+    return _(_SPATIAL_WHY[parts]).format(commune=commune)
 
 
-def reason_pair(f: dict[str, Any]) -> tuple[str, str]:
-    """``(reason, motif)`` for one demand.
+def reason_text(f: dict[str, Any]) -> str:
+    """The reason of one demand's outcome in the current language.
 
     Parameters
     ----------
     f
         The facts: ``outcome``, ``unit_id``, ``commune``, ``typology``, ``reservataire``,
         ``score``, ``rule``, ``rule_detail``, ``quota``, ``score_gap``,
-        ``competitor_score``, ``related_unit_id``, ``wished_units``, ``compatible_units``.
+        ``competitor_score``, ``related_unit_id``, ``wished_units``, ``compatible_units``,
+        ``proven`` (optional, default true), ``for_applicant`` (optional: the letter's
+        wording, which never quotes another household's score).
     """
     o, s = f["outcome"], f["score"]
     if o == "housed":
-        res = f["reservataire"] or "none (outside the flow)"
-        res_fr = f["reservataire"] or "aucun (hors flux)"
-        return (f"Housed: unit {f['unit_id']} ({f['commune']}, {f['typology']}), réservataire "
-                f"{res}; score {s}.",
-                f"Attribution : logement {f['unit_id']} ({f['commune']}, {f['typology']}), "
-                f"réservataire {res_fr} ; cotation {s}.")
+        res = (reservataire_label(f["reservataire"]) if f["reservataire"]
+               else _("none (outside the flow)"))
+        return _("Housed: unit {unit} ({commune}, {typology}), réservataire {reservataire}; "
+                 "score {score}.").format(unit=f["unit_id"], commune=f["commune"],
+                                          typology=f["typology"], reservataire=res, score=s)
     if o == "no_unit_wished":
-        return ("No unit freed in this round lies in a commune you asked for with a typology "
-                "you asked for.",
-                "Aucun logement libéré dans ce tour n'est situé dans une commune demandée avec "
-                "une typologie demandée.")
+        return _("No unit freed in this round lies in a commune you asked for with a "
+                 "typology you asked for.")
     if o == "not_eligible":
-        n, rule = f["wished_units"], f["rule"]
-        first = f["rule_detail"].split(";")[0].split(":")
+        n, rule = int(f["wished_units"]), f["rule"]
+        first = str(f["rule_detail"]).split(";")[0].split(":")
         k = first[1] if len(first) > 1 else "?"
-        en, fr = _others(f["rule_detail"], 1), _others(f["rule_detail"], 0)
-        return (f"{_units(n, 1)} of this round match your wishes, but none is open to you. "
-                f"Main reason: {RULES.get(rule, (rule, rule))[1]} (excludes {k} of {n})"
-                + (f"; also: {en}." if en else "."),
-                f"{_units(n, 0)} de ce tour correspond{'ent' if n > 1 else ''} à vos souhaits, "
-                f"mais aucun ne vous est accessible. Raison principale : "
-                f"{RULES.get(rule, (rule, rule))[0]} (exclut {k} sur {n})"
-                + (f" ; aussi : {fr}." if fr else "."))
+        others = _others(str(f["rule_detail"]))
+        text = ngettext("{n} unit of this round matches your wishes, but it is not open to "
+                        "you. Main reason: {rule} (excludes {k} of {n})",
+                        "{n} units of this round match your wishes, but none is open to you. "
+                        "Main reason: {rule} (excludes {k} of {n})", n).format(
+            n=n, rule=rule_label(rule), k=k)
+        if others:
+            return text + _("; also: {others}.").format(others=others)
+        return text + "."
+    if o == "outranked" and f.get("for_applicant"):
+        c, gap = int(f["compatible_units"]), f["score_gap"]
+        text = ngettext("You could be offered {n} unit; it went to a household with a score "
+                        "at least as high as yours.",
+                        "You could be offered {n} units; each went to a household with a "
+                        "score at least as high as yours.", c).format(n=c)
+        if gap == 0:
+            text += " " + _("Equal scores: the allocation chosen is one of several equally "
+                            "good ones (same units let and score sum).")
+        return text
     if o == "outranked":
-        c, comp, gap = f["compatible_units"], f["competitor_score"], f["score_gap"]
-        tie_en = (" Equal scores: the allocation chosen is one of several equally good ones "
-                  "(same units let and score sum)." if gap == 0 else "")
-        tie_fr = (" À cotation égale, l'allocation retenue est l'une de plusieurs allocations "
-                  "aussi bonnes (mêmes attributions et même somme des cotations)."
-                  if gap == 0 else "")
-        return (f"You could be offered {_units(c, 1)}; each went to a household with a score at "
-                f"least as high as yours. The lowest of them scored {comp}, {gap} points more "
-                f"than your {s}.{tie_en}",
-                f"{_units(c, 0)} pouvai{'en' if c > 1 else ''}t vous être proposé"
-                f"{'s' if c > 1 else ''} ; chacun a été attribué à un ménage de cotation au "
-                f"moins égale. La plus basse était {comp}, soit {gap} points de plus que votre "
-                f"cotation {s}.{tie_fr}")
+        c, comp, gap = int(f["compatible_units"]), f["competitor_score"], f["score_gap"]
+        text = ngettext("You could be offered {n} unit; it went to a household with a score "
+                        "at least as high as yours. Its score was {competitor}, {gap} points "
+                        "more than your {score}.",
+                        "You could be offered {n} units; each went to a household with a "
+                        "score at least as high as yours. The lowest of them scored "
+                        "{competitor}, {gap} points more than your {score}.", c).format(
+            n=c, competitor=comp, gap=gap, score=s)
+        if gap == 0:
+            text += " " + _("Equal scores: the allocation chosen is one of several equally "
+                            "good ones (same units let and score sum).")
+        return text
     if o == "held_by_quota":
         u, comp, q = f["related_unit_id"], f["competitor_score"], f["quota"]
         if comp is None or comp < 0:
-            what_en, what_fr = f"unit {u} stayed empty", f"le logement {u} est resté vacant"
+            what = _("unit {unit} stayed empty").format(unit=u)
+        elif f.get("for_applicant"):
+            what = _("unit {unit} went to a household with a lower score").format(unit=u)
         else:
-            what_en = f"unit {u} went to a household with a lower score ({comp} < {s})"
-            what_fr = f"le logement {u} a été attribué à un ménage moins bien coté ({comp} < {s})"
+            what = _("unit {unit} went to a household with a lower score ({competitor} < "
+                     "{score})").format(unit=u, competitor=comp, score=s)
+        text = _("You would come first on score, yet {what}: giving it to you would break "
+                 "{quota}.").format(what=what, quota=quota_label(q))
         why = spatial_why(q)
-        why_en, why_fr = (why[0] + " ", why[1] + " ") if why else ("", "")
-        return (f"You would come first on score, yet {what_en}: giving it to you would break "
-                f"the quota '{quota_label(q, 1)}' ({q}). {why_en}" + (
-                    "The allocation is proven the best one that meets every quota."
-                    if f.get("proven", True) else "The allocation is the best found within the "
-                    "time limit that meets every quota."),
-                f"Vous passeriez en premier à la cotation, pourtant {what_fr} : vous "
-                f"l'attribuer enfreindrait le quota « {quota_label(q, 0)} » ({q}). {why_fr}" + (
-                    "L'allocation retenue est la meilleure qui respecte tous les quotas (prouvé)."
-                    if f.get("proven", True) else "L'allocation retenue est la meilleure trouvée "
-                    "dans la limite de temps qui respecte tous les quotas."))
+        if why:
+            text += " " + why
+        if f.get("proven", True):
+            return text + " " + _("The allocation is proven the best one that meets every "
+                                  "quota.")
+        return text + " " + _("The allocation is the best found within the time limit "
+                              "that meets every quota.")
     if o == "not_reached":
-        u = f["related_unit_id"]
-        return (f"The run stopped at its time limit before proving its allocation optimal: unit "
-                f"{u} could go to you without breaking any quota and with a better result. "
-                f"Re-run with a longer time limit.",
-                f"Le calcul s'est arrêté à sa limite de temps avant de prouver l'optimum : le "
-                f"logement {u} pourrait vous être attribué sans enfreindre de quota, avec un "
-                f"meilleur résultat. Relancer avec une limite de temps plus longue.")
+        return _("The run stopped at its time limit before proving its allocation optimal: "
+                 "unit {unit} could go to you without breaking any quota and with a better "
+                 "result. Re-run with a longer time limit.").format(unit=f["related_unit_id"])
     raise ValueError(f"The outcome must be one of the documented outcomes; got {o!r} instead.")
+
+
+def reason_pair(f: dict[str, Any]) -> tuple[str, str]:
+    """``(reason, motif)``: the reason in the current language and in French."""
+    reason = reason_text(f)
+    with language("fr"):
+        motif = reason_text(f)
+    return reason, motif

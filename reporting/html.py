@@ -1,4 +1,5 @@
-"""``report.html``: one self-contained page (inline CSS and SVG; no script, no download).
+"""``report.html``: one self-contained page (inline CSS and SVG; no script, no download),
+in the current language (French by default), readable from 400 px to print.
 
 Aggregates only, and pseudonymous ids where an id appears at all. Nothing here depends on
 the clock or on the solve time, so that the same inputs and seed give the same page.
@@ -12,78 +13,89 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution.models.i18n import N_, _, date, num, pct
+
 from . import labels, svg
-
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d1d1f;
-background:#fafafa;line-height:1.45}
-main{max-width:980px;margin:0 auto;padding:24px 28px 60px;background:#fff}
-h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.2em;margin:32px 0 8px;border-bottom:2px solid
-#0072B2;padding-bottom:3px}h3{font-size:1em;margin:18px 0 6px}
-.sub{color:#555;margin:0 0 16px}.en{color:#666;font-weight:normal}
-.cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}
-.card{flex:1 1 150px;border:1px solid #ddd;border-radius:6px;padding:8px 12px;background:#f6f9fc}
-.card b{display:block;font-size:1.4em}.card span{color:#555;font-size:.85em}
-table{border-collapse:collapse;margin:6px 0 12px;font-size:.88em}
-th,td{border-bottom:1px solid #e2e2e2;padding:3px 9px;text-align:right}
-th{background:#f0f3f6;text-align:center}td:first-child,th:first-child{text-align:left}
-tr.bad td{background:#fdecea}.ok{color:#007a55}.no{color:#c0392b;font-weight:bold}
-.note{font-size:.85em;color:#555}code{font-size:.9em}
-details{margin:8px 0}summary{cursor:pointer;font-weight:600}
-@media print{details{display:block}main{max-width:none}}
-"""
+from .people import people_tables, status_label
+from .webpage import page
+from .xlsx import is_share
 
 
-def _h2(fr: str, en: str) -> str:
-    return f'<h2>{escape(fr)} <span class="en">/ {escape(en)}</span></h2>'
+def _el(tag: str, text, cls: str | None = None) -> str:
+    """One element holding escaped text."""
+    attr = f' class="{cls}"' if cls else ""
+    return f"<{tag}{attr}>{escape(str(text))}</{tag}>"
 
 
-def _table(frame: pd.DataFrame, pct: tuple[str, ...] = ()) -> str:
-    """A DataFrame as an HTML table; columns ending in a ``pct`` suffix shown as %."""
-    shown = frame.copy()
-    for col in shown.columns:
-        if (col == "share" or col.endswith(pct or ("_share", "_rate"))) \
-                and shown[col].dtype.kind == "f":
-            shown[col] = shown[col].map(lambda v: "–" if pd.isna(v) else f"{v:.1%}")
-    return shown.to_html(index=False, border=0, escape=True, na_rep="–")
+def _h2(text: str) -> str:
+    return f"<h2>{escape(text)}</h2>"
 
 
-def _card(value: str, fr: str, en: str) -> str:
-    return (f'<div class="card"><b>{escape(value)}</b><span>{escape(fr)}<br>'
-            f"{escape(en)}</span></div>")
+def _cell(column: str, value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return _("Yes") if value else _("No")
+    if isinstance(value, (int, np.integer)):
+        return num(int(value))
+    if isinstance(value, (float, np.floating)):
+        if is_share(column):
+            return pct(float(value))
+        return num(float(value), 0 if float(value).is_integer() else 2)
+    return str(value)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    """A table for people: translated headers, French numbers, inside a scrolling box."""
+    head = "".join(f"<th>{escape(labels.column_label(str(c)))}</th>" for c in frame.columns)
+    rows = []
+    for rec in frame.itertuples(index=False):
+        rows.append("<tr>" + "".join(f"<td>{escape(_cell(str(c), v))}</td>"
+                                     for c, v in zip(frame.columns, rec)) + "</tr>")
+    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table></div>")
+
+
+def _card(value: str, text: str) -> str:
+    return f'<div class="card"><b>{escape(value)}</b><span>{escape(text)}</span></div>'
 
 
 def _summary(meta: dict[str, Any], kpis: dict[str, Any]) -> str:
     gap = kpis.get("gap")
-    gap_txt = "–" if gap is None else f"{gap:.4%}"
+    gap_txt = "–" if gap is None else pct(gap, 4)
     status = kpis.get("status", "")
-    proof = ("optimum prouvé / proven optimal" if status == "OPTIMAL"
-             else f"{status} — écart certifié / certified gap {gap_txt}")
+    proof = (_("proven optimum") if status == "OPTIMAL" else
+             _("{status} — certified gap {gap}").format(status=status_label(status),
+                                                         gap=gap_txt))
     cards = [
-        _card(f"{kpis['units_let']} / {meta['units']}", "logements attribués", "units let"),
-        _card(f"{kpis['score_sum']:,}", "somme des cotations", "score sum of housed"),
-        _card(gap_txt, "écart certifié", "certified gap"),
-        _card(f"{meta['demands']:,}", "demandes en attente", "pending demands"),
+        _card(f"{num(kpis['units_let'])} / {num(meta['units'])}", _("units let")),
+        _card(num(kpis["score_sum"]), _("score sum of the households housed")),
+        _card(gap_txt, _("certified gap")),
+        _card(num(meta["demands"]), _("pending demands")),
     ]
-    rows = [("statut / status", proof),
-            ("objectif / objective (units, score)", f"{kpis['units_let']}, "
-             f"{kpis['score_sum']:,}"),
-            ("borne prouvée / proven bound (units, score)",
-             ", ".join("–" if b is None else f"{b:,}" for b in kpis.get("bound", []))
-             or "–"),
-            ("graine / seed", str(meta["seed"])),
-            ("version", str(meta["version"]))]
+    bound = ", ".join("–" if b is None else num(b) for b in kpis.get("bound", [])) or "–"
+    rows = [(_("status"), proof),
+            (_("objective (units let, score sum)"),
+             f"{num(kpis['units_let'])}, {num(kpis['score_sum'])}"),
+            (_("proven bound (units let, score sum)"), bound),
+            (_("seed"), str(meta["seed"])), (_("version"), str(meta["version"]))]
     body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
-    return f'<div class="cards">{"".join(cards)}</div><table>{body}</table>'
+    return (f'<div class="cards">{"".join(cards)}</div>'
+            f'<div class="scroll"><table>{body}</table></div>')
 
 
 def _short_label(name: str) -> str:
-    """A quota row's name without its family and bound: ``flow[A→b].min`` → ``A → b``."""
+    """A quota row's chart label: what the brackets name (``A → b``, a commune) and group."""
     if "[" not in name:
-        return name
-    inside = name[name.index("[") + 1:name.index("]")].replace("→", " → ")
+        return labels.quota_label(name)
+    inside = name[name.index("[") + 1:name.index("]")]
+    if "→" in inside:
+        landlord, rid = inside.split("→", 1)
+        inside = f"{landlord} → {labels.reservataire_label(rid)}"
+    elif labels.quota_family(name) == "priority_min_per_reservataire":
+        inside = labels.reservataire_label(inside)
     tail = name[name.index("]") + 1:].strip(".").split(".")[0]
-    tail = {"q1": "Q1", "priority": "prioritaires / priority"}.get(tail, tail)
+    tail = {"q1": _("first quartile"), "priority": _("priority households")}.get(tail, tail)
     return f"{inside} · {tail}" if tail and tail not in ("min", "max") else inside
 
 
@@ -104,120 +116,151 @@ def _chart_rows(group: pd.DataFrame) -> list[tuple]:
 
 def _quota_section(quotas: pd.DataFrame, prices: pd.DataFrame | None, conflicts: list) -> str:
     if not len(quotas):
-        return "<p>Aucun quota actif / no quota is enforced.</p>"
-    parts = ['<p class="note">Bar: realised share; grey band: allowed range, slack '
-             "included; green inside, vermilion outside / barre : part réalisée ; bande "
-             "grise : plage autorisée.</p>"]
+        return _el("p", _("No quota is enforced."))
+    parts = [_el("p", _("Bar: realised share; grey band: allowed range, slack included; "
+                        "green inside, vermilion outside."), "note")]
     for family, group in quotas.groupby("family", sort=False):
-        title = labels.both(labels.QUOTAS.get(family, (family, family)))
+        title = labels.quota_family_label(family)
         parts.append(f"<h3>{escape(title)}</h3>" + svg.target_chart(title, _chart_rows(group)))
     cols = ["name", "sense", "left", "right", "share", "target", "slack", "margin", "tight"]
-    shown = quotas[cols].assign(share=quotas["share"].map(
-        lambda v: "–" if pd.isna(v) else f"{v:.1%}"), target=quotas["target"].map(
-        lambda v: f"{v:.0%}" if round(v * 100, 6).is_integer() else f"{v:.2%}"))
-    parts.append("<details><summary>Toutes les lignes / every row "
-                 f"({len(quotas)})</summary>{_table(shown)}</details>")
-    parts.append("<h3>Prix de chaque quota / the price of each quota</h3>")
+    shown = quotas[cols].assign(name=quotas["name"].map(labels.quota_label))
+    summary = _("Every row ({n})").format(n=len(quotas))
+    parts.append(f"<details><summary>{escape(summary)}</summary>{_table(shown)}</details>")
+    parts.append(_el("h3", _("The price of each quota")))
     if prices is None:
-        parts.append("<p>Non calculé pour ce tour / not computed for this run.</p>")
+        parts.append(_el("p", _("Not computed for this run.")))
     elif len(prices):
         costly = (prices["gain_units"].fillna(1) != 0) | (prices["gain_score"].fillna(1) != 0)
-        shown = prices.loc[costly, ["label", "gain_units", "gain_score", "status"]]
-        shown = shown.sort_values(["gain_units", "gain_score"], ascending=False)
-        parts.append((_table(shown) if len(shown) else "<p>Aucun quota liant ne coûte quoi "
-                      "que ce soit / no binding quota costs anything.</p>")
-                     + '<p class="note">Gain of the objective (units let, score sum) if the '
-                     "quota were dropped, re-solved with the same seed.</p>")
-        free = prices.loc[~costly, "label"].tolist()
-        if free:
-            parts.append("<p class='note'>Liants mais sans coût / binding but free: "
-                         + escape("; ".join(free)) + ".</p>")
+        shown = people_tables({"quota_prices": prices.loc[costly]})["quota_prices"]
+        shown = shown[["label", "gain_units", "gain_score", "status"]].sort_values(
+            ["gain_units", "gain_score"], ascending=False)
+        parts.append((_table(shown) if len(shown) else
+                      _el("p", _("No binding quota costs anything.")))
+                     + _el("p", _("Gain of the objective (units let, score sum) if the quota "
+                                  "were dropped, re-solved with the same seed."), "note"))
+        free = people_tables({"quota_prices": prices.loc[~costly]})["quota_prices"]["label"]
+        if len(free):
+            parts.append('<p class="note">' + escape(_("Binding but free: {quotas}.").format(
+                quotas=_("; ").join(free))) + "</p>")
     else:
-        parts.append("<p>Aucun quota ne lie l'optimum / no quota binds at the optimum.</p>")
+        parts.append(_el("p", _("No quota binds at the optimum.")))
     for c in conflicts:
         rows = c.get("rows", c) if isinstance(c, dict) else c
         lost = c.get("units_lost") if isinstance(c, dict) else None
-        parts.append("<p class='no'>Quotas en conflit / conflicting quotas: "
-                     + escape(", ".join(map(str, rows)))
-                     + (f" — {lost} logement(s) vacant(s) / unit(s) left empty" if lost else "")
-                     + "</p>")
+        text = _("Conflicting quotas: {quotas}").format(
+            quotas=_("; ").join(labels.quota_label(str(r)) for r in rows))
+        if lost:
+            text += " — " + _("{n} unit(s) left empty").format(n=lost)
+        parts.append(f"<p class='no'>{escape(text)}</p>")
     return "".join(parts)
 
 
 def _breakdowns(agg: dict[str, pd.DataFrame]) -> str:
-    c, q, r, i = agg["by_commune"], agg["by_qpv"], agg["by_reservataire"], \
-        agg["by_income_quartile"]
-    return "".join([
-        _h2("Attributions par commune", "attributions by commune"),
-        svg.bar_chart("units freed and let by commune", c["commune"].tolist(),
-                      {"freed / libérés": c["units_freed"], "let / attribués": c["units_let"]}),
+    shown = people_tables({k: v for k, v in agg.items()})
+    c, q, r, i = shown["by_commune"], shown["by_qpv"], shown["by_reservataire"], \
+        shown["by_income_quartile"]
+    freed, let = _("freed"), _("let")
+    parts = [
+        _h2(_("Attributions by commune")),
+        svg.bar_chart(_("units freed and let by commune"), c["commune"].tolist(),
+                      {freed: c["units_freed"], let: c["units_let"]}),
         _table(c),
-        _h2("QPV et hors QPV", "inside and outside QPV"),
-        svg.bar_chart("units freed and let, QPV / non-QPV", q["location"].tolist(),
-                      {"freed / libérés": q["units_freed"], "let / attribués": q["units_let"]}),
+        _h2(_("Inside and outside QPV")),
+        svg.bar_chart(_("units freed and let, QPV / non-QPV"), q["location"].tolist(),
+                      {freed: q["units_freed"], let: q["units_let"]}),
         _table(q),
-        _h2("Par réservataire", "by réservataire"),
-        svg.bar_chart("attributions by réservataire", r["reservataire"].tolist(),
-                      {"attributions": r["attributions"], "priority / prioritaires":
-                       r["priority"]}),
+    ]
+    if "by_landlord" in shown:
+        b = shown["by_landlord"]
+        parts += [_h2(_("By landlord")),
+                  svg.bar_chart(_("attributions by landlord"), b["landlord"].tolist(),
+                                {freed: b["units_freed"], let: b["units_let"],
+                                 _("DALO"): b["dalo"],
+                                 _("other priority households"): b["other_priority"]}),
+                  _table(b),
+                  _el("p", _("DALO households are counted apart from the other priority "
+                             "households (CCH L441-1); priority = DALO + other priority "
+                             "households."), "note")]
+    parts += [
+        _h2(_("By réservataire")),
+        svg.bar_chart(_("attributions by réservataire"), r["reservataire"].tolist(),
+                      {_("attributions"): r["attributions"], _("DALO"): r["dalo"],
+                       _("other priority households"): r["other_priority"]}),
         _table(r),
-        _h2("Par quartile de revenu", "by income quartile"),
-        svg.bar_chart("share of demands and of attributions by income quartile (%)",
+        _h2(_("By income quartile")),
+        svg.bar_chart(_("share of demands and of attributions by income quartile (%)"),
                       i["quartile"].tolist(),
-                      {"demands / demandes %": (100 * i["demand_share"].fillna(0)).round(1),
-                       "attributions %": (100 * i["attribution_share"].fillna(0)).round(1)}),
+                      {_("demands %"): (100 * i["demand_share"].fillna(0)).round(1),
+                       _("attributions %"): (100 * i["attribution_share"].fillna(0)).round(1)}),
         _table(i),
-    ])
+    ]
+    return "".join(parts)
 
 
 def _decisions_section(outcomes: pd.DataFrame, blocking: pd.DataFrame,
                        scores: dict[str, np.ndarray], shortlists: dict[str, Any]) -> str:
-    shown = outcomes.assign(label=[labels.both(labels.OUTCOMES.get(o, (o, o)))
-                                   for o in outcomes["outcome"]])
-    parts = [_h2("Décisions par demande", "outcome of every demand"),
-             svg.bar_chart("demands by outcome", shown["outcome"].tolist(),
-                           {"demands": shown["demands"]}),
-             _table(shown[["label", "outcome", "demands", "share"]])]
+    shown = people_tables({"outcomes": outcomes})["outcomes"]
+    shown_sl = {k: v for k, v in shortlists.items() if k not in _SHORTLIST_HIDDEN}
+    parts = [_h2(_("Outcome of every demand")),
+             svg.bar_chart(_("demands by outcome"), shown["outcome"].tolist(),
+                           {_("demands"): shown["demands"]}),
+             _table(shown[["outcome", "demands", "share"]])]
     if len(blocking):
-        b = blocking.assign(label=[labels.both(labels.RULES.get(x, (x, x)))
-                                   for x in blocking["rule"]])
-        parts += ["<h3>Règle bloquante principale / main blocking rule (not eligible)</h3>",
-                  _table(b[["label", "rule", "demands"]])]
-    parts += [_h2("Distribution des cotations", "score distributions"),
-              svg.histogram("scores of housed and not housed demands", scores),
-              _h2("Listes de candidats", "shortlists (CCH R441-3)"),
-              _table(pd.DataFrame({"mesure / measure": [k for k in shortlists
-                                                         if k != "short_units"],
-                                   "valeur / value": [_summary_value(v) for k, v in
-                                                      shortlists.items()
-                                                      if k != "short_units"]})),
-              '<p class="note">Rank 1 is the optimal choice; the next ranks are the best '
-              "alternatives with the cost of choosing them (shortlists.csv). CCH R441-3 "
-              "allows fewer than three candidates only when fewer are eligible "
-              "(fewer_eligible), for a DALO household designated by the préfet on the State "
-              "flow (dalo_designation) and for PLAI-adapté units (plai_a_unit).</p>"]
+        b = people_tables({"blocking": blocking})["blocking"]
+        parts += [_el("h3", _("Main blocking rule (not eligible)")), _table(b)]
+    parts += [_h2(_("Score distributions")),
+              svg.histogram(_("scores of housed and not housed demands"), scores),
+              _h2(_("Shortlists (CCH R441-3)")),
+              _table(pd.DataFrame({_("measure"): [_shortlist_key(k) for k in shown_sl],
+                                   _("value"): [_shortlist_value(v)
+                                                for v in shown_sl.values()]})),
+              _el("p", _("Rank 1 is the optimal choice; the next ranks are the best "
+                         "alternatives with the cost of choosing them (shortlists.csv). CCH "
+                         "R441-3 allows fewer than three candidates only when fewer are "
+                         "eligible, for a DALO household designated by the préfet on the "
+                         "State's flow, and for PLAI-adapté units."), "note")]
     short = shortlists.get("short_units") or []
     if short:
-        parts += ["<h3>Logements avec moins de trois candidats / units with fewer than three "
-                  "candidates (R441-3 exemption)</h3>",
-                  _table(pd.DataFrame(short).rename(columns={
-                      "unit_id": "logement / unit", "eligible": "candidats / eligible",
-                      "exemption": "dérogation / exemption"}))]
+        table = pd.DataFrame({
+            "unit_id": [r["unit_id"] for r in short],
+            "eligible_candidates": [r["eligible"] for r in short],
+            "exemption": [
+                ", ".join(labels.exemption_label(e) for e in str(r["exemption"]).split(";") if e)
+                or "—" for r in short]})
+        parts += [_el("h3", _("Units with fewer than three candidates (CCH R441-3)")),
+                  _table(table)]
     return "".join(parts)
 
 
-def _summary_value(v: Any) -> str:
-    """A summary value in words (a mapping as ``key: value`` pairs)."""
-    if isinstance(v, dict):
-        return ", ".join(f"{k}: {x}" for k, x in v.items()) or "—"
-    return str(v)
+_SHORTLIST_KEYS = {
+    "units": N_("units of the round"),
+    "units_with_candidates": N_("units with at least one eligible candidate"),
+    "units_with_3_or_more": N_("units with at least three candidates"),
+    "units_short_of_candidates": N_("units with fewer than three eligible candidates"),
+    "exempt_units": N_("units exempt (fewer eligible, PLAI-A unit, DALO designation)"),
+    "pricing": N_("how alternatives are priced"),
+}
+#: Developer detail kept in kpis.json (and the log), not shown to people.
+_SHORTLIST_HIDDEN = {"pricing_reason", "short_units", "short_units_by_exemption"}
+
+
+def _shortlist_key(key: str) -> str:
+    return _(_SHORTLIST_KEYS[key]) if key in _SHORTLIST_KEYS else key.replace("_", " ")
+
+
+def _shortlist_value(value) -> str:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return num(int(value))
+    if isinstance(value, str):
+        return labels.cost_method_label(value)
+    return str(value)
 
 
 def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
                   aggregates: dict[str, pd.DataFrame], quotas: pd.DataFrame,
                   prices: pd.DataFrame | None, scores: dict[str, np.ndarray],
                   shortlists: dict[str, Any]) -> str:
-    """The whole page.
+    """The whole page, in the current language.
 
     Parameters
     ----------
@@ -228,7 +271,8 @@ def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
         ``status``, ``units_let``, ``score_sum``, ``bound``, ``gap``, ``conflicts``.
     aggregates
         The tables of :mod:`reporting.aggregates` (``by_commune``, ``by_qpv``,
-        ``by_reservataire``, ``by_income_quartile``, ``outcomes``, ``blocking``).
+        ``by_reservataire``, ``by_landlord`` (optional), ``by_income_quartile``,
+        ``outcomes``, ``blocking``).
     quotas
         Attainment rows with ``target_low`` / ``target_high`` for the charts.
     prices
@@ -238,28 +282,28 @@ def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
     shortlists
         Summary counts of the shortlists.
     """
-    title = f"Attributions — {meta['territory']} — {meta['round_date']}"
+    title = _("Attributions — {territory} — round of {date}").format(
+        territory=meta["territory"], date=date(meta["round_date"]))
     inputs = "".join(f"<tr><td>{escape(k)}</td><td><code>{escape(v[:16])}…</code></td></tr>"
                      for k, v in sorted(meta.get("inputs", {}).items()))
     body = [
         f"<h1>{escape(title)}</h1>",
-        f'<p class="sub">Tour d\'attribution / allocation round · source '
-        f"<code>{escape(str(meta['source']))}</code> · identifiants pseudonymes / "
-        "pseudonymous ids only</p>",
-        _h2("Synthèse", "summary"), _summary(meta, kpis),
+        _el("p", _("Allocation round · source {source} · pseudonymous ids only").format(
+            source=meta["source"]), "sub"),
+        _h2(_("Summary")), _summary(meta, kpis),
         _breakdowns(aggregates),
-        _h2("Quotas et objectifs", "each quota against its target"),
+        _h2(_("Each quota against its target")),
         _quota_section(quotas, prices, kpis.get("conflicts", [])),
         _decisions_section(aggregates["outcomes"], aggregates["blocking"], scores, shortlists),
-        _h2("Reproductibilité", "reproducibility"),
-        "<p class='note'>Input files (SHA-256, full values in manifest.json):</p>",
-        f"<table>{inputs}</table>" if inputs else "<p class='note'>in-memory territory</p>",
-        "<p class='note'>Cotation is a decision aid (CCH L441-2-8); every demand's "
-        "outcome, score breakdown, rank among similar demands and reason are in "
-        "decisions.csv, and <code>attribution explain RESULTS DEMAND_ID</code> prints them "
-        "(CRPA L311-3-1, CCH R441-2-17).</p>",
+        _h2(_("Reproducibility")),
+        _el("p", _("Input files (SHA-256, full values in manifest.json):"), "note"),
+        f'<div class="scroll"><table>{inputs}</table></div>' if inputs else
+        _el("p", _("in-memory territory"), "note"),
+        _el("p", _("The cotation is a decision aid (CCH L441-2-8); every demand’s outcome, "
+                   "score breakdown, rank among similar demands and reason are in "
+                   "decisions.csv; “attribution explain RESULTS DEMAND_ID” prints them and "
+                   "“attribution letters RESULTS --out DIR” writes one letter per applicant "
+                   "(CRPA L311-3-1, CCH R441-2-17). The commission agenda is agenda.html."),
+            "note"),
     ]
-    return ("<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body><main>"
-            + "\n".join(body) + "</main></body></html>\n")
+    return page(title, "\n".join(body))

@@ -22,6 +22,7 @@ import pandas as pd
 
 from attribution.models.allocation import check_allocation, quota_attainment
 from attribution.models.errors import AttributionError, NoSolutionInTime
+from attribution.models.i18n import _
 from attribution.models.problem import AllocationProblem
 from attribution.models.quotas import build_quotas
 from attribution.models.readers import sha256 as sha256_file
@@ -39,11 +40,20 @@ from .quota_price import binding_items, quota_prices
 from .shortlists import ShortlistParams, build_shortlists
 from .tables import assignments_table
 from .variants import Solver
+from .agenda import agenda_table, header as agenda_header, render_agenda
+from .people import people_tables
 from .xlsx import write_xlsx
 
 Progress = Callable[[str], None]
 PRICE_MODES = ("auto", "always", "never")
 CSV_FILES = ("assignments", "shortlists", "decisions", "quotas", "quota_prices")
+#: ``--csv-dialect`` choices: the contract's (UTF-8, ``,``, ``.``) or French Excel's
+#: (UTF-8 with a byte-order mark, ``;``, decimal comma).
+CSV_DIALECTS = ("standard", "excel-fr")
+#: Sheets of results.xlsx, in order (the agenda first: the commission's working sheet).
+XLSX_SHEETS = ("agenda", "assignments", "shortlists", "decisions", "quotas", "quota_prices",
+               "by_landlord", "by_reservataire", "by_commune", "by_qpv",
+               "by_income_quartile", "outcomes", "blocking")
 
 
 class InvalidAllocation(AttributionError):
@@ -57,6 +67,7 @@ class Computed:
     tables: dict[str, pd.DataFrame]
     kpis: dict[str, Any]
     html: str
+    agenda_html: str = ""
 
 
 def _quiet(_: str) -> None:
@@ -67,7 +78,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
             seed: int, options: ShortlistParams = ShortlistParams(),
             price_quotas: str = "auto", price_seconds: float = 60.0, source_label: str = "",
             progress: Progress = _quiet,
-            timing: dict[str, Any] | None = None) -> Computed:
+            timing: dict[str, Any] | None = None,
+            names: dict[str, str] | None = None) -> Computed:
     """Every table, the KPIs and the HTML page of a solved round.
 
     Parameters
@@ -86,6 +98,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
         proven optimum.
     source_label, progress, timing
         The input's name for the report, a progress callback, the run's times.
+    names
+        Demand id → applicant's name, shown in the agenda only (``--with-names``).
 
     Raises
     ------
@@ -112,6 +126,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
     seconds = getattr(result, "solve_seconds", None)
     shortlists, sl_summary = build_shortlists(problem, arcs, checker, resolver, sub_params,
                                               seed, options, progress, seconds)
+    if sl_summary.get("pricing_reason"):  # developer detail: the log, not the report
+        progress(f"shortlist pricing {sl_summary.get('pricing')}: {sl_summary['pricing_reason']}")
     rows = quota_attainment(problem, arcs, quotas)
     n_items = len(binding_items(rows))
     priced = resolver is not None and (price_quotas == "always" or (
@@ -122,6 +138,7 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
     agg = {"by_commune": aggregates.by_commune(problem, assignments),
            "by_qpv": aggregates.by_qpv(problem, assignments),
            "by_reservataire": aggregates.by_reservataire(problem, assignments),
+           "by_landlord": aggregates.by_landlord(problem, assignments),
            "by_income_quartile": aggregates.by_income_quartile(problem, assignments),
            "outcomes": aggregates.outcome_counts(decisions, list(OUTCOMES)),
            "blocking": aggregates.blocking_rules(decisions)}
@@ -130,11 +147,11 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
                       timing or {})
     kpis["quota_prices_computed"] = bool(priced)
     t = problem.territory
-    scores = {"housed / logés": problem.scores[decisions["outcome"].eq("housed").to_numpy()],
-              "compatible, not housed / compatibles non logés":
+    scores = {_("housed"): problem.scores[decisions["outcome"].eq("housed").to_numpy()],
+              _("compatible, not housed"):
                   problem.scores[decisions["outcome"].isin(
                       ["outranked", "held_by_quota", "not_reached"]).to_numpy()],
-              "all demands / toutes": problem.scores}
+              _("all demands"): problem.scores}
     meta = {"territory": t.policy.territory.name, "round_date": t.policy.territory.round_date,
             "source": source_label, "seed": seed, "version": package_version(),
             "demands": len(t.demands), "units": len(t.units),
@@ -146,10 +163,12 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
                          aggregates=agg, quotas=quota_frame,
                          prices=prices if priced else None, scores=scores,
                          shortlists=sl_summary)
+    agenda = agenda_table(problem, shortlists, decisions, names)
     tables = {"assignments": assignments, "shortlists": shortlists, "decisions": decisions,
               "quotas": quota_frame.drop(columns=["target_low", "target_high"]),
-              "quota_prices": prices, **{k: v for k, v in agg.items()}}
-    return Computed(tables=tables, kpis=kpis, html=html)
+              "quota_prices": prices, **{k: v for k, v in agg.items()}, "agenda": agenda}
+    return Computed(tables=tables, kpis=kpis, html=html,
+                    agenda_html=render_agenda(agenda, meta))
 
 
 def resolve_params(params: Any, solve_seconds: float | None) -> Any:
@@ -172,9 +191,29 @@ def _json(path: Path, data: dict[str, Any]) -> None:
                     encoding="utf-8")
 
 
+def write_csv(frame: pd.DataFrame, path: Path, dialect: str = "standard") -> None:
+    """One machine table: the contract's CSV, or French Excel's (``excel-fr``: UTF-8 with
+    a byte-order mark, ``;`` separator, decimal comma; same columns and codes)."""
+    if dialect == "excel-fr":
+        frame.to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig",
+                     lineterminator="\r\n")
+    elif dialect == "standard":
+        frame.to_csv(path, index=False, lineterminator="\n")
+    else:
+        raise ValueError(f"The CSV dialect must be one of {CSV_DIALECTS}; got {dialect!r} "
+                         "instead.")
+
+
+def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """results.xlsx: the tables for people (:mod:`reporting.people`), French by default."""
+    from .labels import sheet_label
+    shown = people_tables({k: tables[k] for k in XLSX_SHEETS if k in tables})
+    write_xlsx(path, {sheet_label(k): v for k, v in shown.items()}, headers=agenda_header)
+
+
 def write(computed: Computed, out: Path | str, *, problem: AllocationProblem, seed: int,
           params: Any, options: dict[str, Any], source_label: str, force: bool = False,
-          timing: dict[str, Any] | None = None) -> Path:
+          timing: dict[str, Any] | None = None, csv_dialect: str = "standard") -> Path:
     """Write a results folder atomically (see :mod:`reporting.atomic`).
 
     Returns
@@ -184,11 +223,12 @@ def write(computed: Computed, out: Path | str, *, problem: AllocationProblem, se
     """
     with atomic_folder(out, force) as tmp:
         for name in CSV_FILES:
-            computed.tables[name].to_csv(tmp / f"{name}.csv", index=False,
-                                         lineterminator="\n")
+            write_csv(computed.tables[name], tmp / f"{name}.csv", csv_dialect)
         _json(tmp / "kpis.json", computed.kpis)
         (tmp / "report.html").write_text(computed.html, encoding="utf-8")
-        write_xlsx(tmp / "results.xlsx", computed.tables)
+        if computed.agenda_html:
+            (tmp / "agenda.html").write_text(computed.agenda_html, encoding="utf-8")
+        write_workbook(tmp / "results.xlsx", computed.tables)
         outputs = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())
                    if p.name not in ("kpis.json",)}
         _json(tmp / "manifest.json", build_manifest(
@@ -205,7 +245,9 @@ def now_iso() -> str:
 def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int = 0,
         solve: Solver | None = None, force: bool = False,
         options: ShortlistParams = ShortlistParams(), price_quotas: str = "auto",
-        source_label: str = "", progress: Progress = _quiet) -> tuple[Path, Any, Computed]:
+        source_label: str = "", progress: Progress = _quiet,
+        csv_dialect: str = "standard",
+        names: dict[str, str] | None = None) -> tuple[Path, Any, Computed]:
     """Solve one round and write its results folder.
 
     The target is checked before solving (an existing folder without ``force`` fails at
@@ -234,12 +276,14 @@ def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int =
     timing = {"started_at": started, "solve_seconds": solve_seconds}
     computed = compute(problem, result, solve=solve, params=params, seed=seed,
                        options=options, price_quotas=price_quotas, source_label=source_label,
-                       progress=progress, timing=timing)
+                       progress=progress, timing=timing, names=names)
     timing = {**timing, "finished_at": now_iso(),
               "total_seconds": round(time.perf_counter() - t0, 3)}
     computed.kpis["timing"] = timing
     progress("writing the results folder")
     folder = write(computed, out, problem=problem, seed=seed, params=params,
-                   options={"shortlists": options, "price_quotas": price_quotas},
-                   source_label=source_label, force=force, timing=timing)
+                   options={"shortlists": options, "price_quotas": price_quotas,
+                            "csv_dialect": csv_dialect, "with_names": names is not None},
+                   source_label=source_label, force=force, timing=timing,
+                   csv_dialect=csv_dialect)
     return folder, result, computed

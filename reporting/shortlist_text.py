@@ -1,31 +1,62 @@
 """The sentence explaining why a candidate stands at its rank of a unit's shortlist.
 
-English (``reason``) and French (``motif``), from the pricing facts of
-:mod:`reporting.shortlists`.
+From the pricing facts of :mod:`reporting.shortlists`; messages come from the catalogue
+(:mod:`attribution.models.i18n`): ``reason`` in the run's language (French by default),
+``motif`` always in French.
 """
 
 from __future__ import annotations
 
+from attribution.models.i18n import _, language, ngettext
 
-def _cost(units: int, score: int, lang: int) -> str:
+from .labels import quota_label
+
+
+def _cost(units: int, score: int) -> str:
     if units == 0:
-        return (f"{score} points de cotation, sans attribution en moins" if lang == 0
-                else f"{score} score points, with as many units let")
-    if lang == 0:
-        return (f"{units} logement{'s' if abs(units) > 1 else ''} attribué"
-                f"{'s' if abs(units) > 1 else ''} et {score} points de cotation")
-    return f"{units} unit{'s' if abs(units) != 1 else ''} let and {score} score points"
+        return _("{score} score points, with as many units let").format(score=score)
+    return ngettext("{units} unit let and {score} score points",
+                    "{units} units let and {score} score points", abs(units)).format(
+        units=units, score=score)
 
 
-def _where(housed_in: str, lang: int) -> str:
-    if lang == 0:
-        return f"logé·e en {housed_in} dans l'optimum" if housed_in else "non logé·e dans l'optimum"
-    return f"housed in {housed_in} in the optimum" if housed_in else "not housed in the optimum"
+def _where(housed_in: str) -> str:
+    if housed_in:
+        return _("housed in {unit} in the optimum").format(unit=housed_in)
+    return _("not housed in the optimum")
+
+
+def reason_text(rank: int, assigned: bool, method: str, cost_units: int, cost_score: int,
+                score: int, broken: str, housed_in: str) -> str:
+    """The reason of one shortlist row in the current language (see :func:`reason_pair`)."""
+    if assigned:
+        return _("Rank 1: the optimal allocation gives this unit to this demand (score "
+                 "{score}).").format(score=score)
+    where = _where(housed_in)
+    if method == "exact" and cost_units == 0 and cost_score == 0:
+        return _("Equally good: choosing this demand (score {score}) keeps the same units let "
+                 "and score sum (exact re-solve); {where}.").format(score=score, where=where)
+    cost = _cost(cost_units, cost_score)
+    if method == "exact":
+        return _("Choosing this demand (score {score}) instead costs {cost} (exact re-solve); "
+                 "{where}.").format(score=score, cost=cost, where=where)
+    if method == "lower_bound":
+        return _("Choosing this demand (score {score}) costs at least {cost}: under the "
+                 "quotas the unit would rather stay empty; {where}.").format(
+            score=score, cost=cost, where=where)
+    if method == "swap_bound":
+        return _("Choosing this demand (score {score}) costs at most {cost} (direct exchange "
+                 "meeting every quota; not re-solved); {where}.").format(
+            score=score, cost=cost, where=where)
+    quota = quota_label(broken) if broken and broken != "none" else _("a quota")
+    return _("Compatible (score {score}), but the direct exchange breaks {quota}; its exact "
+             "cost was not computed for this run; {where}.").format(
+        score=score, quota=quota, where=where)
 
 
 def reason_pair(rank: int, assigned: bool, method: str, cost_units: int, cost_score: int,
                 score: int, broken: str, housed_in: str) -> tuple[str, str]:
-    """``(reason, motif)`` for one shortlist row.
+    """``(reason, motif)`` for one shortlist row: current language and French.
 
     Parameters
     ----------
@@ -42,37 +73,7 @@ def reason_pair(rank: int, assigned: bool, method: str, cost_units: int, cost_sc
     housed_in
         The unit this demand gets in the optimum ("" if none).
     """
-    if assigned:
-        return (f"Rank 1: the optimal allocation gives this unit to this demand (score "
-                f"{score}).",
-                f"Rang 1 : l'allocation optimale attribue ce logement à cette demande "
-                f"(cotation {score}).")
-    en, fr = _where(housed_in, 1), _where(housed_in, 0)
-    if method == "exact" and cost_units == 0 and cost_score == 0:
-        return (f"Equally good: choosing this demand (score {score}) keeps the same units let "
-                f"and score sum (exact re-solve); {en}.",
-                f"Aussi bon : choisir cette demande (cotation {score}) garde le même nombre "
-                f"d'attributions et la même somme des cotations (recalcul exact) ; {fr}.")
-    if method == "exact":
-        return (f"Choosing this demand (score {score}) instead costs {_cost(cost_units, cost_score, 1)}"
-                f" (exact re-solve); {en}.",
-                f"Choisir cette demande (cotation {score}) coûte "
-                f"{_cost(cost_units, cost_score, 0)} (recalcul exact) ; {fr}.")
-    if method == "lower_bound":
-        return (f"Choosing this demand (score {score}) costs at least "
-                f"{_cost(cost_units, cost_score, 1)}: under the quotas the unit would rather "
-                f"stay empty; {en}.",
-                f"Choisir cette demande (cotation {score}) coûte au moins "
-                f"{_cost(cost_units, cost_score, 0)} : avec les quotas, mieux vaut laisser le "
-                f"logement vacant ; {fr}.")
-    if method == "swap_bound":
-        return (f"Choosing this demand (score {score}) costs at most "
-                f"{_cost(cost_units, cost_score, 1)} (direct exchange meeting every quota; "
-                f"not re-solved); {en}.",
-                f"Choisir cette demande (cotation {score}) coûte au plus "
-                f"{_cost(cost_units, cost_score, 0)} (échange direct respectant tous les "
-                f"quotas ; sans recalcul) ; {fr}.")
-    return (f"Compatible (score {score}), but the direct exchange breaks the quota {broken}; "
-            f"its exact cost was not computed for this run; {en}.",
-            f"Compatible (cotation {score}), mais l'échange direct enfreint le quota {broken} ; "
-            f"coût exact non calculé pour ce tour ; {fr}.")
+    args = (rank, assigned, method, cost_units, cost_score, score, broken, housed_in)
+    reason = reason_text(*args)
+    with language("fr"):
+        return reason, reason_text(*args)

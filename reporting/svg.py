@@ -18,7 +18,8 @@ _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" fo
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    from attribution.models.i18n import num
+    return num(value) if float(value).is_integer() else num(value, 1)
 
 
 def _legend(names: Sequence[str], x: float, y: float) -> str:

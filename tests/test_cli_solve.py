@@ -16,7 +16,8 @@ from attribution.models.generator import write_territory
 from attribution.reporting.manifest import TIMING_KEY
 
 FILES = {"assignments.csv", "shortlists.csv", "decisions.csv", "quotas.csv",
-         "quota_prices.csv", "kpis.json", "manifest.json", "report.html", "results.xlsx"}
+         "quota_prices.csv", "kpis.json", "manifest.json", "report.html", "results.xlsx",
+         "agenda.html"}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def test_solve_writes_every_file_and_a_summary(solved):
     out, result = solved
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == FILES
-    assert "OPTIMAL" in result.stdout and "units let" in result.stdout
+    assert "optimum prouvé" in result.stdout and "logements attribués" in result.stdout
     assert "solving" in result.stderr and "writing the results folder" in result.stderr
 
 
@@ -140,7 +141,7 @@ def test_internal_error_exits_5_without_traceback(territory, tmp_path, monkeypat
     _fake(monkeypatch, bug)
     monkeypatch.delenv("ATTRIBUTION_DEBUG", raising=False)
     result = _solve(territory, "--out", tmp_path / "r", "-q")
-    assert result.exit_code == 5 and "Internal error" in result.stderr
+    assert result.exit_code == 5 and "Erreur interne" in result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "r").exists()
 
 
@@ -149,7 +150,7 @@ def test_interrupt_exits_130_and_leaves_nothing(territory, tmp_path, monkeypatch
         raise KeyboardInterrupt
     _fake(monkeypatch, interrupted)
     result = _solve(territory, "--out", tmp_path / "r", "-q")
-    assert result.exit_code == 130 and "nothing was written" in result.stderr
+    assert result.exit_code == 130 and "rien n’a été écrit" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

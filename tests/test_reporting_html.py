@@ -8,6 +8,7 @@ import pytest
 import milp_reference
 from factories import random_territory
 from attribution.models.compatibility import build_problem
+from attribution.models.i18n import language
 from attribution.reporting.results import compute
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,12 +22,26 @@ def page():
 
 
 def test_page_has_every_section_and_no_external_resource(page):
-    """Summary, the four breakdowns, quotas, outcomes, scores, shortlists; no script, no
-    link, no remote image or font."""
-    for heading in ("summary", "attributions by commune", "inside and outside QPV",
-                    "by réservataire", "by income quartile", "each quota against its target",
-                    "outcome of every demand", "score distributions", "shortlists"):
-        assert heading in page
+    """Summary, the breakdowns (landlord and réservataire with DALO apart), quotas,
+    outcomes, scores, shortlists — in French by default, in English on request; no script,
+    no link, no remote image or font, no internal quota name."""
+    assert '<html lang="fr">' in page
+    for heading in ("Synthèse", "Attributions par commune", "En QPV et hors QPV",
+                    "Par bailleur", "Par réservataire", "Par quartile de revenu",
+                    "Chaque quota face à son objectif", "Décision pour chaque demande",
+                    "Distribution des cotations", "Listes de candidats (CCH R441-3)"):
+        assert f"<h2>{heading}</h2>" in page, heading
+    assert "Autres ménages prioritaires" in page and "<th>DALO</th>" in page
+    assert "flow[" not in page and "spatial[" not in page and "priority_min" not in page
+    assert "re-solves" not in page             # developer detail stays in the log
+    problem = build_problem(random_territory(41, 150, 8))
+    with language("en"):
+        english = compute(problem, milp_reference.solve(problem), solve=None, params=None,
+                          seed=0).html
+    assert '<html lang="en">' in english
+    for heading in ("Summary", "Attributions by commune", "By landlord", "By réservataire",
+                    "Each quota against its target", "Outcome of every demand"):
+        assert f"<h2>{heading}</h2>" in english, heading
     lowered = page.lower()
     for forbidden in ("<script", "<link", "src=", "@import", "url("):
         assert forbidden not in lowered

@@ -23,7 +23,8 @@ from attribution.reporting.shortlists import SHORTLIST_COLUMNS, ShortlistParams
 from attribution.reporting.tables import ASSIGNMENT_COLUMNS
 
 FILES = {"assignments.csv", "shortlists.csv", "decisions.csv", "quotas.csv",
-         "quota_prices.csv", "kpis.json", "manifest.json", "report.html", "results.xlsx"}
+         "quota_prices.csv", "kpis.json", "manifest.json", "report.html", "results.xlsx",
+         "agenda.html"}
 OPTIONS = ShortlistParams(pool=2, exact="always")
 
 
@@ -52,7 +53,8 @@ def test_every_file_is_written_with_the_contract_columns(folder):
     assert tuple(_csv(out, "decisions.csv").columns) == DECISION_COLUMNS
     assert tuple(_csv(out, "shortlists.csv").columns) == SHORTLIST_COLUMNS
     sheets = pd.read_excel(out / "results.xlsx", sheet_name=None)
-    assert {"assignments", "shortlists", "decisions", "quotas"} <= set(sheets)
+    assert {"Attributions", "Candidats", "Décisions", "Quotas",
+            "Ordre du jour CALEOL"} <= set(sheets)
 
 
 def test_one_decision_per_demand_and_housed_matches_assignments(folder):
@@ -195,7 +197,7 @@ def test_compute_without_re_solves(folder):
     computed = compute(problem, result, solve=None, params=None, seed=0)
     assert set(computed.tables["shortlists"]["cost_method"]) <= {"optimal", "swap_bound", "none"}
     assert computed.tables["quota_prices"].empty
-    assert "not computed" in computed.html
+    assert "Non calculé pour ce tour" in computed.html
 
 
 def test_quota_prices_are_gains_of_binding_items(folder):

@@ -1,40 +1,104 @@
-"""results.xlsx: one sheet per table, same content, byte-identical across runs."""
+"""results.xlsx: French sheet names and headers, numbers typed as numbers, shares formatted
+as percentages, an autofilter on every table, every text written as text (never a
+formula), and identical bytes across runs."""
 
 import zipfile
 
+import openpyxl
 import pandas as pd
+import pytest
 
-from attribution.reporting.xlsx import FIXED_DATE, write_xlsx
+import milp_reference
+from factories import random_territory
+from attribution.models.compatibility import build_problem
+from attribution.models.i18n import language
+from attribution.reporting.results import run
+from attribution.reporting.shortlists import ShortlistParams
+from attribution.reporting.xlsx import write_xlsx
 
-TABLES = {"assignments": pd.DataFrame({"unit_id": ["U1", "U2"], "score": [12, 7],
-                                       "commune": ["Besné", "Donges"]}),
+TABLES = {"assignments": pd.DataFrame({"unit_id": ["U1", "=HYPERLINK(\"x\")"],
+                                       "score": [12, 7], "share": [0.602, float("nan")],
+                                       "qpv": [True, False],
+                                       "commune": ["Besné", "@SUM(A1)"]}),
           "a_sheet_name_longer_than_thirty_one_chars": pd.DataFrame({"x": [1.5]})}
 
 
-def test_one_sheet_per_table_with_the_same_content(tmp_path):
-    """Reading the workbook back gives every table (long names cut to 31 characters)."""
+def test_cells_are_typed_and_text_is_never_a_formula(tmp_path):
     path = tmp_path / "r.xlsx"
     write_xlsx(path, TABLES)
-    back = pd.read_excel(path, sheet_name=None)
-    assert list(back) == ["assignments", "a_sheet_name_longer_than_thirty_one_chars"[:31]]
-    pd.testing.assert_frame_equal(back["assignments"], TABLES["assignments"])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["assignments", "a_sheet_name_longer_than_thirty_one_chars"[:31]]
+    ws = wb["assignments"]
+    assert [c.value for c in ws[1]] == ["unit_id", "score", "share", "qpv", "commune"]
+    assert ws["A3"].value == "=HYPERLINK(\"x\")" and ws["A3"].data_type == "s"
+    assert ws["E3"].data_type == "s"
+    assert ws["B2"].value == 12 and ws["B2"].data_type == "n"
+    assert ws["C2"].value == pytest.approx(0.602) and ws["C2"].number_format == "0.0%"
+    assert ws["C3"].value is None
+    assert ws["D2"].value == "Oui" and ws["D3"].value == "Non"
+    assert ws.auto_filter.ref == "A1:E3" and ws.freeze_panes == "A2"
 
 
-def test_two_writes_are_byte_identical(tmp_path, monkeypatch):
-    """The save time stamped by openpyxl is replaced by a fixed date, so bytes are equal."""
-    import datetime as dt
-
-    import openpyxl.writer.excel as excel
-
+def test_two_writes_are_byte_identical(tmp_path):
     write_xlsx(tmp_path / "a.xlsx", TABLES)
-
-    class Later(dt.datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return dt.datetime(2031, 5, 6, 7, 8, 9, tzinfo=tz)
-
-    monkeypatch.setattr(excel.datetime, "datetime", Later)
     write_xlsx(tmp_path / "b.xlsx", TABLES)
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     core = zipfile.ZipFile(tmp_path / "b.xlsx").read("docProps/core.xml").decode()
-    assert FIXED_DATE in core and "2031" not in core
+    assert "2000-01-01" in core
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory):
+    problem = build_problem(random_territory(31, 150, 8))
+    out = {}
+    for lang in ("fr", "en"):
+        folder = tmp_path_factory.mktemp(lang) / "results"
+        with language(lang):
+            run(problem, folder, params=None, solve=milp_reference.solve,
+                price_quotas="never", options=ShortlistParams(exact="never"))
+        out[lang] = (folder, openpyxl.load_workbook(folder / "results.xlsx"))
+    return out
+
+
+def test_results_workbook_in_french(workbooks):
+    """French sheet names and headers; codes shown as words; numbers as numbers;
+    percentages formatted; an autofilter on every sheet covering its table."""
+    folder, wb = workbooks["fr"]
+    assert wb.sheetnames[:4] == ["Ordre du jour CALEOL", "Attributions", "Candidats",
+                                 "Décisions"]
+    assert {"Quotas", "Par bailleur", "Par réservataire", "Par commune"} <= set(wb.sheetnames)
+    for ws in wb.worksheets:
+        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}" \
+            f"{max(ws.max_row, 2)}", ws.title
+        headers = [c.value for c in ws[1]]
+        assert not any("_" in h for h in headers), (ws.title, headers)
+    dec = wb["Décisions"]
+    headers = [c.value for c in dec[1]]
+    assert "Décision" in headers and "Cotation" in headers and "Motif" in headers
+    col = {h: i for i, h in enumerate(headers)}
+    rows = list(dec.iter_rows(min_row=2, values_only=True))
+    csv = pd.read_csv(folder / "decisions.csv", dtype=str, keep_default_na=False)
+    assert len(rows) == len(csv)
+    assert all(isinstance(r[col["Cotation"]], (int, float)) for r in rows)
+    assert {r[col["Décision"]] for r in rows} <= {
+        "attribution", "non éligible aux logements souhaités",
+        "aucun logement souhaité dans ce tour", "devancé·e par des demandes mieux cotées",
+        "écarté·e par un quota"}
+    quotas = wb["Quotas"]
+    qh = [c.value for c in quotas[1]]
+    share = quotas.cell(2, qh.index("Part") + 1)
+    assert isinstance(share.value, float) and share.number_format == "0.0%"
+    assert not any("[" in str(c.value) for c in quotas["A"][1:])   # words, not row names
+    agenda = wb["Ordre du jour CALEOL"]
+    ah = [c.value for c in agenda[1]]
+    assert {"Bailleur", "Logement", "Rang", "Demande", "Taux d’effort",
+            "Revenu / plafond"} <= set(ah)
+    burden = agenda.cell(2, ah.index("Taux d’effort") + 1)
+    assert burden.number_format == "0.0%"
+
+
+def test_results_workbook_in_english(workbooks):
+    _, wb = workbooks["en"]
+    assert wb.sheetnames[:4] == ["Commission agenda", "Attributions", "Candidates",
+                                 "Decisions"]
+    assert "Outcome" in [c.value for c in wb["Decisions"][1]]

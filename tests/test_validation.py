@@ -151,8 +151,10 @@ def test_excel_style_cells_are_accepted():
     ("monthly_income", 6, "n/a", "expected a number ≥ 0, got 'n/a'"),
     ("housing_allowance", 6, "-1", "expected a number ≥ 0, got '-1'"),
     ("annual_income", 6, "inf", "expected a number ≥ 0, got 'inf'"),
-    ("registered_on", 7, "2023-02-30", "expected a date YYYY-MM-DD, got '2023-02-30'"),
-    ("registered_on", 7, "15/01/2022", "expected a date YYYY-MM-DD, got '15/01/2022'"),
+    ("registered_on", 7, "2023-02-30",
+     "expected a date YYYY-MM-DD or DD/MM/YYYY, got '2023-02-30'"),
+    ("registered_on", 7, "31/02/2022",
+     "expected a date YYYY-MM-DD or DD/MM/YYYY, got '31/02/2022'"),
     ("registered_on", 7, "2025-03-02", "expected a date on or before the round date "
                                        "2025-03-01 (territory.round_date), got 2025-03-02"),
     ("demand_id", 9, "D01", "expected a unique identifier, got 'D01', already on row 2"),
@@ -258,7 +260,8 @@ def test_units_refuse_unknown_columns():
     ("surface_m2", 3, "0", "expected a number > 0, got '0'"),
     ("rent", 3, "-5", "expected a number ≥ 0, got '-5'"),
     ("qpv", 3, "2", "expected true/false, 1/0, yes/no or oui/non, got '2'"),
-    ("available_on", 3, "2025-13-01", "expected a date YYYY-MM-DD, got '2025-13-01'"),
+    ("available_on", 3, "2025-13-01",
+     "expected a date YYYY-MM-DD or DD/MM/YYYY, got '2025-13-01'"),
     ("unit_id", 5, "U02", "expected a unique identifier, got 'U02', already on row 3"),
     ("landlord", 3, "", "expected one of Silène, Habitat 44, got an empty cell"),
 ])
@@ -282,7 +285,8 @@ def test_problems_are_capped_per_column_but_every_column_is_reported():
     assert refusals[0] == "demands.csv, row 2, column 'refusals': expected an integer ≥ 0, got 'x'"
     assert refusals[-1] == ("demands.csv, column 'refusals': and 10 more rows with the same "
                             "problem (rows 22 to 31)")
-    assert "demands.csv, row 31, column 'registered_on': expected a date YYYY-MM-DD, got " \
+    assert "demands.csv, row 31, column 'registered_on': expected a date YYYY-MM-DD or " \
+           "DD/MM/YYYY, got " \
            "'never'" in messages
 
 
