@@ -205,7 +205,9 @@ def validate(territory: Path | None) -> None:
                    "made-up métropole of 30 communes and 12 landlords.")
 @click.option("--round-date", type=click.DateTime(formats=["%Y-%m-%d"]), default="2025-03-01",
               show_default=True, help="Date of the round (YYYY-MM-DD).")
-@click.option("--force", is_flag=True, help="Replace OUT_DIR if it exists and is not empty.")
+@click.option("--force", is_flag=True,
+              help="Replace OUT_DIR if it is a territory folder this tool generated and "
+                   "holds nothing else.")
 def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | None,
              profile: str, round_date, force: bool) -> None:
     """Write a synthetic territory (demands.csv, units.csv, policy.toml) to OUT_DIR.
@@ -221,6 +223,7 @@ def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | Non
       attribution generate carene-year --units 1377
       attribution generate metro-year --profile metro --seed 7
     """
+    from attribution.models.folders import OutputFolderError
     from attribution.models.generator import PROFILES, write_territory
 
     prof = PROFILES[profile]
@@ -229,7 +232,7 @@ def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | Non
     try:
         write_territory(out_dir, seed, n_demands, n_units, round_date=round_date.date(),
                         profile=profile, overwrite=force)
-    except FileExistsError as exc:
+    except (FileExistsError, OutputFolderError) as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:  # permission denied, disk full, ...
         raise click.UsageError(f"Cannot write the folder '{out_dir}': "
