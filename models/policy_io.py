@@ -153,7 +153,7 @@ def _territory(k: PolicyKeys, t: dict, default_name: str) -> dict:
     if not t:  # absent or not a table: reported once already, not key by key
         return {"name": default_name, "communes": None, "round_date": None,
                 "ceilings_year": None, "q1_threshold": None, "landlords": ()}
-    communes = k.names(t, p, "communes", required=True)
+    communes = k.names(t, p, "communes", required=True, fold=True)
     if communes == ():
         k.err(f"{p}.communes", "must list at least one commune")
     out = {
@@ -162,7 +162,7 @@ def _territory(k: PolicyKeys, t: dict, default_name: str) -> dict:
         "round_date": k.date(t, p, "round_date"),
         "ceilings_year": k.get(t, p, "ceilings_year", int, required=True),
         "q1_threshold": k.q1(t, p),
-        "landlords": k.names(t, p, "landlords") or (),
+        "landlords": k.names(t, p, "landlords", fold=True) or (),
     }
     year = out["ceilings_year"]
     if year is not None:
@@ -186,10 +186,11 @@ def _reservataires(k: PolicyKeys, data: dict) -> tuple[Reservataire, ...]:
         p = f"reservataires[{i}]"
         rid = k.get(e, p, "id", str, required=True)
         cols = k.names(e, p, "eligible_if_any") or ()
-        if rid in seen:
-            k.err(f"{p}.id", f"repeats the réservataire '{rid}'")
+        if rid is not None and rid.strip().casefold() in seen:
+            k.err(f"{p}.id", f"repeats the réservataire '{rid}' (ids differing only by "
+                  "case or spaces are the same id)")
         if rid:
-            seen.add(rid)
+            seen.add(rid.strip().casefold())
             out.append(Reservataire(rid, cols))
     return tuple(out)
 

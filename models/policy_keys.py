@@ -149,9 +149,11 @@ class PolicyKeys:
             return None
         return value
 
-    def names(self, t: dict, prefix: str, name: str, *,
-              required: bool = False) -> tuple[str, ...] | None:
-        """A list of distinct non-empty strings."""
+    def names(self, t: dict, prefix: str, name: str, *, required: bool = False,
+              fold: bool = False) -> tuple[str, ...] | None:
+        """A list of distinct non-empty strings; with ``fold``, two names differing only
+        by case or surrounding spaces (``Saint-Nazaire``, ``SAINT-NAZAIRE``) are the same
+        name written twice, a problem like an exact repeat."""
         key, value = f"{prefix}.{name}", t.get(name)
         if value is None:
             if required:
@@ -164,6 +166,14 @@ class PolicyKeys:
         dupes = sorted({v for v in value if value.count(v) > 1})
         if dupes:
             self.err(key, f"lists {', '.join(map(repr, dupes))} more than once")
+        if fold:
+            spellings: dict[str, list[str]] = {}
+            for v in dict.fromkeys(value):
+                spellings.setdefault(v.strip().casefold(), []).append(v)
+            for same in (s for s in spellings.values() if len(s) > 1):
+                self.err(key, f"lists {' and '.join(map(repr, same))}, which differ only by "
+                         "case or spaces: write each name once, with the spelling the "
+                         "tables use (names are matched exactly)")
         return tuple(dict.fromkeys(v.strip() for v in value))
 
     def date(self, t: dict, prefix: str, name: str) -> dt.date | None:

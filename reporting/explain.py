@@ -13,6 +13,7 @@ import pandas as pd
 
 from attribution.models.errors import AttributionError
 
+from .csv_safe import restore_frame
 from .labels import OUTCOMES, RULES, SCORE_PARTS, both
 
 
@@ -25,7 +26,7 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
     if not path.is_file():
         raise UnknownDemand(f"The folder '{folder}' must be a results folder holding {name}; "
                             "it does not.")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
 
 
 def _part_label(name: str) -> str:

@@ -28,6 +28,7 @@ from attribution.models.readers import sha256 as sha256_file
 
 from . import aggregates
 from .atomic import atomic_folder, check_target
+from .csv_safe import write_csv
 from .decisions import decisions_table
 from .html import render_report
 from .kpis import build_kpis, quota_rows_frame
@@ -184,8 +185,7 @@ def write(computed: Computed, out: Path | str, *, problem: AllocationProblem, se
     """
     with atomic_folder(out, force) as tmp:
         for name in CSV_FILES:
-            computed.tables[name].to_csv(tmp / f"{name}.csv", index=False,
-                                         lineterminator="\n")
+            write_csv(computed.tables[name], tmp / f"{name}.csv")  # neutralised
         _json(tmp / "kpis.json", computed.kpis)
         (tmp / "report.html").write_text(computed.html, encoding="utf-8")
         write_xlsx(tmp / "results.xlsx", computed.tables)

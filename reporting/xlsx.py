@@ -38,11 +38,21 @@ def write_xlsx(path: Path | str, tables: dict[str, pd.DataFrame]) -> None:
             table.to_excel(writer, sheet_name=name[:MAX_SHEET_NAME], index=False)
             sheet = writer.sheets[name[:MAX_SHEET_NAME]]
             sheet.freeze_panes = "A2"
+            _text_not_formula(sheet)
             for column in sheet.columns:
                 width = max((len(str(c.value)) for c in column[:200] if c.value is not None),
                             default=8)
                 sheet.column_dimensions[column[0].column_letter].width = min(width + 2, 60)
     Path(path).write_bytes(_normalise(buffer.getvalue()))
+
+
+def _text_not_formula(sheet) -> None:
+    """Write every text cell as text: openpyxl stores a string beginning with ``=`` (an
+    input name such as ``=HYPERLINK(...)``) as a live formula otherwise."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _normalise(data: bytes) -> bytes:
