@@ -38,15 +38,35 @@ def _version() -> str:
         return "0.1.0+checkout"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130
+
+
+class _Interruptible(click.Group):
+    """Ctrl-C or SIGTERM at any stage of any command: one line and exit 130 (click's
+    default is "Aborted!" and exit 1, the bad-input code); see attribution.interrupt."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; stopped cleanly, nothing was written.", err=True)
+            raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+@click.group(cls=_Interruptible, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(_version(), prog_name="attribution")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Attribution optimisation solver for social housing.
 
     Reads a territory folder (demands.csv, units.csv, policy.toml), scores every demand,
     builds the compatibility graph, and allocates the freed units with a proven-optimal
     CP-SAT model under the policy's quotas.
     """
+    from attribution.interrupt import interruptible, pause_point  # stdlib only: first
+
+    ctx.with_resource(interruptible())
+    pause_point("starting")  # a test hook: does nothing unless ATTRIBUTION_PAUSE_AT is set
 
 
 # --- commands are registered below, one block each -----------------------------------

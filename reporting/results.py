@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution.interrupt import pause_point
 from attribution.models.allocation import check_allocation, quota_attainment
 from attribution.models.errors import AttributionError, NoSolutionInTime
 from attribution.models.problem import AllocationProblem
@@ -186,6 +187,7 @@ def write(computed: Computed, out: Path | str, *, problem: AllocationProblem, se
     with atomic_folder(out, force) as tmp:
         for name in CSV_FILES:
             write_csv(computed.tables[name], tmp / f"{name}.csv")  # neutralised
+        pause_point("writing: tables written, workbook next")  # a test hook (no-op)
         _json(tmp / "kpis.json", computed.kpis)
         (tmp / "report.html").write_text(computed.html, encoding="utf-8")
         write_xlsx(tmp / "results.xlsx", computed.tables)
