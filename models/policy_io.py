@@ -79,6 +79,10 @@ def read_policy(path: str | Path, *, name: str | None = None) -> PolicyRead:
         line = re.search(r"at line (\d+)", str(exc))
         return PolicyRead(None, (Problem(file, int(line.group(1)) if line else None, None,
                                          f"is not valid TOML: {exc}"),))
+    except RecursionError:  # tomllib recurses once per nesting level of arrays and tables
+        return PolicyRead(None, (Problem(file, None, None, "has arrays or tables nested too "
+                                         "deeply to read; a policy nests a few levels at "
+                                         "most"),))
     return parse_policy(data, file=file, name=name or path.parent.name)
 
 
@@ -181,16 +185,19 @@ def _reservataires(k: PolicyKeys, data: dict) -> tuple[Reservataire, ...]:
     entries = k.array(data, "reservataires", required=True)
     if data.get("reservataires") is not None and not entries:
         k.err("reservataires", "needs at least one [[reservataires]] entry")
-    out, seen = [], set()
+    out, seen, folded = [], set(), {}
     for i, e in enumerate(entries, 1):
         p = f"reservataires[{i}]"
         rid = k.get(e, p, "id", str, required=True)
         cols = k.names(e, p, "eligible_if_any") or ()
-        if rid is not None and rid.strip().casefold() in seen:
-            k.err(f"{p}.id", f"repeats the réservataire '{rid}' (ids differing only by "
-                  "case or spaces are the same id)")
+        if rid in seen:
+            k.err(f"{p}.id", f"repeats the réservataire '{rid}'")
+        elif rid is not None and rid.strip().casefold() in folded:
+            k.err(f"{p}.id", f"repeats the réservataire '{folded[rid.strip().casefold()]}' "
+                  f"as '{rid}': ids differing only by case or spaces are the same id")
         if rid:
-            seen.add(rid.strip().casefold())
+            seen.add(rid)
+            folded.setdefault(rid.strip().casefold(), rid)
             out.append(Reservataire(rid, cols))
     return tuple(out)
 
