@@ -272,6 +272,9 @@ def _cotation(k: PolicyKeys, t: dict) -> Cotation:
             ("refusal_malus", 0))}
     if out["overdue_months"] is not None and out["overdue_months"] < 0:
         k.err(f"{p}.overdue_months", f"must be ≥ 0; got {out['overdue_months']}")
+    for name in ("points_per_month", "overdue_bonus", "refusal_malus"):
+        if out[name] is not None and not k.in_range(f"{p}.{name}", out[name]):
+            out[name] = None
     bonus = k.points(k.table(t, "bonus", prefix=p), f"{p}.bonus")
     rubrics = []
     for i, r in enumerate(k.array(t, "rubric", prefix=p), 1):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .errors import DataError, Problem
 from .policy_io import read_policy
+from .score_range import check_objective
 from .table_formats import read_csv, read_parquet, read_xlsx
 from .territory import Territory
 from .validation import validate_demands, validate_units
@@ -168,6 +169,8 @@ def load_territory(path: str | Path) -> Territory:
     if "units" in tables:
         units, found = validate_units(tables["units"][1], read, tables["units"][0])
         problems.extend(found)
+    if not problems and demands is not None and units is not None and read.policy:
+        problems.extend(check_objective(demands, units, read.policy, tables["units"][0]))
     if problems or demands is None or units is None or read.policy is None:
         order = {"policy.toml": 0, **{name: i for i, (name, _) in
                                       enumerate(tables.values(), 1)}}
