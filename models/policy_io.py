@@ -79,6 +79,10 @@ def read_policy(path: str | Path, *, name: str | None = None) -> PolicyRead:
         line = re.search(r"at line (\d+)", str(exc))
         return PolicyRead(None, (Problem(file, int(line.group(1)) if line else None, None,
                                          f"is not valid TOML: {exc}"),))
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        what = ("holds a number with thousands of digits; expected values of a policy"
+                if "digits" in str(exc) else f"cannot be read ({exc})")
+        return PolicyRead(None, (Problem(file, None, None, what),))
     except RecursionError:  # tomllib recurses once per nesting level of arrays and tables
         return PolicyRead(None, (Problem(file, None, None, "has arrays or tables nested too "
                                          "deeply to read; a policy nests a few levels at "

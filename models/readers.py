@@ -66,6 +66,9 @@ def read_table_lenient(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
         raise DataError([Problem(file, None, None, "has an unsupported format; expected "
                                  ".csv, .parquet or .xlsx")])
     df = _drop_empty_nameless(df, file)
+    if len(df.columns) == 0:
+        raise DataError([Problem(file, 1, None, "the header row names no column; expected "
+                                 "the column names of the data contract")])
     if "rows" in df.attrs:  # some rows were left out: keep the others' numbers
         df.index = df.attrs.pop("rows")
     else:
