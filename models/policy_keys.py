@@ -175,8 +175,8 @@ class PolicyKeys:
                 spellings.setdefault(v.strip().casefold(), []).append(v)
             for same in (s for s in spellings.values() if len(s) > 1):
                 self.err(key, f"lists {' and '.join(map(repr, same))}, which differ only by "
-                         "case or spaces: write each name once, with the spelling the "
-                         "tables use (names are matched exactly)")
+                         "case or spaces: the tables match names regardless of case, so "
+                         "this is one name listed twice; keep one spelling")
         return tuple(dict.fromkeys(v.strip() for v in value))
 
     def in_range(self, key: str, value: int) -> bool:
