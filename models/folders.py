@@ -336,8 +336,8 @@ def atomic_folder(target: Path | str, *, force: bool = False,
     removed and the target left exactly as it was.
     """
     kinds = frozenset(kinds)
-    options = dict(force=force, kinds=kinds, what=what, empty_ok=empty_ok,
-                   make_parents=make_parents)
+    options = {"force": force, "kinds": kinds, "what": what, "empty_ok": empty_ok,
+               "make_parents": make_parents}
     path = check_target(target, **options)
     if make_parents:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from attribution.cli import main
+from click.testing import CliRunner
 from conftest import TINY_POLICY, write_tiny_territory
 
 

@@ -19,11 +19,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
 from attribution.cli import main
 from attribution.models.generator import write_territory
 from attribution.reporting.csv_safe import TRIGGERS, neutralise, restore
+from click.testing import CliRunner
 
 COMMUNES = {"Saint-Nazaire": '=HYPERLINK("http://x.example","clic")',
             "Pornichet": "+Pornichet", "Trignac": "-Trignac", "Donges": "@SUM(A1)"}

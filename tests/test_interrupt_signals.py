@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from attribution.models.generator import write_territory
 
 INT, TERM = signal.SIGINT, signal.SIGTERM
@@ -138,3 +137,29 @@ def test_every_cp_sat_solver_is_made_by_cp_solver():
                  for p in (root / d).rglob("*.py")
                  if "CpSolver()" in p.read_text("utf-8") and p.name != "interrupt.py"]
     assert offenders == []
+
+
+def test_kill_9_leftovers_are_cleaned_at_the_next_run(territory, tmp_path):
+    """kill -9 while the results folder is half written leaves .results.tmp-*; the next
+    run on the same target removes it before doing anything else."""
+    from attribution.reporting.atomic import check_target
+
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "ATTRIBUTION_PAUSE_AT": "writing: tables written",
+           "ATTRIBUTION_PAUSE_SECONDS": "60"}
+    proc = subprocess.Popen([sys.executable, "-m", "attribution", "solve", str(territory),
+                             "--out", "results", "--shortlists", "bound",
+                             "--quota-prices", "never"],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            cwd=work, env=env)
+    for line in proc.stderr:
+        if line.startswith("paused at:"):
+            proc.kill()
+            break
+    proc.wait(timeout=60)
+    left = [p.name for p in work.iterdir()]
+    assert len(left) == 1 and left[0].startswith(".results.tmp-"), left
+    assert (work / left[0] / "decisions.csv").exists()   # half written indeed
+    check_target(work / "results")                      # what the next run does first
+    assert list(work.iterdir()) == []

@@ -11,9 +11,13 @@ import subprocess
 import sys
 
 import pytest
-
 from attribution.models import folders
-from attribution.reporting.atomic import MARKER, ResultsFolderError, atomic_folder, check_target
+from attribution.reporting.atomic import (
+    MARKER,
+    ResultsFolderError,
+    atomic_folder,
+    check_target,
+)
 
 
 class Boom(Exception):
@@ -50,10 +54,9 @@ def test_success_renames_the_complete_folder_into_place(tmp_path):
 def test_a_failure_leaves_nothing(tmp_path, exc):
     """An exception, Ctrl-C or SystemExit inside the block leaves no folder at all."""
     target = tmp_path / "results"
-    with pytest.raises(type(exc)):
-        with atomic_folder(target) as tmp:
-            _write_results(tmp)
-            raise exc
+    with pytest.raises(type(exc)), atomic_folder(target) as tmp:
+        _write_results(tmp)
+        raise exc
     assert not target.exists()
     assert _leftovers(tmp_path) == []
 
@@ -74,11 +77,10 @@ def test_force_replaces_only_after_the_new_folder_is_complete(tmp_path):
     target = tmp_path / "results"
     target.mkdir()
     _write_results(target, "old")
-    with pytest.raises(Boom):
-        with atomic_folder(target, force=True) as tmp:
-            _write_results(tmp, "new")
-            assert (target / "a.csv").read_text() == "old"
-            raise Boom()
+    with pytest.raises(Boom), atomic_folder(target, force=True) as tmp:
+        _write_results(tmp, "new")
+        assert (target / "a.csv").read_text() == "old"
+        raise Boom()
     assert (target / "a.csv").read_text() == "old"
     with atomic_folder(target, force=True) as tmp:
         _write_results(tmp, "new")
@@ -269,3 +271,44 @@ def test_an_interrupted_replace_is_undone_at_the_next_run(tmp_path):
         check_target(target)  # the check at the start of a run
     assert (target / "a.csv").read_text() == "previous"
     assert _leftovers(tmp_path) == []
+
+
+def test_only_the_files_the_tool_wrote_are_deleted(tmp_path):
+    """Replacing deletes the old folder's listed files only: a file that appeared after
+    the last check (a race) is kept, in a visible RESULTS.kept-* folder, not deleted."""
+    old = tmp_path / f".results.old-{folders._host_tag()}-{os.getpid()}-0123abcd"
+    old.mkdir()
+    _write_results(old)
+    manifest = folders.read_marker(old)
+    (old / "late_note.txt").write_text("written during the run")
+    folders._remove_written(old, manifest)
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("results.kept-")]
+    assert len(kept) == 1 and sorted(p.name for p in kept[0].iterdir()) == ["late_note.txt"]
+    assert not old.exists()
+
+
+def test_generate_refuses_the_current_folder(tmp_path, monkeypatch):
+    """`attribution generate . --force` inside a generated territory: refused, exit 2."""
+    from attribution.cli import main
+    from attribution.models.generator import write_territory
+    from click.testing import CliRunner
+    territory = write_territory(tmp_path / "terr", 1, 20, 5)
+    monkeypatch.chdir(territory)
+    result = CliRunner().invoke(main, ["generate", ".", "--force", "--demands", "5",
+                                       "--units", "2"])
+    assert result.exit_code == 2 and "current folder" in result.output
+    assert (territory / "demands.csv").exists()
+
+
+def test_solve_refuses_the_current_folder_before_any_work(tmp_path, monkeypatch):
+    """The probe: `cd results && attribution solve --out . --force` (exit 2 at once)."""
+    from attribution.cli import main
+    from click.testing import CliRunner
+    target = tmp_path / "results"
+    target.mkdir()
+    _write_results(target, "old")
+    monkeypatch.chdir(target)
+    result = CliRunner().invoke(main, ["solve", "--out", ".", "--force", "-q"])
+    assert result.exit_code == 2 and "current folder" in result.output
+    assert "reading" not in result.output
+    assert (target / "a.csv").read_text() == "old"

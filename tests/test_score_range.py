@@ -8,20 +8,18 @@ optimum proven by the independent MILP of tests/milp_reference.py.
 
 from __future__ import annotations
 
+import milp_reference
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
-import milp_reference
 from attribution.cli import main
-from attribution.models.compatibility import build_problem
 from attribution.models.allocation import check_allocation
-from attribution.models.errors import DataError
+from attribution.models.compatibility import build_problem
 from attribution.models.generator import write_territory
 from attribution.models.readers import load_territory
 from attribution.models.score_range import MAX_OBJECTIVE, MAX_SCORE, check_objective
 from attribution.optimizer import SolveParams, solve
+from click.testing import CliRunner
 
 
 def _territory(tmp_path, n_demands=250, n_units=12, seed=4):
