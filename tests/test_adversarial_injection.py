@@ -25,7 +25,8 @@ from attribution.reporting.csv_safe import TRIGGERS, neutralise, restore
 from click.testing import CliRunner
 
 COMMUNES = {"Saint-Nazaire": '=HYPERLINK("http://x.example","clic")',
-            "Pornichet": "+Pornichet", "Trignac": "-Trignac", "Donges": "@SUM(A1)"}
+            "Pornichet": "+Pornichet", "Trignac": "-Trignac", "Donges": "@SUM(A1)",
+            "Besné": "<script>alert(1)</script>", "Saint-Joachim": "\tTab-Joachim"}
 LANDLORDS = {"Silène": "=1+2", "Harmonie Habitat": "-2+3+cmd|' /C calc'!A0"}
 RESERVATAIRES = {"action_logement": "=cmd|' /C notepad'!A0", "bailleur": "@bailleur"}
 HOSTILE = [*COMMUNES.values(), *LANDLORDS.values(), *RESERVATAIRES.values()]
@@ -126,6 +127,7 @@ def test_every_output_file_is_safe(solved):
     counts = check_folder(out)
     assert counts["assignments.csv"] > 0 and counts["decisions.csv"] > 0
     assert counts["shortlists.csv"] > 0 and counts["results.xlsx"] > 0
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (out / "report.html").read_text("utf-8")
 
 
 def test_csv_cells_keep_the_names_readably(solved):
