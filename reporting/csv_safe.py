@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: First characters that make a spreadsheet read a cell as a formula.
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,12 +50,24 @@ def _text_columns(df: pd.DataFrame) -> list[str]:
         df[c].dtype) or isinstance(df[c].dtype, pd.CategoricalDtype)]
 
 
+def _starts_with(values: pd.Series, firsts: tuple[str, ...]) -> pd.Series:
+    """Boolean mask of the string cells whose first character is one of ``firsts``
+    (vectorised with pyarrow; a column that is not all text falls back to Python)."""
+    try:
+        arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return values.map(lambda v: isinstance(v, str) and v[:1] in firsts).astype(bool)
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    mask = pc.fill_null(pc.is_in(first, value_set=pa.array(list(firsts))), False)
+    return pd.Series(mask.to_numpy(zero_copy_only=False), index=values.index)
+
+
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells (and column names) are neutralised."""
     out = df.copy()
     for col in _text_columns(out):
         values = out[col].astype(object)
-        mask = values.map(lambda v: isinstance(v, str) and v[:1] in (*TRIGGERS, "'"))
+        mask = _starts_with(values, (*TRIGGERS, "'"))
         if mask.any():
             out[col] = values.where(~mask, values[mask].map(neutralise))
     out.columns = [neutralise(str(c)) if isinstance(c, str) else c for c in out.columns]
@@ -65,7 +79,7 @@ def restore_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         values = out[col]
-        mask = values.map(lambda v: isinstance(v, str) and v[:1] == "'")
+        mask = _starts_with(values, ("'",))
         if mask.any():
             out[col] = values.where(~mask, values[mask].map(restore))
     out.columns = [restore(c) for c in out.columns]
