@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,6 +24,9 @@ import pyarrow.compute as pc
 #: First characters that make a spreadsheet read a cell as a formula.
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER_RE = "^" + _NUMBER.pattern + "$"
+_TRIGGER_SET = pa.array(list(TRIGGERS))
+_AFTER_QUOTE = pa.array([*TRIGGERS, "'"])
 
 
 def neutralise(value: object) -> object:
@@ -45,9 +49,9 @@ def restore(value: object) -> object:
     return value
 
 
-def _text_columns(df: pd.DataFrame) -> list[str]:
-    return [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(
-        df[c].dtype) or isinstance(df[c].dtype, pd.CategoricalDtype)]
+def _text_positions(df: pd.DataFrame) -> set[int]:
+    return {i for i, dtype in enumerate(df.dtypes) if dtype == object
+            or pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)}
 
 
 def _starts_with(values: pd.Series, firsts: tuple[str, ...]) -> pd.Series:
@@ -62,14 +66,47 @@ def _starts_with(values: pd.Series, firsts: tuple[str, ...]) -> pd.Series:
     return pd.Series(mask.to_numpy(zero_copy_only=False), index=values.index)
 
 
+def _neutralise_column(values: pd.Series) -> pd.Series | None:
+    """``values`` with :func:`neutralise` applied to every cell, or ``None`` when no cell
+    needs it (vectorised with pyarrow; a column not all text goes through Python)."""
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        mask = values.map(lambda v: isinstance(v, str) and v[:1] in (*TRIGGERS, "'"))
+        if not mask.any():
+            return None
+        values = values.astype(object)
+        return values.where(~mask, values[mask].map(neutralise))
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    need = pc.fill_null(pc.is_in(first, value_set=_TRIGGER_SET), False).to_numpy(
+        zero_copy_only=False)
+    candidates = np.flatnonzero(need)
+    if len(candidates):  # numbers (-3, +1e5) stay as they are; the regex on these only
+        numbers = pc.match_substring_regex(arr.take(pa.array(candidates)), _NUMBER_RE)
+        need[candidates[numbers.to_numpy(zero_copy_only=False)]] = False
+    quotes = np.flatnonzero(pc.fill_null(pc.equal(first, "'"), False).to_numpy(
+        zero_copy_only=False))
+    if len(quotes):  # '=x → ''=x, so that restore() is exact
+        second = pc.utf8_slice_codeunits(arr.take(pa.array(quotes)), 1, 2)
+        need[quotes[pc.fill_null(pc.is_in(second, value_set=_AFTER_QUOTE), False)
+                    .to_numpy(zero_copy_only=False)]] = True
+    if not need.any():
+        return None
+    mask = pa.array(need)
+    fixed = pc.replace_with_mask(arr, mask, pc.binary_join_element_wise(
+        "'", arr.filter(mask), ""))
+    return pd.Series(fixed.to_pandas(), index=values.index)
+
+
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells (and column names) are neutralised."""
-    out = df.copy()
-    for col in _text_columns(out):
-        values = out[col].astype(object)
-        mask = _starts_with(values, (*TRIGGERS, "'"))
-        if mask.any():
-            out[col] = values.where(~mask, values[mask].map(neutralise))
+    out = df.copy(deep=False)
+    for i in sorted(_text_positions(out)):
+        fixed = _neutralise_column(out.iloc[:, i])
+        if fixed is not None:
+            out.isetitem(i, fixed)
     out.columns = [neutralise(str(c)) if isinstance(c, str) else c for c in out.columns]
     return out
 
