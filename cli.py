@@ -63,15 +63,36 @@ _lang_option = click.option(
     help="Language of the pages, workbook, reasons and messages for people.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130
+
+
+class _Interruptible(click.Group):
+    """Ctrl-C or SIGTERM at any stage of any command: one line and exit 130 (click's
+    default is "Aborted!" and exit 1, the bad-input code); see attribution.interrupt."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            from attribution.models.i18n import _
+            click.echo(_("Interrupted; stopped cleanly, nothing was written."), err=True)
+            raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+@click.group(cls=_Interruptible, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(_version(), prog_name="attribution")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Attribution optimisation solver for social housing.
 
     Reads a territory folder (demands.csv, units.csv, policy.toml), scores every demand,
     builds the compatibility graph, and allocates the freed units with a proven-optimal
     CP-SAT model under the policy's quotas.
     """
+    from attribution.interrupt import interruptible, pause_point  # stdlib only: first
+
+    ctx.with_resource(interruptible())
+    pause_point("starting")  # a test hook: does nothing unless ATTRIBUTION_PAUSE_AT is set
 
 
 # --- commands are registered below, one block each -----------------------------------
@@ -252,7 +273,9 @@ def validate(territory: Path | None) -> None:
                    "made-up métropole of 30 communes and 12 landlords.")
 @click.option("--round-date", type=click.DateTime(formats=["%Y-%m-%d"]), default="2025-03-01",
               show_default=True, help="Date of the round (YYYY-MM-DD).")
-@click.option("--force", is_flag=True, help="Replace OUT_DIR if it exists and is not empty.")
+@click.option("--force", is_flag=True,
+              help="Replace OUT_DIR if it is a territory folder this tool generated and "
+                   "holds nothing else.")
 def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | None,
              profile: str, round_date, force: bool) -> None:
     """Write a synthetic territory (demands.csv, units.csv, policy.toml) to OUT_DIR.
@@ -268,6 +291,7 @@ def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | Non
       attribution generate carene-year --units 1377
       attribution generate metro-year --profile metro --seed 7
     """
+    from attribution.models.folders import OutputFolderError
     from attribution.models.generator import PROFILES, write_territory
 
     prof = PROFILES[profile]
@@ -276,7 +300,7 @@ def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | Non
     try:
         write_territory(out_dir, seed, n_demands, n_units, round_date=round_date.date(),
                         profile=profile, overwrite=force)
-    except FileExistsError as exc:
+    except (FileExistsError, OutputFolderError) as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:  # permission denied, disk full, ...
         raise click.UsageError(f"Cannot write the folder '{out_dir}': "

@@ -8,7 +8,7 @@
 # disabled to prove it.
 set -euo pipefail
 results=${1:?usage: docs/render_report.sh RESULTS [OUT.png] [WIDTH] [HEIGHT]}
-out=${2:-$results/report.png}
+out=${2:-${results%/}-report.png}  # beside the folder: --force replaces only what solve wrote
 width=${3:-1100}
 height=${4:-6000}
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)

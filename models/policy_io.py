@@ -79,6 +79,14 @@ def read_policy(path: str | Path, *, name: str | None = None) -> PolicyRead:
         line = re.search(r"at line (\d+)", str(exc))
         return PolicyRead(None, (Problem(file, int(line.group(1)) if line else None, None,
                                          f"is not valid TOML: {exc}"),))
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        what = ("holds a number with thousands of digits; expected values of a policy"
+                if "digits" in str(exc) else f"cannot be read ({exc})")
+        return PolicyRead(None, (Problem(file, None, None, what),))
+    except RecursionError:  # tomllib recurses once per nesting level of arrays and tables
+        return PolicyRead(None, (Problem(file, None, None, "has arrays or tables nested too "
+                                         "deeply to read; a policy nests a few levels at "
+                                         "most"),))
     return parse_policy(data, file=file, name=name or path.parent.name)
 
 
@@ -153,7 +161,7 @@ def _territory(k: PolicyKeys, t: dict, default_name: str) -> dict:
     if not t:  # absent or not a table: reported once already, not key by key
         return {"name": default_name, "communes": None, "round_date": None,
                 "ceilings_year": None, "q1_threshold": None, "landlords": ()}
-    communes = k.names(t, p, "communes", required=True)
+    communes = k.names(t, p, "communes", required=True, fold=True)
     if communes == ():
         k.err(f"{p}.communes", "must list at least one commune")
     out = {
@@ -162,7 +170,7 @@ def _territory(k: PolicyKeys, t: dict, default_name: str) -> dict:
         "round_date": k.date(t, p, "round_date"),
         "ceilings_year": k.get(t, p, "ceilings_year", int, required=True),
         "q1_threshold": k.q1(t, p),
-        "landlords": k.names(t, p, "landlords") or (),
+        "landlords": k.names(t, p, "landlords", fold=True) or (),
     }
     year = out["ceilings_year"]
     if year is not None:
@@ -181,15 +189,19 @@ def _reservataires(k: PolicyKeys, data: dict) -> tuple[Reservataire, ...]:
     entries = k.array(data, "reservataires", required=True)
     if data.get("reservataires") is not None and not entries:
         k.err("reservataires", "needs at least one [[reservataires]] entry")
-    out, seen = [], set()
+    out, seen, folded = [], set(), {}
     for i, e in enumerate(entries, 1):
         p = f"reservataires[{i}]"
         rid = k.get(e, p, "id", str, required=True)
         cols = k.names(e, p, "eligible_if_any") or ()
         if rid in seen:
             k.err(f"{p}.id", f"repeats the réservataire '{rid}'")
+        elif rid is not None and rid.strip().casefold() in folded:
+            k.err(f"{p}.id", f"repeats the réservataire '{folded[rid.strip().casefold()]}' "
+                  f"as '{rid}': ids differing only by case or spaces are the same id")
         if rid:
             seen.add(rid)
+            folded.setdefault(rid.strip().casefold(), rid)
             out.append(Reservataire(rid, cols))
     return tuple(out)
 
@@ -264,6 +276,9 @@ def _cotation(k: PolicyKeys, t: dict) -> Cotation:
             ("refusal_malus", 0))}
     if out["overdue_months"] is not None and out["overdue_months"] < 0:
         k.err(f"{p}.overdue_months", f"must be ≥ 0; got {out['overdue_months']}")
+    for name in ("points_per_month", "overdue_bonus", "refusal_malus"):
+        if out[name] is not None and not k.in_range(f"{p}.{name}", out[name]):
+            out[name] = None
     bonus = k.points(k.table(t, "bonus", prefix=p), f"{p}.bonus")
     rubrics = []
     for i, r in enumerate(k.array(t, "rubric", prefix=p), 1):

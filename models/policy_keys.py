@@ -12,6 +12,9 @@ import difflib
 
 from .errors import Problem
 
+#: Largest |points| of a policy value (= models.score_range.MAX_SCORE, kept import-free).
+MAX_POINTS = 1_000_000_000
+
 #: Valid keys of each table ("" = top level). Tables of column names (``cotation.bonus``,
 #: rubric ``points``) and ``eligibility.typology_by_size`` take free keys.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -150,9 +153,11 @@ class PolicyKeys:
             return None
         return value
 
-    def names(self, t: dict, prefix: str, name: str, *,
-              required: bool = False) -> tuple[str, ...] | None:
-        """A list of distinct non-empty strings."""
+    def names(self, t: dict, prefix: str, name: str, *, required: bool = False,
+              fold: bool = False) -> tuple[str, ...] | None:
+        """A list of distinct non-empty strings; with ``fold``, two names differing only
+        by case or surrounding spaces (``Saint-Nazaire``, ``SAINT-NAZAIRE``) are the same
+        name written twice, a problem like an exact repeat."""
         key, value = f"{prefix}.{name}", t.get(name)
         if value is None:
             if required:
@@ -165,7 +170,23 @@ class PolicyKeys:
         dupes = sorted({v for v in value if value.count(v) > 1})
         if dupes:
             self.err(key, f"lists {', '.join(map(repr, dupes))} more than once")
+        if fold:
+            spellings: dict[str, list[str]] = {}
+            for v in dict.fromkeys(value):
+                spellings.setdefault(v.strip().casefold(), []).append(v)
+            for same in (s for s in spellings.values() if len(s) > 1):
+                self.err(key, f"lists {' and '.join(map(repr, same))}, which differ only by "
+                         "case or spaces: the tables match names regardless of case, so "
+                         "this is one name listed twice; keep one spelling")
         return tuple(dict.fromkeys(v.strip() for v in value))
+
+    def in_range(self, key: str, value: int) -> bool:
+        """Points within ±:data:`MAX_POINTS` (models.score_range); records a problem if not."""
+        if -MAX_POINTS <= value <= MAX_POINTS:
+            return True
+        self.err(key, f"must be a whole number of points between {-MAX_POINTS:,} and "
+                 f"{MAX_POINTS:,} (the supported range, docs/cotation.md); got {value:,}")
+        return False
 
     def date(self, t: dict, prefix: str, name: str) -> dt.date | None:
         """A TOML date or an ISO ``YYYY-MM-DD`` string (required)."""
@@ -212,11 +233,12 @@ class PolicyKeys:
         return lo, hi
 
     def points(self, t: dict, prefix: str) -> dict[str, int]:
-        """A table ``column = integer points``."""
+        """A table ``column = integer points``, each within ±:data:`MAX_POINTS`."""
         out = {}
         for col, value in t.items():
             if isinstance(value, int) and not isinstance(value, bool):
-                out[col] = value
+                if self.in_range(f"{prefix}.{col}", value):
+                    out[col] = value
             else:
                 self.err(f"{prefix}.{col}", f"must be an integer number of points; got "
                          f"{kind_of(value)}")

@@ -19,6 +19,7 @@ import pandas as pd
 from . import extraction
 from .errors import DataError, Problem
 from .policy_io import read_policy
+from .score_range import check_objective
 from .table_formats import read_csv, read_parquet, read_xlsx
 from .territory import Territory
 from .validation import validate_demands, validate_units
@@ -66,6 +67,9 @@ def read_table_lenient(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
         raise DataError([Problem(file, None, None, "has an unsupported format; expected "
                                  ".csv, .parquet or .xlsx")])
     df = _drop_empty_nameless(df, file)
+    if len(df.columns) == 0:
+        raise DataError([Problem(file, 1, None, "the header row names no column; expected "
+                                 "the column names of the data contract")])
     if "rows" in df.attrs:  # some rows were left out: keep the others' numbers
         df.index = df.attrs.pop("rows")
     else:
@@ -199,6 +203,8 @@ def load_territory(path: str | Path, *, notices: list[str] | None = None,
     if "units" in tables:
         units, found = validate_units(tables["units"][1], read, tables["units"][0])
         problems.extend(found)
+    if not problems and demands is not None and units is not None and read.policy:
+        problems.extend(check_objective(demands, units, read.policy, tables["units"][0]))
     if problems or demands is None or units is None or read.policy is None:
         order = {"policy.toml": 0, extraction.FILE: 0,
                  **{name: i for i, (name, _) in enumerate(tables.values(), 1)}}

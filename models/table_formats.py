@@ -48,6 +48,11 @@ def _sniff(first_line: str) -> str:
     return max(counts, key=lambda s: (counts[s], s == ","))
 
 
+#: The longest cell accepted, in characters (the default limit of Python's csv module);
+#: a longer one is an input problem naming its row and column.
+MAX_CELL = 131_072
+
+
 def read_csv(path: Path) -> pd.DataFrame:
     file = path.name
     data, _ = _decode(path.read_bytes(), file)
@@ -55,24 +60,33 @@ def read_csv(path: Path) -> pd.DataFrame:
         data = data.rstrip(b"\r\n\t ")
     if not data.strip():
         raise DataError([Problem(file, None, None, "the file is empty")])
+    if b"\n" not in data and b"\r" in data:  # "CSV (Macintosh)": CR-only line ends
+        data = data.replace(b"\r", b"\n")
     end = data.find(b"\n")
-    first = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
-    sep = _sniff(first)
-    header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
     if end < 0:
-        raise DataError([Problem(file, None, None, "has a header but no data rows")])
+        raise DataError([Problem(file, None, None, "has a header but no data rows" if
+                                 len(data) <= MAX_CELL else f"is one line of {len(data):,} "
+                                 "bytes without a line break; expected a header row, then "
+                                 "one row per line")])
+    first = data[:end].decode("utf-8").rstrip("\r")
+    try:
+        sep = _sniff(first)
+        header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
+    except csv.Error as exc:
+        raise DataError([Problem(file, 1, None, f"the header row cannot be read ({exc}); "
+                                 "expected column names separated by ',' or ';'")]) from None
     try:
         # blank lines would vanish in pyarrow and shift row numbers (bytes.find is cheap)
         if b"\n\n" in data or b"\n\r\n" in data:
             raise ValueError("blank lines: read row by row to keep spreadsheet row numbers")
-        df = _csv_fast(data, sep, header)
+        df = _csv_fast(data, sep, header, file)
     except (pa.ArrowInvalid, ValueError):
         df = _csv_slow(data.decode("utf-8"), sep, header, file)
     df.attrs["decimal_comma"] = sep == ";"
     return df
 
 
-def _csv_fast(data: bytes, sep: str, header: list[str]) -> pd.DataFrame:
+def _csv_fast(data: bytes, sep: str, header: list[str], file: str) -> pd.DataFrame:
     names = [f"c{i}" for i in range(len(header))]
     table = pacsv.read_csv(
         io.BytesIO(data),
@@ -81,12 +95,27 @@ def _csv_fast(data: bytes, sep: str, header: list[str]) -> pd.DataFrame:
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=False,
             quoted_strings_can_be_null=False))
-    return _arrow_to_strings(table, header)
+    return _arrow_to_strings(table, header, file)
 
 
 def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame:
     """Python's csv module: blank lines, quoted line breaks and ragged rows."""
-    records = list(csv.reader(io.StringIO(text), delimiter=sep))[1:]
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:  # the row after the last one read is broken
+        row = len(records) + 1  # spreadsheet numbering: header = 1
+        what = str(exc)
+        if "field larger than field limit" in what:
+            what = (f"a cell is longer than {MAX_CELL:,} characters (or a quote is not "
+                    "closed); expected short cells")
+        elif "new-line character" in what:
+            what = ("a carriage return (CR) inside a cell that is not quoted; quote the "
+                    "cell or remove the line break")
+        raise DataError([Problem(file, row, None, f"cannot be read: {what}")]) from None
+    records = records[1:]
     records = [[] if len(r) == 1 and not r[0].strip() else r for r in records]  # blank lines
     k = len(header)
     ragged = [(i + 2, len(r)) for i, r in enumerate(records) if r and len(r) != k]
@@ -104,7 +133,7 @@ def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame
     return df
 
 
-def _arrow_to_strings(table: pa.Table, header: list[str]) -> pd.DataFrame:
+def _arrow_to_strings(table: pa.Table, header: list[str], file: str = "") -> pd.DataFrame:
     columns = {}
     for name, col in zip(header, table.columns):
         if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
@@ -112,10 +141,21 @@ def _arrow_to_strings(table: pa.Table, header: list[str]) -> pd.DataFrame:
         elif not pa.types.is_string(col.type):
             col = col.cast(pa.string())
         col = pc.utf8_trim_whitespace(pc.fill_null(col, ""))
+        _check_length(col, name, file)
         columns[len(columns)] = col.to_pandas()
     df = pd.DataFrame(columns)
     df.columns = header  # may repeat a name: reported by the caller
     return df
+
+
+def _check_length(col: pa.ChunkedArray, name: str, file: str) -> None:
+    """A cell longer than :data:`MAX_CELL` is an input problem (row and column named)."""
+    lengths = pc.utf8_length(col)
+    longest = pc.max(lengths).as_py()
+    if longest is not None and longest > MAX_CELL:
+        first = pc.index(pc.greater(lengths, MAX_CELL), True).as_py()
+        raise DataError([Problem(file, first + 2, name, f"is {longest:,} characters long; "
+                                 f"expected at most {MAX_CELL:,}")])
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
@@ -125,7 +165,7 @@ def read_parquet(path: Path) -> pd.DataFrame:
     except (pa.ArrowException, OSError) as exc:
         raise DataError([Problem(path.name, None, None, f"cannot be read as Parquet ({exc})")])
     try:
-        df = _arrow_to_strings(table, list(table.column_names))
+        df = _arrow_to_strings(table, list(table.column_names), path.name)
     except (pa.ArrowException, TypeError) as exc:
         raise DataError([Problem(path.name, None, None, "has a column that cannot be read "
                                  f"as text ({exc})")])

@@ -8,6 +8,7 @@ is built only when there is none. Checks beyond single cells:
 - households possible: ``adults ≤ household_size``, ``adults + children_under_14 =
   household_size``;
 - ``registered_on`` not after the policy's ``round_date``;
+- every demand's score within the supported range (:mod:`models.score_range`);
 - extra columns of demands: criterion columns of numbers/booleans; columns named by the
   policy must exist and hold numbers/booleans.
 
@@ -26,6 +27,7 @@ from .errors import Problem
 from .policy import FINANCINGS, TYPOLOGIES, Policy
 from .policy_io import PolicyRead, check_columns
 from .schema import DEMAND_COLUMNS, UNIT_COLUMNS
+from .score_range import check_scores
 from .table_check import (Report, check_header, parse_columns, parse_extra,
                           report_duplicates)
 from .territory import Demands, Units
@@ -90,6 +92,9 @@ def validate_demands(df: pd.DataFrame, policy: Policy | PolicyRead,
               if k not in ("demand_id", "wished_communes", "wished_typologies")}
     demands = Demands(ids=v["demand_id"], wished_communes=communes,
                       wished_typologies=typologies, criteria=criteria, **fields)
+    out_of_range = check_scores(demands, ctx.policy, _rows(df), file)
+    if out_of_range:  # a score the solvers could not represent exactly
+        return None, out_of_range
     return demands, []
 
 

@@ -27,6 +27,7 @@ from attribution.models.quotas import QuotaSystem
 
 from .bound import SideRows, lp_bound
 from .data import SolverData
+from .interrupt import cp_solver
 from .model import build_model, run
 from .params import SolveParams
 from .result import Conflict
@@ -81,7 +82,7 @@ def _initial_set(data: SolverData, free: int, budget: float, seed: int) -> list[
                       assumptions=True)
     from ortools.sat.python import cp_model
 
-    solver = cp_model.CpSolver()
+    solver = cp_solver()  # signals: see optimizer.interrupt
     solver.parameters.max_time_in_seconds = max(0.05, budget / 2)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)

@@ -30,7 +30,7 @@ class SolverData:
     n_units: int
     n_demands: int
     pairs: Pairs
-    score: np.ndarray       # int32 per arc: the demand's score
+    score: np.ndarray       # int64 per arc: the demand's score (sums of up to 10⁹ × units)
     fit: np.ndarray         # int32 per arc: fit cost (level 3, minimised)
 
     def __post_init__(self) -> None:
@@ -71,4 +71,4 @@ def solver_data(problem: AllocationProblem, params: SolveParams,
         problem=problem, quotas=quotas if quotas is not None else build_quotas(problem),
         unit=unit, demand=demand, n_units=len(problem.territory.units), n_demands=n_demands,
         pairs=pairs_of(unit, demand, n_demands),
-        score=problem.scores.astype(np.int32)[demand], fit=fit_cost(problem, params))
+        score=problem.scores.astype(np.int64)[demand], fit=fit_cost(problem, params))

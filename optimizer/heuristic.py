@@ -22,6 +22,7 @@ from ortools.sat.python import cp_model
 
 from .assignment import assign
 from .data import SolverData
+from .interrupt import cp_solver
 
 _MAX_SWAPS = 2000
 
@@ -145,7 +146,7 @@ def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float
         terms = [(int(q.coef[i, k]), v) for k, vs in by_class.items() if q.coef[i, k]
                  for v in vs]
         model.add(sum(c * v for c, v in terms) >= int(q.rhs[i]))
-    solver = cp_model.CpSolver()
+    solver = cp_solver()  # signals: see optimizer.interrupt
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)

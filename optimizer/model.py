@@ -27,6 +27,7 @@ from ortools.sat.python import cp_model
 
 from .bound import SideRows
 from .data import SolverData
+from .interrupt import cp_solver
 
 _BIG = 2**62
 
@@ -214,7 +215,7 @@ def _hint(proto, arcs: np.ndarray, chosen: np.ndarray, cls: np.ndarray,
 def run(sub: SubModel, *, time_limit: float, seed: int, workers: int = 1,
         log: bool = False, relative_gap: float = 0.0) -> SubOutcome:
     """Solve ``sub`` with CP-SAT and map the answer back to global arcs."""
-    solver = cp_model.CpSolver()
+    solver = cp_solver()  # signals: see optimizer.interrupt
     prm = solver.parameters
     prm.max_time_in_seconds = max(float(time_limit), 0.01)
     prm.num_workers = int(workers)

@@ -18,6 +18,8 @@ from ortools.sat.python import cp_model
 from attribution.models.problem import AllocationProblem
 from attribution.models.quotas import build_quotas
 
+from .interrupt import cp_solver
+
 
 @dataclass(frozen=True)
 class NaiveOutcome:
@@ -69,7 +71,7 @@ def naive_solve(problem: AllocationProblem, time_limit: float = 120.0, workers: 
                                                    coef[nz].tolist()) >= int(quotas.rhs[i]))
     model.maximize(cp_model.LinearExpr.weighted_sum(x, (weight + score).tolist()))
     build = time.perf_counter() - start
-    solver = cp_model.CpSolver()
+    solver = cp_solver()  # signals: see optimizer.interrupt
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = int(workers)
     solver.parameters.random_seed = int(seed)

@@ -1,115 +1,54 @@
-"""Write a results folder atomically: all of it, or nothing.
+"""Write a results folder atomically: all of it, or nothing; replace only our own folders.
 
-Files are written into a hidden temporary folder beside the target (same file system, so
-the final step is a rename). On success the temporary folder is renamed to the target; on
-any failure — an exception, Ctrl-C (``KeyboardInterrupt``), ``SystemExit`` — it is
-removed and the target is left exactly as it was. An existing target is replaced only
-with ``force=True``, and only after the new folder is complete: the old one is first
-renamed aside, the new one renamed in, and the old one deleted last.
+A thin layer over :mod:`attribution.models.folders` (shared with ``generate``): files are
+written into a hidden temporary folder beside the target and renamed into place when
+complete; on any failure — an exception, Ctrl-C, ``SystemExit`` — it is removed and the
+target left exactly as it was.
 
-With ``force``, a non-empty existing folder is replaced only when it looks like a results
-folder (it holds ``manifest.json``), so that a mistyped ``--out ~`` cannot wipe a home
-directory.
+With ``force``, an existing folder is replaced only when it is empty or when its
+``manifest.json`` names this tool and a results kind and the folder holds nothing but the
+files that manifest lists, unchanged. Anything else (a user's notes, a subfolder, an edited
+table) makes it refuse with the list of what would be lost. The path is resolved first
+(links followed); the current folder and its ancestors are refused. Folders left by a
+killed run are cleaned at the next run on the same target.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from attribution.models.errors import AttributionError
+from attribution.models import folders
+from attribution.models.folders import MARKER, OutputFolderError
 
-#: The file whose presence marks a folder as one this package wrote (and may replace).
-MARKER = "manifest.json"
+__all__ = ["MARKER", "ResultsFolderError", "atomic_folder", "check_target"]
 
-
-class ResultsFolderError(AttributionError):
-    """The results folder cannot be written where asked (exists, or is not a folder)."""
+#: The error of a results folder that cannot be written where asked.
+ResultsFolderError = OutputFolderError
 
 
 def check_target(target: Path | str, force: bool = False) -> Path:
     """Refuse early a target that :func:`atomic_folder` would refuse at the end.
 
-    Parameters
-    ----------
-    target
-        The results folder asked for.
-    force
-        Whether an existing results folder may be replaced.
-
     Returns
     -------
     pathlib.Path
-        The target as an absolute path.
+        The target, resolved (absolute, links followed).
 
     Raises
     ------
     ResultsFolderError
-        When the target exists and ``force`` is false, when it is a file, or when it is a
-        non-empty folder that does not hold ``manifest.json``.
+        The target exists and ``force`` is false; it is a file; it is the current folder
+        or an ancestor; it was not written by this tool; or replacing it would lose files
+        this tool did not write (listed).
     """
-    target = Path(target).absolute()
-    if not target.exists():
-        if not target.parent.is_dir():
-            raise ResultsFolderError(
-                f"The results folder's parent '{target.parent}' must be an existing folder; "
-                "it does not exist.")
-        return target
-    if not target.is_dir():
-        raise ResultsFolderError(f"The results path '{target}' must be a folder; got a file.")
-    if not force:
-        raise ResultsFolderError(
-            f"The results folder '{target}' already exists; pass --force to replace it.")
-    if any(target.iterdir()) and not (target / MARKER).is_file():
-        raise ResultsFolderError(
-            f"The folder '{target}' is not empty and holds no {MARKER}; refusing to replace "
-            "a folder this tool did not write, even with --force.")
-    return target
+    return folders.check_target(target, force=force, kinds=folders.RESULTS_KINDS)
 
 
 @contextmanager
 def atomic_folder(target: Path | str, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder whose content becomes ``target`` when the block succeeds.
-
-    Parameters
-    ----------
-    target
-        Final folder.
-    force
-        Replace an existing results folder (see the module docstring).
-
-    Yields
-    ------
-    pathlib.Path
-        The temporary folder to write into.
-
-    Raises
-    ------
-    ResultsFolderError
-        As :func:`check_target`, checked both before and after the block.
-    """
-    target = check_target(target, force)
-    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp = target.parent / f".{target.name}.tmp-{tag}"
-    tmp.mkdir()
-    try:
+    """Yield a temporary folder whose content becomes ``target`` when the block succeeds
+    (see :func:`attribution.models.folders.atomic_folder`)."""
+    with folders.atomic_folder(target, force=force, kinds=folders.RESULTS_KINDS) as tmp:
         yield tmp
-        check_target(target, force)  # the world may have changed during a long solve
-        if target.exists():
-            old = target.parent / f".{target.name}.old-{tag}"
-            os.replace(target, old)
-            try:
-                os.replace(tmp, target)
-            except BaseException:
-                os.replace(old, target)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)

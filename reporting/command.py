@@ -73,6 +73,18 @@ def progress_printer(echo: Callable[[str], None]) -> Callable[[str], None]:
     return say
 
 
+def _with_pause_points(progress: Callable[[str], None]) -> Callable[[str], None]:
+    """``progress`` followed by :func:`attribution.interrupt.pause_point` (a test hook that
+    does nothing unless ``ATTRIBUTION_PAUSE_AT`` is set)."""
+    from attribution.interrupt import pause_point
+
+    def say(message: str) -> None:
+        progress(message)
+        pause_point(message)
+
+    return say
+
+
 def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60.0,
                     seed: int = 0, workers: int = 1, shortlists: str = "auto",
                     price_quotas: str = "auto", force: bool = False,
@@ -113,6 +125,7 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
         As documented for the command's exit codes.
     """
     check_target(out, force)          # fail before the work, not after
+    progress = _with_pause_points(progress)
     path = Path(territory) if territory is not None else bundled_territory_path()
     label = path.name if territory is not None else "bundled"
     progress(f"reading {label} territory")

@@ -22,6 +22,7 @@ from attribution.models.errors import AttributionError
 from attribution.models.i18n import _, colon, date, language, ngettext, num
 
 from . import labels
+from .csv_safe import restore_frame
 from .decision_text import reason_text
 from .webpage import page
 
@@ -35,7 +36,7 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
     if not path.is_file():
         raise UnknownDemand(_("The folder '{folder}' must be a results folder holding "
                               "{file}; it does not.").format(folder=folder, file=name))
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
 
 
 class _Folder:
@@ -46,11 +47,10 @@ class _Folder:
         self.decisions = _read(self.folder, "decisions.csv")
         self.index = {k: i for i, k in enumerate(self.decisions["demand_id"])}
         path = self.folder / "assignments.csv"
-        self.assignments = (pd.read_csv(path, dtype=str, keep_default_na=False)
-                            .set_index("unit_id") if path.is_file() else None)
+        self.assignments = (_read(self.folder, "assignments.csv").set_index("unit_id")
+                            if path.is_file() else None)
         path = self.folder / "shortlists.csv"
-        self.shortlists = (pd.read_csv(path, dtype=str, keep_default_na=False)
-                           if path.is_file() else None)
+        self.shortlists = _read(self.folder, "shortlists.csv") if path.is_file() else None
         path = self.folder / "manifest.json"
         self.manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         kpis = self.folder / "kpis.json"

@@ -83,6 +83,7 @@ def build_manifest(territory: Territory, *, seed: int, params: Any,
     return {
         "tool": "attribution",
         "version": package_version(),
+        "kind": "results",
         "input": {"source": source_label,
                   "files": dict(sorted((territory.file_hashes or {}).items())),
                   "demands": len(territory.demands), "units": len(territory.units)},

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution.interrupt import pause_point
 from attribution.models.allocation import check_allocation, quota_attainment
 from attribution.models.errors import AttributionError, NoSolutionInTime
 from attribution.models.i18n import _
@@ -29,6 +30,7 @@ from attribution.models.readers import sha256 as sha256_file
 
 from . import aggregates
 from .atomic import atomic_folder, check_target
+from .csv_safe import write_csv
 from .decisions import decisions_table
 from .html import render_report
 from .kpis import build_kpis, quota_rows_frame
@@ -49,7 +51,6 @@ PRICE_MODES = ("auto", "always", "never")
 CSV_FILES = ("assignments", "shortlists", "decisions", "quotas", "quota_prices")
 #: ``--csv-dialect`` choices: the contract's (UTF-8, ``,``, ``.``) or French Excel's
 #: (UTF-8 with a byte-order mark, ``;``, decimal comma).
-CSV_DIALECTS = ("standard", "excel-fr")
 #: Sheets of results.xlsx, in order (the agenda first: the commission's working sheet).
 XLSX_SHEETS = ("agenda", "assignments", "shortlists", "decisions", "quotas", "quota_prices",
                "by_landlord", "by_reservataire", "by_commune", "by_qpv",
@@ -191,19 +192,6 @@ def _json(path: Path, data: dict[str, Any]) -> None:
                     encoding="utf-8")
 
 
-def write_csv(frame: pd.DataFrame, path: Path, dialect: str = "standard") -> None:
-    """One machine table: the contract's CSV, or French Excel's (``excel-fr``: UTF-8 with
-    a byte-order mark, ``;`` separator, decimal comma; same columns and codes)."""
-    if dialect == "excel-fr":
-        frame.to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig",
-                     lineterminator="\r\n")
-    elif dialect == "standard":
-        frame.to_csv(path, index=False, lineterminator="\n")
-    else:
-        raise ValueError(f"The CSV dialect must be one of {CSV_DIALECTS}; got {dialect!r} "
-                         "instead.")
-
-
 def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     """results.xlsx: the tables for people (:mod:`reporting.people`), French by default."""
     from .labels import sheet_label
@@ -223,7 +211,8 @@ def write(computed: Computed, out: Path | str, *, problem: AllocationProblem, se
     """
     with atomic_folder(out, force) as tmp:
         for name in CSV_FILES:
-            write_csv(computed.tables[name], tmp / f"{name}.csv", csv_dialect)
+            write_csv(computed.tables[name], tmp / f"{name}.csv", csv_dialect)  # neutralised
+        pause_point("writing: tables written, workbook next")  # a test hook (no-op)
         _json(tmp / "kpis.json", computed.kpis)
         (tmp / "report.html").write_text(computed.html, encoding="utf-8")
         if computed.agenda_html:

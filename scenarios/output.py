@@ -29,6 +29,7 @@ import pandas as pd
 
 from attribution.models.readers import sha256 as sha256_file
 from attribution.reporting.atomic import atomic_folder
+from attribution.reporting.csv_safe import write_csv
 from attribution.reporting.manifest import package_version, to_jsonable
 
 from .batch import BatchResult
@@ -61,15 +62,13 @@ def write_results(out: Path | str, prepared: list[Prepared], batch: BatchResult,
             f"{batch.workers or 'no'} Dask workers; wall time {batch.seconds:.0f} s.")
     html = render_page(title, scenarios, summary, targets, batch.failures, note)
     with atomic_folder(out, force=force) as tmp:
-        summary.to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
-        batch.kpis.to_csv(tmp / "kpis_by_seed.csv", index=False, lineterminator="\n")
-        rounds.to_csv(tmp / "rounds.csv", index=False, lineterminator="\n")
-        targets.to_csv(tmp / "targets.csv", index=False, lineterminator="\n")
+        write_csv(summary, tmp / "kpis.csv")  # csv_safe: no cell read as a formula
+        write_csv(batch.kpis, tmp / "kpis_by_seed.csv")
+        write_csv(rounds, tmp / "rounds.csv")
+        write_csv(targets, tmp / "targets.csv")
         if with_attributions:
-            _stack(batch, "attributions").to_csv(tmp / "attributions.csv", index=False,
-                                                 lineterminator="\n")
-        batch.failures[["scenario", "seed", "error"]].to_csv(tmp / "failures.csv", index=False,
-                                                             lineterminator="\n")
+            write_csv(_stack(batch, "attributions"), tmp / "attributions.csv")
+        write_csv(batch.failures[["scenario", "seed", "error"]], tmp / "failures.csv")
         (tmp / "report.html").write_text(html, encoding="utf-8")
         outputs = {f.name: sha256_file(f) for f in sorted(tmp.iterdir())}
         manifest = {

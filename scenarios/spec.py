@@ -164,6 +164,9 @@ def load_scenario(path: str | Path) -> Scenario:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DataError([Problem(path.name, None, None, f"Expected valid TOML; got {exc}.")])
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise DataError([Problem(path.name, None, None, "Expected valid TOML; got arrays or "
+                                 "tables nested too deeply to read.")]) from None
     return parse_scenario(raw, path.name, path.parent, default_name=path.stem)
 
 

@@ -86,15 +86,25 @@ def test_quiet_prints_no_progress(territory, tmp_path):
 
 
 def test_existing_folder_needs_force(territory, solved, tmp_path):
-    """Exit 2 and the folder untouched without --force; replaced with it."""
+    """Exit 2 and the folder untouched without --force; replaced with it when this tool
+    wrote it; a folder with some other manifest.json or a user's file is refused."""
+    import shutil
     out = tmp_path / "r"
     out.mkdir()
     (out / "manifest.json").write_text("{}")
     refused = _solve(territory, "--out", out, "-q")
     assert refused.exit_code == 2 and "--force" in refused.output
+    refused = _solve(territory, "--out", out, "-q", "--force", "--shortlists", "bound")
+    assert refused.exit_code == 2 and "did not write" in refused.output
     assert (out / "manifest.json").read_text() == "{}"
+    out.rmdir() if (out / "manifest.json").unlink() is None else None
+    shutil.copytree(solved[0], out)
     forced = _solve(territory, "--out", out, "-q", "--force", "--shortlists", "bound")
     assert forced.exit_code == 0 and {p.name for p in out.iterdir()} == FILES
+    (out / "notes_commission.txt").write_text("mine")
+    refused = _solve(territory, "--out", out, "-q", "--force", "--shortlists", "bound")
+    assert refused.exit_code == 2 and "notes_commission.txt" in refused.output
+    assert (out / "notes_commission.txt").read_text() == "mine"
 
 
 def test_bad_data_exits_1_and_writes_nothing(territory, tmp_path):

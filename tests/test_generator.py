@@ -292,16 +292,32 @@ def test_round_date_sets_ceilings_year_and_dates():
 
 
 def test_existing_non_empty_folder_is_refused_then_replaced(tmp_path):
-    """Without overwrite a non-empty folder is kept intact; with it, it is replaced whole."""
+    """A folder generate did not write is never replaced, even with overwrite; one it
+    wrote is replaced whole, and only while it holds nothing else (issue 10's probe:
+    `generate DIR --force` emptied any non-empty folder)."""
+    from attribution.models.folders import OutputFolderError
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    with pytest.raises(FileExistsError, match="not empty"):
+    with pytest.raises(OutputFolderError, match="already exists; pass --force"):
         write_territory(out, 1, 20, 5)
+    with pytest.raises(OutputFolderError, match="did not write"):
+        write_territory(out, 1, 20, 5, overwrite=True)
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
-    write_territory(out, 1, 20, 5, overwrite=True)
-    assert sorted(p.name for p in out.iterdir()) == ["demands.csv", "policy.toml", "units.csv"]
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left
+    out = tmp_path / "gen"
+    write_territory(out, 1, 20, 5)
+    write_territory(out, 2, 20, 5, overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == ["demands.csv", "manifest.json",
+                                                     "policy.toml", "units.csv"]
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(OutputFolderError, match="notes.txt"):
+        write_territory(out, 3, 20, 5, overwrite=True)
+    (out / "notes.txt").unlink()
+    with open(out / "policy.toml", "a", encoding="utf-8") as f:
+        f.write("# tuned by hand\n")
+    with pytest.raises(OutputFolderError, match=r"policy.toml \(changed since"):
+        write_territory(out, 3, 20, 5, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gen", "out"]  # no temporary left
 
 
 def test_empty_existing_folder_is_filled(tmp_path):
@@ -474,7 +490,8 @@ def test_cli_generate_writes_a_territory(tmp_path):
 
 
 def test_cli_generate_refuses_a_non_empty_folder_without_force(tmp_path):
-    """A non-empty OUT_DIR gives exit 2 and a message naming --force; --force replaces it."""
+    """A non-empty OUT_DIR gives exit 2 and a message naming --force; --force replaces
+    a territory generate wrote, and refuses (exit 2, x named) one holding a user's file."""
     from attribution.cli import main
     out = tmp_path / "t"
     out.mkdir()
@@ -484,7 +501,12 @@ def test_cli_generate_refuses_a_non_empty_folder_without_force(tmp_path):
     assert "Traceback" not in result.output
     result = CliRunner().invoke(main, ["generate", str(out), "--demands", "5", "--units", "2",
                                        "--force"])
-    assert result.exit_code == 0 and not (out / "x").exists()
+    assert result.exit_code == 2 and (out / "x").read_text() == "x"
+    (out / "x").unlink()
+    for seed in ("1", "2"):
+        result = CliRunner().invoke(main, ["generate", str(out), "--demands", "5", "--units",
+                                           "2", "--force", "--seed", seed])
+        assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize("args", [["--profile", "paris"], ["--units", "0"],

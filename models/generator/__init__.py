@@ -75,7 +75,8 @@ def generate_territory(seed: int, n_demands: int = 6002, n_units: int = 115, *,
 def write_territory(out_dir: str | Path, seed: int, n_demands: int = 6002, n_units: int = 115,
                     *, round_date: dt.date | str = DEFAULT_ROUND_DATE, profile: str = "carene",
                     overwrite: bool = False) -> Path:
-    """Generate a territory and write ``demands.csv``, ``units.csv`` and ``policy.toml``.
+    """Generate a territory and write ``demands.csv``, ``units.csv``, ``policy.toml`` and
+    ``manifest.json`` (what was generated, with each file's SHA-256).
 
     The files are written in a temporary folder next to ``out_dir`` which is then renamed,
     so ``out_dir`` never holds half a territory. Parameters are those of
@@ -86,7 +87,8 @@ def write_territory(out_dir: str | Path, seed: int, n_demands: int = 6002, n_uni
     out_dir
         Folder to create (its parents are created too).
     overwrite
-        Replace an existing non-empty folder; otherwise it is refused.
+        Replace an existing territory folder that ``generate`` wrote (recognised by its
+        ``manifest.json``, and holding only the files listed there, unchanged).
 
     Returns
     -------
@@ -95,8 +97,10 @@ def write_territory(out_dir: str | Path, seed: int, n_demands: int = 6002, n_uni
 
     Raises
     ------
-    FileExistsError
-        ``out_dir`` is a file, or a non-empty folder and ``overwrite`` is false.
+    attribution.models.folders.OutputFolderError
+        ``out_dir`` is a file, the current folder or an ancestor, a non-empty folder and
+        ``overwrite`` is false, or (even with ``overwrite``) a folder ``generate`` did not
+        write or one holding files it did not write.
     ValueError
         A parameter is out of range.
     """
@@ -110,7 +114,9 @@ def write_territory(out_dir: str | Path, seed: int, n_demands: int = 6002, n_uni
         write_csv(units, folder / "units.csv")
         (folder / "policy.toml").write_text(text, encoding="utf-8", newline="\n")
 
-    return write_atomically(Path(out_dir), fill, overwrite)
+    about = {"seed": int(seed), "demands": int(n_demands), "units": int(n_units),
+             "round_date": str(round_date), "profile": profile}
+    return write_atomically(Path(out_dir), fill, overwrite, about)
 
 
 def bundled_territory_path() -> Path:

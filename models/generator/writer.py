@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from attribution.models import folders
 
 
 def contract_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -28,37 +29,38 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     contract_frame(df).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
-def check_target(out_dir: Path, overwrite: bool) -> None:
-    """Refuse a target that is a file, or a non-empty folder unless ``overwrite``."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise FileExistsError(f"The output '{out_dir}' must be a folder; got a file instead.")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise FileExistsError(f"The output folder '{out_dir}' is not empty; "
-                              "choose another folder or allow overwriting (--force).")
+def check_target(out_dir: Path, overwrite: bool) -> Path:
+    """Refuse a target that is a file, a non-empty folder without ``overwrite``, or (even
+    with it) a folder ``generate`` did not write or holding files it did not write
+    (:func:`attribution.models.folders.check_target`)."""
+    return folders.check_target(out_dir, force=overwrite, kinds=folders.TERRITORY_KINDS,
+                                what="territory folder", empty_ok=True, make_parents=True)
 
 
-def write_atomically(out_dir: Path, fill: Callable[[Path], None], overwrite: bool) -> Path:
-    """Fill a temporary folder next to ``out_dir`` with ``fill``, then rename it into place.
+def write_atomically(out_dir: Path, fill: Callable[[Path], None], overwrite: bool,
+                     about: dict | None = None) -> Path:
+    """Fill a temporary folder next to ``out_dir`` with ``fill``, add its ``manifest.json``
+    (the marker that lets ``--force`` replace it later), then rename it into place.
 
     A crash leaves either the old folder or the complete new one, never half a territory.
     """
     out_dir = Path(out_dir)
-    check_target(out_dir, overwrite)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with folders.atomic_folder(out_dir, force=overwrite, kinds=folders.TERRITORY_KINDS,
+                               what="territory folder", empty_ok=True,
+                               make_parents=True) as tmp:
         fill(tmp)
         tmp.chmod(0o755)
-        if out_dir.exists():
-            check_target(out_dir, overwrite)
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            old.rmdir()
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        files = {p.name: folders.sha256_file(p) for p in sorted(tmp.iterdir())}
+        manifest = {"tool": folders.TOOL, "version": _version(), "kind": "territory",
+                    "generator": about or {}, "files": files}
+        (tmp / folders.MARKER).write_text(json.dumps(manifest, indent=2) + "\n",
+                                         encoding="utf-8", newline="\n")
     return out_dir
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("attribution")
+    except PackageNotFoundError:
+        return "0.1.0+checkout"

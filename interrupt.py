@@ -1,0 +1,129 @@
+"""Ctrl-C and SIGTERM at any stage of a run: stop running solves, raise KeyboardInterrupt.
+
+By default CP-SAT installs its own SIGINT handler while ``Solve`` runs and restores the
+*default* action when it returns (parameter ``catch_sigint_signal``): after the first
+solve of a run, Ctrl-C killed the process outright — no message, no cleanup, a temporary
+results folder left behind. And a Python signal handler cannot run while the main thread
+is inside the solver's C++ code, so without help Ctrl-C would wait for the time limit.
+
+So every CP-SAT solver of this package is made by
+:func:`attribution.optimizer.interrupt.cp_solver`, which turns that parameter off and
+registers the solver (:func:`register`) while it exists; and the command line runs inside
+:func:`interruptible`, which
+
+* makes SIGINT and SIGTERM raise :class:`KeyboardInterrupt` in the main thread, and
+* routes both signals through a wake-up pipe (:func:`signal.set_wakeup_fd`, written by
+  the C-level handler even while the main thread is in C++) to a small thread that calls
+  ``stop_search()`` on every registered solver. The solve returns within milliseconds and
+  the pending ``KeyboardInterrupt`` is raised as soon as it does; the caller's cleanup
+  (the atomic results folder) runs as for any exception.
+
+This module imports nothing heavy, so the command line installs it before anything else
+(a Ctrl-C while the libraries load gives exit 130 too, not click's "Aborted!" and exit 1).
+The HiGHS LP of the bound holds the main thread too; an interrupt there is handled when
+the LP call returns (each call is short and time-limited).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_SOLVERS: weakref.WeakSet = weakref.WeakSet()
+_LOCK = threading.Lock()
+#: Signals that interrupt a run.
+SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None))
+                if s is not None)
+
+
+def register(solver: Any) -> Any:
+    """Remember ``solver`` (anything with ``stop_search()``) until it is garbage; returns it."""
+    with _LOCK:
+        _SOLVERS.add(solver)
+    return solver
+
+
+def stop_all() -> None:
+    """Stop every running search (thread-safe; a solver not solving ignores it)."""
+    with _LOCK:
+        solvers = list(_SOLVERS)
+    for solver in solvers:
+        solver.stop_search()
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM stop any running solve and raise ``KeyboardInterrupt``.
+
+    A no-op outside the main thread. The previous handlers and wake-up descriptor are
+    restored when the block ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    try:
+        previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except (ValueError, OSError):  # not supported here: handlers only
+        os.close(read_end)
+        os.close(write_end)
+        read_end = write_end = -1
+        previous_fd = None
+    previous = {s: signal.signal(s, _raise_interrupt) for s in SIGNALS}
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            try:
+                data = os.read(read_end, 64)
+            except OSError:
+                return
+            if not data or done.is_set():
+                return
+            if any(b in SIGNALS for b in data):
+                stop_all()
+
+    watcher = None
+    if read_end >= 0:
+        watcher = threading.Thread(target=watch, name="attribution-signals", daemon=True)
+        watcher.start()
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if watcher is not None:
+            signal.set_wakeup_fd(previous_fd)
+            done.set()
+            try:
+                os.write(write_end, b"\0")
+            except OSError:
+                pass
+            watcher.join(timeout=1.0)
+            os.close(read_end)
+            os.close(write_end)
+
+
+def pause_point(stage: str) -> None:
+    """A hook for the tests of interruption: when the environment variable
+    ``ATTRIBUTION_PAUSE_AT`` is a substring of ``stage``, print ``paused at: STAGE`` on
+    stderr and sleep ``ATTRIBUTION_PAUSE_SECONDS`` (default 30), so that a test can send a
+    real signal to a real process at a known stage. Does nothing otherwise."""
+    wanted = os.environ.get("ATTRIBUTION_PAUSE_AT")
+    if not wanted or wanted not in stage:
+        return
+    import sys
+    import time
+
+    print(f"paused at: {stage}", file=sys.stderr, flush=True)
+    time.sleep(float(os.environ.get("ATTRIBUTION_PAUSE_SECONDS", "30")))

@@ -1,0 +1,23 @@
+"""CP-SAT solvers that leave signals to the package (see :mod:`attribution.interrupt`).
+
+CP-SAT's default (``catch_sigint_signal``) installs its own SIGINT handler during ``Solve``
+and restores the *default* action afterwards, so that after the first solve Ctrl-C killed
+the process outright. :func:`cp_solver` turns it off and registers the solver, so that
+:func:`attribution.interrupt.interruptible` can stop its search on SIGINT or SIGTERM.
+Every ``CpSolver`` of the package is made here (a test checks the source).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attribution.interrupt import register
+
+
+def cp_solver() -> Any:
+    """A ``cp_model.CpSolver`` that leaves signals to us and stops on one."""
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False
+    return register(solver)
