@@ -47,7 +47,7 @@ from .data import SolverData, solver_data
 from .lp import Master
 from .model import build_model, run
 from .params import SolveParams
-from .reduction import cheapest_per_unit, kept_arcs
+from .reduction import cheapest_per_unit, fixing_threshold, kept_arcs
 
 #: Largest arc set a proof model may have (beyond it the cost is reported as not proven).
 MAX_PROOF_ARCS = 200_000
@@ -225,29 +225,42 @@ class Reoptimizer:
         if must is not None and not np.isin(must, one).any():
             one = one[~np.isin(data.unit[one], data.unit[must])
                       & ~np.isin(data.demand[one], data.demand[must])]
-        # Then the support with the cheapest arcs (variant's reduced cost) of every unit.
-        wider = np.union1d(pool, cheapest_per_unit(reduced, data.unit, 4))
-        for arcs, fixed, share in ((pool, one if len(one) else None, 0.3), (wider, None, 0.5)):
-            left = deadline - time.perf_counter()
-            if left <= 0.01:
-                break
-            h = best_arcs if best is not None and np.isin(best_arcs, arcs).all() else None
-            sub = build_model(data, arcs, score, side=side, window=(best, ub), hint=h,
-                              fixed=fixed, every_unit_let=True)
-            out = run(sub, time_limit=share * left, seed=self.seed,
+        left = deadline - time.perf_counter()
+        if left > 0.01:
+            h = best_arcs if best is not None else None
+            sub = build_model(data, pool, score, side=side, window=(best, ub), hint=h,
+                              fixed=one if len(one) else None, every_unit_let=True)
+            out = run(sub, time_limit=0.3 * left, seed=self.seed,
                       workers=self.params.workers)
             if out.status in ("OPTIMAL", "FEASIBLE") and (best is None or out.value > best):
                 best_arcs, best = out.arcs, out.value
             if best is not None and best >= ub:
                 return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
-            if fixed is None and out.status == "OPTIMAL" and best is not None and \
-                    np.isin(kept_arcs(reduced, bound, best, best_arcs), arcs).all():
-                return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
+        # Before the proof, a better incumbent (it keeps fewer arcs): the support with
+        # the cheapest arcs (variant's reduced costs) of every unit among those an
+        # improving allocation may use.
+        cand = np.flatnonzero(reduced <= (np.inf if best is None else
+                                          fixing_threshold(bound, best)))
+        wider = np.union1d(pool, cand[cheapest_per_unit(reduced[cand], data.unit[cand],
+                                                        4)])
+        left = deadline - time.perf_counter()
+        h = best_arcs if best is not None and np.isin(best_arcs, wider).all() else None
+        sub = build_model(data, wider, score, side=side, window=(best, ub), hint=h,
+                          every_unit_let=True)
+        out = run(sub, time_limit=0.5 * left, seed=self.seed,
+                  workers=self.params.workers)
+        if out.status in ("OPTIMAL", "FEASIBLE") and (best is None or out.value > best):
+            best_arcs, best = out.arcs, out.value
+        if best is not None and best >= ub:
+            return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
         if best is None:
             return None
         kept = kept_arcs(reduced, bound, best, best_arcs)
         if must is not None:
             kept = np.union1d(kept, must)
+        if out.status == "OPTIMAL" and np.isin(kept, wider).all():
+            # optimal on a superset of every arc an improving allocation may use
+            return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
         left = deadline - time.perf_counter()
         if len(kept) > MAX_PROOF_ARCS or left <= 0.01:
             return Repriced(len(best_arcs), best, False, ub, best_arcs, "not proven")
