@@ -39,7 +39,11 @@ def _version() -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), prog_name="attribution")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              help="Show the version and exit.",   # read lazily: importlib.metadata is slow
+              callback=lambda ctx, _p, v: (click.echo(f"attribution, version {_version()}"),
+                                          ctx.exit()) if v and not ctx.resilient_parsing
+              else None)
 def main() -> None:
     """Attribution optimisation solver for social housing.
 
