@@ -92,11 +92,12 @@ def _sigterm_as_interrupt():
               help="CP-SAT workers; more than 1 is faster but not reproducible.")
 @click.option("--shortlists", type=click.Choice(["auto", "exact", "bound"]), default="auto",
               show_default=True,
-              help="Price shortlist alternatives by exact re-solves (exact), by direct "
-                   "exchanges only (bound), or exactly when affordable (auto).")
+              help="Price shortlist alternatives exactly by warm-started "
+                   "re-optimisations (exact), by direct exchanges only (bound), or "
+                   "exactly within 60 s of pricing (auto).")
 @click.option("--quota-prices", type=click.Choice(["auto", "always", "never"]),
               default="auto", show_default=True,
-              help="Re-solve without each binding quota to price it.")
+              help="Price each binding quota: re-optimise without it (warm-started).")
 @click.option("--force", is_flag=True,
               help="Replace RESULTS if it exists (only a folder this tool wrote), after the "
                    "new one is complete.")

@@ -181,13 +181,12 @@ class Reoptimizer:
             lam[free_rows] = 0.0
             w = obj + (lam @ q.coef.astype(np.float64))[q.classes.of_arc] if len(q) \
                 else obj.copy()
-            wp, best_arc = data.pairs.best(w)
+            wp = self._pair_max(w)
             cert = _certificate(data, wp, pi_m, lam, rhs)
             if best is None or cert[0] < best[0]:
                 best = cert + (w,)
             viol = wp - pi_m[data.pairs.unit] - sigma_m[data.pairs.demand]
-            new = _pick(data, viol, best_arc, 1e-7 * self.top)
-            new = new[self.col_of[new] < 0]
+            new = self._pick(viol, w)
             done = not len(new) or (math.isfinite(lp_value) and math.floor(
                 best[0] + best[1]) <= math.floor(lp_value + best[1]))
             if done or time.perf_counter() > deadline:
@@ -200,6 +199,26 @@ class Reoptimizer:
         x[:len(primal)] = primal
         keep = x > 1e-9
         return value + tol, reduced, self.cols[keep], x[keep]
+
+    def _pair_max(self, w: np.ndarray) -> np.ndarray:
+        """Per pair, the largest arc weight (``Pairs.best`` without the arg-max)."""
+        p = self.data.pairs
+        return np.maximum.reduceat(w[p.order], p.starts[:-1])
+
+    def _pick(self, viol: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """New columns: the best arc of the most violated pairs (``bound._pick``), found
+        for those pairs only."""
+        p = self.data.pairs
+        cand = np.flatnonzero(viol > 1e-7 * self.top)
+        if not len(cand):
+            return np.zeros(0, dtype=np.int64)
+        lo, hi = p.starts[cand], p.starts[cand + 1]
+        best_arc = np.full(len(p.unit), -1, dtype=np.int64)
+        for i, a, b in zip(cand.tolist(), lo.tolist(), hi.tolist()):
+            arcs = p.order[a:b]
+            best_arc[i] = arcs[int(np.argmax(w[arcs]))] if b - a > 1 else arcs[0]
+        new = _pick(self.data, viol, best_arc, 1e-7 * self.top)
+        return new[(new >= 0)][self.col_of[new[new >= 0]] < 0]
 
     # -- search and proof -----------------------------------------------------------
     def _search(self, data: SolverData, side: SideRows, bound: float, reduced: np.ndarray,
@@ -394,6 +413,22 @@ class Reoptimizer:
             return out
         finally:
             self.stats["seconds"] += time.perf_counter() - tick
+
+    def relaxed_item_gain(self, policy_key: str, detail: str = "") -> Repriced | None:
+        """:meth:`relaxed_gain` for one policy item, as ``reporting.variants.relax`` drops
+        it (a ``[quotas]`` key, a spatial-balance share, or the ``[[flows]]`` entry
+        ``detail`` = ``"landlord→réservataire"``), without building the relaxed policy:
+        its rows are those with that ``policy_key`` (and, for a flow, that entry)."""
+        if not self.usable:
+            return None
+        q = self.data.quotas
+        tag = f"[{detail}]"
+        drop = np.array([row.policy_key == policy_key and (not detail or tag in row.name)
+                         for row in q.rows], dtype=bool)
+        kept = QuotaSystem(classes=q.classes,
+                           rows=tuple(r for r, d in zip(q.rows, drop) if not d),
+                           coef=q.coef[~drop], rhs=q.rhs[~drop])
+        return self.relaxed_gain(kept)
 
     def _count(self, out: Repriced) -> None:
         key = {"LP bound": "lp", "CP-SAT": "cpsat"}.get(out.how, "not_proven")

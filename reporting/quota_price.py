@@ -20,7 +20,6 @@ import pandas as pd
 from attribution.models.allocation import QuotaAttainment
 from attribution.models.errors import AttributionError
 from attribution.models.problem import AllocationProblem
-from attribution.models.quotas import build_quotas
 
 from .labels import quota_label
 from .variants import Solver, level_values, relax
@@ -84,7 +83,7 @@ def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaA
             progress(f"pricing quota {label}")
         try:
             relaxed = relax(problem, key, detail)
-            warm = None if reopt is None else reopt.relaxed_gain(build_quotas(relaxed))
+            warm = None if reopt is None else reopt.relaxed_item_gain(key, detail)
             if warm is not None:
                 gain = (warm.units - base[0], warm.score - base[1])
                 status = "OPTIMAL" if warm.proven else "FEASIBLE"

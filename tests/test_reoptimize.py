@@ -57,6 +57,9 @@ def test_every_quota_price_equals_a_from_scratch_resolve(solved):
         assert level_values(problem, warm.arcs) == (warm.units, warm.score)
         ref = level_values(problem, milp_reference.solve(relaxed).arcs)
         assert (warm.units, warm.score) == ref, (key, detail, base)
+        # the same rows dropped by policy item, without building the relaxed policy
+        item = reopt.relaxed_item_gain(key, detail)
+        assert item is not None and item.proven and (item.units, item.score) == ref
 
 
 def test_every_alternative_cost_equals_a_forced_pair_resolve(solved):
