@@ -17,7 +17,13 @@ first two lexicographic levels:
    choosing that demand is worse than leaving the unit empty: the cost shown is a *lower
    bound* (``lower_bound``).
 
-Exact pricing costs one solve per alternative: with ``exact="auto"`` it runs when the sum
+With a warm re-optimiser of the solved round (:mod:`optimizer.reoptimize`), step 2 gives
+the unit *to* the demand and prices it without re-solving from scratch: the main LP's
+reduced costs prove most costs with no solve at all, the rest are re-optimised from the
+optimum and the LP kept in memory (exact when proven). ``exact="auto"`` then prices every
+pool alternative within ``exact_seconds`` in all.
+
+Without it, exact pricing costs one solve per alternative: with ``exact="auto"`` it runs when the sum
 of the re-solved problems' sizes (``units × pool × arcs``) stays within ``exact_budget``
 *and* the expected time (re-solves × the main solve's seconds) within ``exact_seconds``.
 The second rule depends on the machine: two runs on the same machine decide alike unless

@@ -24,12 +24,24 @@ from attribution.reporting.shortlists import (ShortlistParams, build_shortlists,
                                               direct_moves, move_allocation)
 from attribution.reporting.variants import level_values, relax
 
+_FORCED: dict = {}
+
+
+def _forced(problem, demand, unit):
+    """The reference optimum with the pair forced (cached: two tests ask for it)."""
+    key = (id(problem), demand, unit)
+    if key not in _FORCED:
+        _FORCED[key] = milp_reference.solve(problem, force_pair=(demand, unit))
+    return _FORCED[key]
+
+
 ROUNDS = [(31, 220, 12), (32, 260, 14), (35, 200, 12)]
 
 
 @pytest.fixture(scope="module", params=ROUNDS, ids=lambda r: f"seed{r[0]}")
 def solved(request):
     seed, n_d, n_u = request.param
+    _FORCED.clear()   # one round at a time (a freed problem's id may be reused)
     problem = build_problem(random_territory(seed, n_d, n_u))
     result = solve(problem, SolveParams(time_limit=30), seed=0)
     assert result.status == "OPTIMAL"
@@ -75,7 +87,7 @@ def test_every_alternative_cost_equals_a_forced_pair_resolve(solved):
     for m in moves.itertuples():
         hint = move_allocation(arcs, m) if m.feasible else None
         warm = reopt.pair_cost(int(m.unit), int(m.demand), hint)
-        ref = milp_reference.solve(problem, force_pair=(int(m.demand), int(m.unit)))
+        ref = _forced(problem, int(m.demand), int(m.unit))
         if warm is None:
             # the route only declines when no allocation with the pair lets every unit
             # is known; then the reference loses a unit or none exists
@@ -116,7 +128,7 @@ def test_reporting_uses_the_warm_route_and_agrees_with_the_reference(solved):
     for r in alt[alt["cost_method"] == "exact"].itertuples():
         d = int(np.flatnonzero(t.demands.ids == r.demand_id)[0])
         u = int(np.flatnonzero(t.units.ids == r.unit_id)[0])
-        got = level_values(problem, milp_reference.solve(problem, force_pair=(d, u)).arcs)
+        got = level_values(problem, _forced(problem, d, u).arcs)
         assert (base[0] - got[0], base[1] - got[1]) == (r.cost_units, r.cost_score)
     rows = quota_attainment(problem, arcs, build_quotas(problem))
     scratch = quota_prices(problem, arcs, rows, milp_reference.solve, None, 0)
