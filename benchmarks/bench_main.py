@@ -13,7 +13,10 @@ HTML), and the writing of the folder with the workbook's share.
 
 Usage::
 
-    python benchmarks/bench_main.py [--runs 3] [--record]
+    python benchmarks/bench_main.py [--runs 3] [--record] [--baseline-src DIR]
+
+``--baseline-src DIR``: ``DIR/attribution`` is another checkout (e.g. ``git archive`` of
+the commit before a change); its ``solve`` is timed in the same run, interleaved.
 
 Targets (issue 12): solve ≤ 2 s wall and ≤ 4 × validate.
 """
@@ -84,11 +87,11 @@ print(json.dumps(spent))
 """
 
 
-def _timed(args: list[str]) -> tuple[float, float, int]:
+def _timed(args: list[str], env: dict | None = None) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MiB) and exit code of one fresh process."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=ROOT)
+                            cwd=ROOT if env is None else "/", env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -100,16 +103,27 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--record", action="store_true",
                         help="append the section to benchmarks/RESULTS.md")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="a folder holding another checkout as 'attribution/' (e.g. "
+                             "the commit before a change): its solve is timed in the same "
+                             "run, interleaved (PYTHONPATH)")
     args = parser.parse_args()
     py = [sys.executable, "-m", "attribution"]
     load_before = os.getloadavg()
     rows = {"solve": [], "validate": []}
+    if args.baseline_src is not None:
+        rows["baseline solve"] = []
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "results")
         for _ in range(args.runs):
-            for name, cmd in (("validate", py + ["validate"]),
-                              ("solve", py + ["solve", "--out", out, "--force", "-q"])):
-                wall, rss, code = _timed(cmd)
+            todo = [("validate", py + ["validate"], None),
+                    ("solve", py + ["solve", "--out", out, "--force", "-q"], None)]
+            if args.baseline_src is not None:
+                env = {**os.environ, "PYTHONPATH": str(args.baseline_src.resolve())}
+                todo.append(("baseline solve", py + ["solve", "--out", out + "-base",
+                                                     "--force", "-q"], env))
+            for name, cmd, env in todo:
+                wall, rss, code = _timed(cmd, env)
                 if code != 0:
                     raise SystemExit(f"{' '.join(cmd)} exited with {code}")
                 rows[name].append((wall, rss))
@@ -139,13 +153,22 @@ def main() -> None:
              f"- Each command a fresh `python -m attribution` process, {args.runs} runs "
              "interleaved; wall time and peak RSS of the process.\n",
              "| command | median wall (s) | runs (s) | peak RSS (MiB) |", "|---|---|---|---|"]
-    for name, cmd in (("solve", "`attribution solve --out DIR --force`"),
-                      ("validate", "`attribution validate`")):
+    labels = [("solve", "`attribution solve --out DIR --force`"),
+              ("validate", "`attribution validate`")]
+    if args.baseline_src is not None:
+        labels.append(("baseline solve", f"baseline: the same solve from "
+                                          f"`{args.baseline_src}`"))
+    for name, cmd in labels:
         runs = ", ".join(f"{w:.2f}" for w, _ in rows[name])
         lines.append(f"| {cmd} | {med[name]:.2f} | {runs} | {rss[name]:.0f} |")
     target = "met" if med["solve"] <= 2.0 and ratio <= 4.0 else "not met"
     lines += ["", f"Ratio solve / validate: **{ratio:.2f}×** (target ≤ 4×, ≤ 2 s: "
-              f"{target}).", "",
+              f"{target})."]
+    if args.baseline_src is not None:
+        base = med["baseline solve"]
+        lines += [f"Baseline solve / validate: {base / med['validate']:.2f}×; this solve / "
+                  f"baseline solve: **{med['solve'] / base:.2f}×**."]
+    lines += ["",
               "Phases of one more fresh process (in-process timers, no profiler; "
               f"command {p['command']:.2f} s + imports {p['import']:.2f} s, peak RSS "
               f"{p['rss_mib']:.0f} MiB):", "",
