@@ -312,9 +312,11 @@ class Reoptimizer:
         tick = time.perf_counter()
         self.stats["variants"] += 1
         data = self.data
-        pair = np.flatnonzero((data.unit == unit) & (data.demand == demand))
-        if not len(pair):
+        i = self._pair_index(unit, demand)
+        if i is None:
             return None
+        pair = np.sort(data.pairs.order[data.pairs.starts[i]:data.pairs.starts[i + 1]]
+                       ).astype(np.int64)
         hint = None if hint is None else np.sort(np.asarray(hint, dtype=np.int64))
         if hint is not None and (len(hint) != self.units
                                  or not np.isin(pair, hint).any()):
@@ -356,13 +358,22 @@ class Reoptimizer:
         allocations letting every lettable unit (from the main LP's reduced costs)."""
         if not self.usable:
             return None
-        p = self.data.pairs
-        key = p.unit * max(self.data.n_demands, 1) + p.demand
-        i = int(np.searchsorted(key, int(unit) * max(self.data.n_demands, 1) + int(demand)))
-        if i >= len(key) or key[i] != int(unit) * max(self.data.n_demands, 1) + int(demand):
+        i = self._pair_index(unit, demand)
+        if i is None:
             return None
         r = float(self.pair_min[i]) - self.base_gap
         return max(0, math.ceil(r - 1e-6 * (1.0 + abs(self.base_value))))
+
+    def _pair_index(self, unit: int, demand: int) -> int | None:
+        """Index of the (unit, demand) pair in ``data.pairs`` (sorted by unit, demand)."""
+        n = max(self.data.n_demands, 1)
+        if getattr(self, "_pair_key", None) is None:
+            self._pair_key = self.data.pairs.unit * n + self.data.pairs.demand
+        want = int(unit) * n + int(demand)
+        i = int(np.searchsorted(self._pair_key, want))
+        if i >= len(self._pair_key) or self._pair_key[i] != want:
+            return None
+        return i
 
     def relaxed_gain(self, kept: QuotaSystem) -> Repriced | None:
         """Best allocation when the quota rows are only those of ``kept`` (the quota
