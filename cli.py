@@ -38,12 +38,17 @@ def _version() -> str:
         return "0.1.0+checkout"
 
 
+def _print_version(ctx: click.Context) -> None:
+    """``--version``: the version is read only when asked (importlib.metadata costs about
+    a hundred milliseconds of start-up)."""
+    click.echo(f"attribution, version {_version()}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True,
-              help="Show the version and exit.",   # read lazily: importlib.metadata is slow
-              callback=lambda ctx, _p, v: (click.echo(f"attribution, version {_version()}"),
-                                          ctx.exit()) if v and not ctx.resilient_parsing
-              else None)
+              help="Show the version and exit.", callback=lambda ctx, _p, v:
+              _print_version(ctx) if v and not ctx.resilient_parsing else None)
 def main() -> None:
     """Attribution optimisation solver for social housing.
 
