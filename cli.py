@@ -63,6 +63,13 @@ _lang_option = click.option(
     help="Language of the pages, workbook, reasons and messages for people.")
 
 
+def _print_version(ctx: click.Context) -> None:
+    """``--version``: the version is read only when asked (importlib.metadata costs about
+    a hundred milliseconds of start-up)."""
+    click.echo(f"attribution, version {_version()}")
+    ctx.exit()
+
+
 EXIT_INTERRUPTED = 130
 
 
@@ -80,7 +87,9 @@ class _Interruptible(click.Group):
 
 
 @click.group(cls=_Interruptible, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), prog_name="attribution")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              help="Show the version and exit.", callback=lambda ctx, _p, v:
+              _print_version(ctx) if v and not ctx.resilient_parsing else None)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Attribution optimisation solver for social housing.
@@ -134,11 +143,12 @@ def _sigterm_as_interrupt():
               help="CP-SAT workers; more than 1 is faster but not reproducible.")
 @click.option("--shortlists", type=click.Choice(["auto", "exact", "bound"]), default="auto",
               show_default=True,
-              help="Price shortlist alternatives by exact re-solves (exact), by direct "
-                   "exchanges only (bound), or exactly when affordable (auto).")
+              help="Price shortlist alternatives exactly by warm-started "
+                   "re-optimisations (exact), by direct exchanges only (bound), or "
+                   "exactly within 60 s of pricing (auto).")
 @click.option("--quota-prices", type=click.Choice(["auto", "always", "never"]),
               default="auto", show_default=True,
-              help="Re-solve without each binding quota to price it.")
+              help="Price each binding quota: re-optimise without it (warm-started).")
 @click.option("--force", is_flag=True,
               help="Replace RESULTS if it exists (only a folder this tool wrote), after the "
                    "new one is complete.")

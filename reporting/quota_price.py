@@ -60,7 +60,8 @@ def _item_label(key: str, detail: str, first_row: str) -> str:
 
 
 def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaAttainment],
-                 solve: Solver, params: Any, seed: int, progress=None) -> pd.DataFrame:
+                 solve: Solver, params: Any, seed: int, progress=None,
+                 reopt: Any = None) -> pd.DataFrame:
     """The price of every binding quota.
 
     Parameters
@@ -73,6 +74,11 @@ def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaA
         The optimizer entry point and the arguments of the main solve.
     progress
         Optional ``callable(str)``.
+    reopt
+        An :class:`optimizer.reoptimize.Reoptimizer` of the solved round: each price is
+        then a warm-started re-optimisation (the relaxed LP from the kept basis, the
+        optimum as complete hint; most items are settled by the main LP's certificate
+        alone). Items it does not cover are re-solved with ``solve`` from scratch.
     """
     base = level_values(problem, arcs)
     out = []
@@ -82,10 +88,16 @@ def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaA
         if progress:
             progress(f"pricing quota {label}")
         try:
-            result = solve(relax(problem, key, detail), params, seed=seed)
-            units, score = level_values(problem, result.arcs)
-            gain = (units - base[0], score - base[1])
-            status = str(getattr(result, "status", ""))
+            relaxed = relax(problem, key, detail)
+            warm = None if reopt is None else reopt.relaxed_item_gain(key, detail)
+            if warm is not None:
+                gain = (warm.units - base[0], warm.score - base[1])
+                status = "OPTIMAL" if warm.proven else "FEASIBLE"
+            else:
+                result = solve(relaxed, params, seed=seed)
+                units, score = level_values(problem, result.arcs)
+                gain = (units - base[0], score - base[1])
+                status = str(getattr(result, "status", ""))
         except AttributionError as exc:  # e.g. still infeasible without it
             gain, status = (None, None), f"{type(exc).__name__}: {exc}"
         out.append((label, key, _item_label(key, detail, names[0]), ";".join(names), gain[0],

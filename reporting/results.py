@@ -123,18 +123,20 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
     # Costs and prices are differences with the optimum: only meaningful when it is proven.
     resolver = solve if proven else None
     sub_params = resolve_params(params, getattr(result, "solve_seconds", None))
-    progress("building shortlists")
     seconds = getattr(result, "solve_seconds", None)
+    reopt = warm_reoptimizer(problem, arcs, resolver, sub_params, seed, progress)
+    progress("building shortlists")
     shortlists, sl_summary = build_shortlists(problem, arcs, checker, resolver, sub_params,
-                                              seed, options, progress, seconds)
+                                              seed, options, progress, seconds, reopt=reopt)
     if sl_summary.get("pricing_reason"):  # developer detail: the log, not the report
         progress(f"shortlist pricing {sl_summary.get('pricing')}: {sl_summary['pricing_reason']}")
     rows = quota_attainment(problem, arcs, quotas)
     n_items = len(binding_items(rows))
     priced = resolver is not None and (price_quotas == "always" or (
-        price_quotas == "auto" and (seconds is None or n_items * seconds <= price_seconds)))
+        price_quotas == "auto" and (reopt is not None or seconds is None
+                                    or n_items * seconds <= price_seconds)))
     prices = quota_prices(problem, arcs, rows if priced else [], resolver, sub_params, seed,
-                          progress)
+                          progress, reopt=reopt)
     assignments = assignments_table(problem, arcs)
     agg = {"by_commune": aggregates.by_commune(problem, assignments),
            "by_qpv": aggregates.by_qpv(problem, assignments),
@@ -170,6 +172,22 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
               "quota_prices": prices, **{k: v for k, v in agg.items()}, "agenda": agenda}
     return Computed(tables=tables, kpis=kpis, html=html,
                     agenda_html=render_agenda(agenda, meta))
+
+
+def warm_reoptimizer(problem: AllocationProblem, arcs: np.ndarray, solve: Solver | None,
+                     params: Any, seed: int, progress: Progress = _quiet) -> Any:
+    """The warm-started re-optimiser of the solved round
+    (:class:`optimizer.reoptimize.Reoptimizer`), when the re-solves use the optimizer's own
+    ``solve`` (an injected solver is used as is, from scratch) and the route applies;
+    otherwise ``None``."""
+    from attribution import optimizer  # noqa: PLC0415 (only when re-solves are made)
+    if solve is None or solve is not optimizer.solve:
+        return None
+    from attribution.optimizer.reoptimize import Reoptimizer  # noqa: PLC0415
+    progress("preparing warm-started re-optimisations")
+    time_limit = getattr(params, "time_limit", 5.0)
+    reopt = Reoptimizer(problem, arcs, params, seed, time_limit=min(5.0, time_limit))
+    return reopt if reopt.usable else None
 
 
 def resolve_params(params: Any, solve_seconds: float | None) -> Any:

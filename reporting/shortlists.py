@@ -17,7 +17,13 @@ first two lexicographic levels:
    choosing that demand is worse than leaving the unit empty: the cost shown is a *lower
    bound* (``lower_bound``).
 
-Exact pricing costs one solve per alternative: with ``exact="auto"`` it runs when the sum
+With a warm re-optimiser of the solved round (:mod:`optimizer.reoptimize`), step 2 gives
+the unit *to* the demand and prices it without re-solving from scratch: the main LP's
+reduced costs prove most costs with no solve at all, the rest are re-optimised from the
+optimum and the LP kept in memory (exact when proven). ``exact="auto"`` then prices every
+pool alternative within ``exact_seconds`` in all.
+
+Without it, exact pricing costs one solve per alternative: with ``exact="auto"`` it runs when the sum
 of the re-solved problems' sizes (``units × pool × arcs``) stays within ``exact_budget``
 *and* the expected time (re-solves × the main solve's seconds) within ``exact_seconds``.
 The second rule depends on the machine: two runs on the same machine decide alike unless
@@ -29,6 +35,7 @@ first), then demand id.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,7 +176,15 @@ def direct_moves(problem: AllocationProblem, arcs: np.ndarray,
     n_bad, first = checker.first_violation(np.stack([h, b], axis=1), np.stack([a, c], axis=1))
     return pd.DataFrame({"unit": u, "demand": d, "arc": a, "cost_units": -gain_units,
                          "cost_score": -gain_score, "feasible": n_bad == 0, "broken": first,
-                         "exchange": c >= 0})
+                         "exchange": c >= 0, "holder_arc": h, "old_arc": b,
+                         "exchange_arc": c})
+
+
+def move_allocation(arcs: np.ndarray, move) -> np.ndarray:
+    """The allocation a direct move (a row of :func:`direct_moves`) leads to."""
+    drop = [x for x in (int(move.holder_arc), int(move.old_arc)) if x >= 0]
+    add = [x for x in (int(move.arc), int(move.exchange_arc)) if x >= 0]
+    return np.union1d(np.setdiff1d(np.asarray(arcs, dtype=np.int64), drop), add)
 
 
 def _exact(problem: AllocationProblem, solve: Solver, params: Any, seed: int,
@@ -185,13 +200,28 @@ def _exact(problem: AllocationProblem, solve: Solver, params: Any, seed: int,
     return base[0] - units, base[1] - score, method
 
 
+def _warm(problem: AllocationProblem, arcs: np.ndarray, reopt: Any, base: tuple[int, int],
+          row) -> tuple[int, int, str] | None:
+    """Cost of one alternative by a warm-started re-optimisation (``None``: not applicable,
+    re-solve from scratch). The unit is *given* to the candidate: the cost is exact when
+    proven, otherwise the best allocation found with that choice bounds it."""
+    hint = move_allocation(arcs, row) if bool(row.feasible) else None
+    out = reopt.pair_cost(int(row.unit), int(row.demand), hint)
+    if out is None:
+        return None
+    return base[0] - out.units, base[1] - out.score, "exact" if out.proven else "swap_bound"
+
+
 def _decide(options: ShortlistParams, can: bool, n_solves: int, n_arcs: int,
-            solve_seconds: float | None) -> tuple[bool, str]:
+            solve_seconds: float | None, warm: bool = False) -> tuple[bool, str]:
     """Whether to price exactly, and why (recorded in kpis.json)."""
     if not can:
         return False, "no re-solve (no solver, or the main solve is not proven optimal)"
     if options.exact != "auto":
         return options.exact == "always", f"shortlists mode '{options.exact}'"
+    if warm:
+        return True, (f"{n_solves} warm-started re-optimisations (reduced-cost pruning), "
+                      f"within {options.exact_seconds:g} s")
     if n_solves * n_arcs > options.exact_budget:
         return False, (f"{n_solves} re-solves × {n_arcs} arcs exceed the budget of "
                        f"{options.exact_budget}")
@@ -204,8 +234,8 @@ def _decide(options: ShortlistParams, can: bool, n_solves: int, n_arcs: int,
 def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: MoveChecker,
                      solve: Solver | None = None, params: Any = None, seed: int = 0,
                      options: ShortlistParams = ShortlistParams(),
-                     progress=None, solve_seconds: float | None = None
-                     ) -> tuple[pd.DataFrame, dict[str, Any]]:
+                     progress=None, solve_seconds: float | None = None,
+                     reopt: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``shortlists.csv`` and a summary (counts, whether pricing was exact).
 
     Parameters
@@ -220,6 +250,11 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
         Optional ``callable(str)`` told how far exact pricing is.
     solve_seconds
         Time of the main solve, for the ``exact_seconds`` rule (``None`` = not applied).
+    reopt
+        An :class:`optimizer.reoptimize.Reoptimizer` of the solved round: alternatives are
+        then priced by warm-started re-optimisations (exact, most without any solve),
+        within ``exact_seconds`` in total; those it does not cover are re-solved with
+        ``solve`` from scratch.
     """
     t, g = problem.territory, problem.graph
     arcs = np.asarray(arcs, dtype=np.int64)
@@ -231,16 +266,37 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
     moves["pool_rank"] = moves.groupby("unit").cumcount()
     pool = moves[moves["pool_rank"] < max(options.pool, options.candidates)].copy()
     to_price = pool[pool["pool_rank"] < options.pool]
-    exact, why = _decide(options, solve is not None, len(to_price), len(g), solve_seconds)
+    warm = reopt is not None and getattr(reopt, "usable", False)
+    exact, why = _decide(options, solve is not None or warm, len(to_price), len(g),
+                         solve_seconds, warm)
     pool["method"] = np.where(pool["feasible"], "swap_bound", "none")
     if exact:
         base = level_values(problem, arcs)
-        for k, (i, row) in enumerate(to_price.iterrows()):
-            if progress and k % 25 == 0:
+        start, done, cut = time.perf_counter(), 0, False
+        priced: dict[Any, tuple[int, int, str]] = {}
+        for k, row in enumerate(to_price.itertuples()):
+            if progress and k % 100 == 0:
                 progress(f"pricing shortlist alternatives {k}/{len(to_price)}")
-            cu, cs, m = _exact(problem, solve, params, seed, base, int(row["unit"]),
-                               int(row["demand"]))
-            pool.loc[i, ["cost_units", "cost_score", "method"]] = [cu, cs, m]
+            if warm and options.exact == "auto" and \
+                    time.perf_counter() - start > options.exact_seconds:
+                cut = True
+                break
+            got = _warm(problem, arcs, reopt, base, row) if warm else None
+            if got is None and solve is not None:
+                got = _exact(problem, solve, params, seed, base, int(row.unit),
+                             int(row.demand))
+            if got is not None:
+                priced[row.Index] = got
+                done += 1
+        if priced:
+            idx = list(priced)
+            pool.loc[idx, "cost_units"] = [v[0] for v in priced.values()]
+            pool.loc[idx, "cost_score"] = [v[1] for v in priced.values()]
+            pool.loc[idx, "method"] = [v[2] for v in priced.values()]
+        if cut:
+            exact = False
+            why += (f"; time budget reached after {done} of {len(to_price)} alternatives "
+                    "(the others keep their direct-move bound)")
     quality = pool["method"].map({"exact": 0, "swap_bound": 1, "lower_bound": 2, "none": 3})
     pool = pool.assign(quality=quality).sort_values(
         ["unit", "quality", "cost_units", "cost_score", "score", "demand_id"],

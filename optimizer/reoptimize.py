@@ -1,0 +1,451 @@
+"""Warm-started re-optimisations of a solved round: quota prices and shortlist costs.
+
+A quota's price and a shortlist alternative's cost are optima of problems that differ from
+the solved one by a few rows (the quota's rows dropped) or by one forced pair (a unit given
+to one demand). Re-solving each from scratch costs a whole solve; here they share what the
+main solve already established, and every answer is still *proven*:
+
+- the problem's per-arc arrays, pairs and quota rows (with the rounded rows of
+  ``cuts.py``) are derived **once**;
+- the LP relaxation is kept **in memory** in one HiGHS model (``lp.Master``) with the
+  columns of the main LP; a variant changes a few row bounds or one column's cost, HiGHS
+  restarts from the previous basis, and columns are priced against its duals until the
+  certified bound (``bound.py``: σ recomputed over **every** arc, so the bound never rests
+  on the LP's accuracy) stops improving;
+- **reduced-cost pruning**: the certificate ``(U, r)`` of the main LP says that every
+  allocation letting every lettable unit has ``score ≤ U − Σ r_a x_a``; forcing a pair whose
+  arcs have reduced cost ``r`` therefore costs at least ``⌈r − (U − z*)⌉``. When a known
+  allocation with that pair (the direct move of ``reporting.shortlists``) loses exactly
+  that much, the cost is proven without any solve;
+- otherwise the optimal allocation (a *complete* hint and a valid lower cut), the variant's
+  certified bound (an upper cut) and its reduced costs (to fix arcs, ``reduction.py``) are
+  given to CP-SAT on a small arc pool, exactly as the main solve proves its optimum.
+
+Scope: the cost is over the first two levels (units let, then score sum) and the route
+applies when the optimum lets every lettable unit (the usual case: then the unit level
+cannot change by relaxing a quota, and a forced pair that keeps every unit let is
+priced on the score level alone). Outside it (quotas that cost units, a forced pair that
+empties another unit, no HiGHS binding), the methods return ``None`` and the caller
+re-solves from scratch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from attribution.models.problem import AllocationProblem
+from attribution.models.quotas import QuotaSystem
+
+from .bound import SideRows, _certificate, _pick, lp_bound
+from .cuts import with_rounded_rows
+from .data import SolverData, solver_data
+from .lp import Master
+from .model import build_model, run
+from .params import SolveParams
+from .reduction import cheapest_per_unit, fixing_threshold, kept_arcs
+
+#: Largest arc set a proof model may have (beyond it the cost is reported as not proven).
+MAX_PROOF_ARCS = 200_000
+
+
+@dataclass(frozen=True)
+class Repriced:
+    """The optimum of a variant, relative to the solved round.
+
+    Attributes
+    ----------
+    units, score
+        Units let and score sum of the variant's best allocation found.
+    proven
+        Whether that allocation is proven optimal for the variant (levels 1–2).
+    bound
+        Proven upper bound on the variant's score (with ``units`` units let).
+    arcs
+        The allocation (global arc indices, sorted).
+    how
+        How it was settled: ``reduced cost``, ``LP bound``, ``CP-SAT``, ``not proven``.
+    """
+
+    units: int
+    score: int
+    proven: bool
+    bound: int
+    arcs: np.ndarray
+    how: str
+
+
+class _WarmMaster(Master):
+    """The restricted LP kept between variants: column costs and side-row bounds change."""
+
+    def set_costs(self, cols: np.ndarray, costs: np.ndarray) -> None:
+        cols = np.asarray(cols, dtype=np.int32)
+        self._h.changeColsCost(len(cols), cols, np.asarray(costs, dtype=np.float64))
+
+    def set_side_lower(self, rows: np.ndarray, lower: np.ndarray) -> None:
+        inf = self._h.getInfinity()
+        for r, lo in zip(np.asarray(rows).tolist(), np.asarray(lower).tolist()):
+            i = self.n_units + self.n_demands + int(r)
+            self._h.changeRowBounds(i, float(lo), inf)
+
+
+class Reoptimizer:
+    """Re-solves variants of a solved round from its optimum (see the module docstring).
+
+    Parameters
+    ----------
+    problem
+        The solved problem.
+    arcs
+        Its optimal allocation (proven optimal on levels 1–2).
+    params, seed
+        The main solve's parameters (fit costs, workers, log) and seed.
+    time_limit
+        Budget of one variant's CP-SAT search and proof (seconds); a variant not proven
+        within it is returned with ``proven=False``.
+    """
+
+    def __init__(self, problem: AllocationProblem, arcs: np.ndarray,
+                 params: SolveParams = SolveParams(), seed: int = 0,
+                 time_limit: float = 5.0):
+        self.problem, self.params, self.seed = problem, params, seed
+        self.time_limit = time_limit
+        self.arcs = np.sort(np.asarray(arcs, dtype=np.int64))
+        self.stats = {"variants": 0, "reduced_cost": 0, "lp": 0, "cpsat": 0,
+                      "not_proven": 0, "seconds": 0.0}
+        tick = time.perf_counter()
+        data = solver_data(problem, params)
+        self.data = data
+        lettable = len(np.unique(data.unit))
+        self.units = len(self.arcs)
+        self.score = int(data.score[self.arcs].sum())
+        # The route needs every lettable unit let and a HiGHS binding for the warm LP.
+        self.usable = self.units == lettable and self.units > 0 and _has_highs()
+        if not self.usable:
+            return
+        self.rounded = with_rounded_rows(data)
+        self.mu = 2 * int(np.abs(data.score).max(initial=0)) + 1
+        self.obj = (data.score + self.mu).astype(np.float64)
+        self.shift = self.mu * self.units          # objective = score + μ·L when all let
+        self.ones = np.ones(data.n_arcs, dtype=np.int64)
+        q = self.rounded.quotas
+        self.side_rhs = q.rhs.astype(np.float64)
+        base = lp_bound(self.rounded, self.obj, columns=self.arcs,
+                        time_limit=max(1.0, time_limit))
+        top = 1.0 + float(np.abs(self.obj).max(initial=0.0))
+        self.top = top
+        self.master = _WarmMaster(data.n_units, data.n_demands, self.side_rhs, 1e3 * top)
+        self.col_of = np.full(data.n_arcs, -1, dtype=np.int64)
+        self.cols = np.zeros(0, dtype=np.int64)
+        self._add(np.union1d(base.pool, self.arcs))
+        self.base_value = base.value - self.shift          # U': score bound when all let
+        self.base_reduced = base.reduced
+        self.base_duals = base.side_duals[:len(q)]
+        self.base_gap = self.base_value - self.score       # 0 when the LP closes the gap
+        self.pair_min = np.minimum.reduceat(base.reduced[data.pairs.order],
+                                            data.pairs.starts[:-1]) \
+            if len(data.pairs) else np.zeros(0)
+        self.stats["setup_seconds"] = time.perf_counter() - tick
+
+    # -- the warm LP ----------------------------------------------------------------
+    def _add(self, arcs: np.ndarray) -> None:
+        arcs = np.asarray(arcs, dtype=np.int64)
+        arcs = arcs[self.col_of[arcs] < 0]
+        if not len(arcs):
+            return
+        d, q = self.rounded, self.rounded.quotas
+        block = q.coef[:, q.classes.of_arc[arcs]].astype(np.float64) if len(q) \
+            else np.zeros((0, len(arcs)))
+        self.col_of[arcs] = len(self.master.art_rows) + len(self.cols) + np.arange(len(arcs))
+        self.cols = np.r_[self.cols, arcs]
+        self.master.add_columns(self.obj[arcs], d.unit[arcs], d.demand[arcs], block)
+
+    def _lp(self, obj: np.ndarray, free_rows: np.ndarray, deadline: float,
+            max_rounds: int = 100):
+        """Column generation on the warm master for objective ``obj`` with the side rows
+        ``free_rows`` relaxed. Returns ``(U, reduced costs, support arcs, their x)``."""
+        data, q = self.data, self.rounded.quotas
+        n_u, n_d = data.n_units, data.n_demands
+        rhs = self.side_rhs.copy()
+        rhs[free_rows] = 0.0
+        best = None
+        for _ in range(max_rounds):
+            duals, lp_value, primal, _art = self.master.solve(max(0.05, deadline
+                                                                  - time.perf_counter()))
+            pi_m, sigma_m = duals[:n_u], duals[n_u:n_u + n_d]
+            lam = duals[n_u + n_d:].copy()
+            lam[free_rows] = 0.0
+            w = obj + (lam @ q.coef.astype(np.float64))[q.classes.of_arc] if len(q) \
+                else obj.copy()
+            wp = self._pair_max(w)
+            cert = _certificate(data, wp, pi_m, lam, rhs)
+            if best is None or cert[0] < best[0]:
+                best = cert + (w,)
+            viol = wp - pi_m[data.pairs.unit] - sigma_m[data.pairs.demand]
+            new = self._pick(viol, w)
+            done = not len(new) or (math.isfinite(lp_value) and math.floor(
+                best[0] + best[1]) <= math.floor(lp_value + best[1]))
+            if done or time.perf_counter() > deadline:
+                break
+            self._add(new)
+        value, tol, pi, sigma, w = best
+        reduced = pi[data.unit] + sigma[data.demand] - w
+        np.maximum(reduced, 0.0, out=reduced)
+        x = np.zeros(len(self.cols))
+        x[:len(primal)] = primal
+        keep = x > 1e-9
+        return value + tol, reduced, self.cols[keep], x[keep]
+
+    def _pair_max(self, w: np.ndarray) -> np.ndarray:
+        """Per pair, the largest arc weight (``Pairs.best`` without the arg-max)."""
+        p = self.data.pairs
+        return np.maximum.reduceat(w[p.order], p.starts[:-1])
+
+    def _pick(self, viol: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """New columns: the best arc of the most violated pairs (``bound._pick``), found
+        for those pairs only."""
+        p = self.data.pairs
+        cand = np.flatnonzero(viol > 1e-7 * self.top)
+        if not len(cand):
+            return np.zeros(0, dtype=np.int64)
+        lo, hi = p.starts[cand], p.starts[cand + 1]
+        best_arc = np.full(len(p.unit), -1, dtype=np.int64)
+        for i, a, b in zip(cand.tolist(), lo.tolist(), hi.tolist()):
+            arcs = p.order[a:b]
+            best_arc[i] = arcs[int(np.argmax(w[arcs]))] if b - a > 1 else arcs[0]
+        new = _pick(self.data, viol, best_arc, 1e-7 * self.top)
+        return new[(new >= 0)][self.col_of[new[new >= 0]] < 0]
+
+    # -- search and proof -----------------------------------------------------------
+    def _search(self, data: SolverData, side: SideRows, bound: float, reduced: np.ndarray,
+                support: np.ndarray, x: np.ndarray, hint: np.ndarray, deadline: float,
+                must: np.ndarray | None = None) -> Repriced | None:
+        """Best allocation of ``data`` under ``side`` with every lettable unit let, from
+        the complete ``hint``; ``bound`` (float) and ``reduced`` are the variant's
+        certificate: ``score·x ≤ bound − Σ r_a x_a``."""
+        score = data.score.astype(np.int64)
+        ub = math.floor(bound + 1e-6 * (1 + abs(bound)))
+        if hint is None:
+            best_arcs, best = np.zeros(0, dtype=np.int64), None
+        else:
+            best_arcs = np.sort(np.asarray(hint, dtype=np.int64))
+            best = int(score[best_arcs].sum())
+            if best >= ub:
+                return Repriced(len(best_arcs), best, True, best, best_arcs, "LP bound")
+        extra = best_arcs if must is None else np.union1d(best_arcs, must)
+        # A dive around the LP vertex: its integral arcs fixed, the other units free over
+        # the LP's support (and the hint's arcs).
+        pool = np.union1d(support, extra)
+        one = support[x > 1 - 1e-6]
+        if must is not None and not np.isin(must, one).any():
+            one = one[~np.isin(data.unit[one], data.unit[must])
+                      & ~np.isin(data.demand[one], data.demand[must])]
+        left = deadline - time.perf_counter()
+        if left > 0.01:
+            h = best_arcs if best is not None else None
+            sub = build_model(data, pool, score, side=side, window=(best, ub), hint=h,
+                              fixed=one if len(one) else None, every_unit_let=True)
+            out = run(sub, time_limit=0.3 * left, seed=self.seed,
+                      workers=self.params.workers)
+            if out.status in ("OPTIMAL", "FEASIBLE") and (best is None or out.value > best):
+                best_arcs, best = out.arcs, out.value
+            if best is not None and best >= ub:
+                return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
+        # Before the proof, a better incumbent (it keeps fewer arcs): the support with
+        # the cheapest arcs (variant's reduced costs) of every unit among those an
+        # improving allocation may use.
+        cand = np.flatnonzero(reduced <= (np.inf if best is None else
+                                          fixing_threshold(bound, best)))
+        wider = np.union1d(pool, cand[cheapest_per_unit(reduced[cand], data.unit[cand],
+                                                        4)])
+        left = deadline - time.perf_counter()
+        h = best_arcs if best is not None and np.isin(best_arcs, wider).all() else None
+        sub = build_model(data, wider, score, side=side, window=(best, ub), hint=h,
+                          every_unit_let=True)
+        out = run(sub, time_limit=0.5 * left, seed=self.seed,
+                  workers=self.params.workers)
+        if out.status in ("OPTIMAL", "FEASIBLE") and (best is None or out.value > best):
+            best_arcs, best = out.arcs, out.value
+        if best is not None and best >= ub:
+            return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
+        if best is None:
+            return None
+        kept = kept_arcs(reduced, bound, best, best_arcs)
+        if must is not None:
+            kept = np.union1d(kept, must)
+        if out.status == "OPTIMAL" and np.isin(kept, wider).all():
+            # optimal on a superset of every arc an improving allocation may use
+            return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
+        left = deadline - time.perf_counter()
+        if len(kept) > MAX_PROOF_ARCS or left <= 0.01:
+            return Repriced(len(best_arcs), best, False, ub, best_arcs, "not proven")
+        sub = build_model(data, kept, score, side=side, window=(best, ub), hint=best_arcs,
+                          every_unit_let=True)
+        out = run(sub, time_limit=left, seed=self.seed, workers=self.params.workers)
+        if out.status == "OPTIMAL":
+            arcs = out.arcs if out.value >= best else best_arcs
+            return Repriced(len(arcs), max(best, out.value), True, max(best, out.value),
+                            arcs, "CP-SAT")
+        if out.status == "FEASIBLE" and out.value > best:
+            best_arcs, best = out.arcs, out.value
+        if out.status == "INFEASIBLE":   # nothing beats the incumbent on the kept arcs
+            return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
+        bnd = ub if out.bound is None else min(ub, max(best, int(out.bound)))
+        return Repriced(len(best_arcs), best, bnd == best, bnd, best_arcs,
+                        "CP-SAT" if bnd == best else "not proven")
+
+    # -- the two variants -------------------------------------------------------------
+    def pair_cost(self, unit: int, demand: int,
+                  hint: np.ndarray | None = None) -> Repriced | None:
+        """Best allocation that gives ``unit`` to ``demand`` (through any réservataire).
+
+        ``hint`` is a valid allocation with that pair letting every lettable unit (e.g.
+        the direct move), or ``None``. Returns ``None`` when the route does not apply
+        (see the module docstring): the caller re-solves from scratch.
+        """
+        if not self.usable:
+            return None
+        tick = time.perf_counter()
+        self.stats["variants"] += 1
+        data = self.data
+        i = self._pair_index(unit, demand)
+        if i is None:
+            return None
+        pair = np.sort(data.pairs.order[data.pairs.starts[i]:data.pairs.starts[i + 1]]
+                       ).astype(np.int64)
+        hint = None if hint is None else np.sort(np.asarray(hint, dtype=np.int64))
+        if hint is not None and (len(hint) != self.units
+                                 or not np.isin(pair, hint).any()):
+            hint = None
+        try:
+            if hint is not None:
+                value = int(data.score[hint].sum())
+                lower = self.pair_min_cost(unit, demand)
+                if lower is not None and self.score - value <= lower:
+                    self.stats["reduced_cost"] += 1
+                    return Repriced(len(hint), value, True, value, hint, "reduced cost")
+            bonus = 8.0 * self.mu
+            self._add(pair)
+            cols = self.col_of[pair]
+            self.master.set_costs(cols, self.obj[pair] + bonus)
+            obj = self.obj.copy()
+            obj[pair] += bonus
+            deadline = time.perf_counter() + self.time_limit
+            try:
+                bound, reduced, support, x = self._lp(obj, np.zeros(0, dtype=np.int64),
+                                                      deadline)
+            finally:
+                self.master.set_costs(cols, self.obj[pair])
+            bound -= self.shift + bonus
+            mask = np.zeros(data.n_arcs, dtype=np.int64)
+            mask[pair] = 1
+            side = SideRows().add(self.ones, self.units).add(mask, 1)
+            out = self._search(self.rounded, side, bound, reduced, support, x, hint,
+                               deadline, must=pair)
+            if out is None:   # no allocation with the pair letting every unit found
+                return None
+            self._count(out)
+            return out
+        finally:
+            self.stats["seconds"] += time.perf_counter() - tick
+
+    def pair_min_cost(self, unit: int, demand: int) -> int | None:
+        """Proven lower bound on the score lost by giving ``unit`` to ``demand`` among
+        allocations letting every lettable unit (from the main LP's reduced costs)."""
+        if not self.usable:
+            return None
+        i = self._pair_index(unit, demand)
+        if i is None:
+            return None
+        r = float(self.pair_min[i]) - self.base_gap
+        return max(0, math.ceil(r - 1e-6 * (1.0 + abs(self.base_value))))
+
+    def _pair_index(self, unit: int, demand: int) -> int | None:
+        """Index of the (unit, demand) pair in ``data.pairs`` (sorted by unit, demand)."""
+        n = max(self.data.n_demands, 1)
+        if getattr(self, "_pair_key", None) is None:
+            self._pair_key = self.data.pairs.unit * n + self.data.pairs.demand
+        want = int(unit) * n + int(demand)
+        i = int(np.searchsorted(self._pair_key, want))
+        if i >= len(self._pair_key) or self._pair_key[i] != want:
+            return None
+        return i
+
+    def relaxed_gain(self, kept: QuotaSystem) -> Repriced | None:
+        """Best allocation when the quota rows are only those of ``kept`` (the quota
+        system of the relaxed policy, :func:`models.quotas.build_quotas`): the rows of the
+        main system missing from it are dropped, with their rounded rows. Returns ``None``
+        when ``kept`` is not a subset of the main rows (the caller re-solves from scratch).
+        """
+        if not self.usable:
+            return None
+        tick = time.perf_counter()
+        self.stats["variants"] += 1
+        try:
+            q = self.data.quotas
+            names = {row.name: i for i, row in enumerate(q.rows)}
+            for j, row in enumerate(kept.rows):
+                i = names.get(row.name)
+                if i is None or kept.rhs[j] != q.rhs[i] or not np.array_equal(
+                        kept.coef[j], q.coef[i]):
+                    return None
+            keep_names = {row.name for row in kept.rows}
+            rq = self.rounded.quotas
+            drop = np.array([row.name.removesuffix(".rounded") not in keep_names
+                             for row in rq.rows], dtype=bool)
+            free = np.flatnonzero(drop)
+            if not len(free):
+                return Repriced(self.units, self.score, True, self.score, self.arcs,
+                                "reduced cost")
+            if self.base_gap < 1 - 1e-6 and not np.any(self.base_duals[free] > 0):
+                # The main certificate gives these rows no weight: it stays valid without
+                # them, so nothing scores more than the optimum.
+                self.stats["reduced_cost"] += 1
+                return Repriced(self.units, self.score, True, self.score, self.arcs,
+                                "reduced cost")
+            deadline = time.perf_counter() + self.time_limit
+            self.master.set_side_lower(free, np.full(len(free), -np.inf))
+            try:
+                bound, reduced, support, x = self._lp(self.obj, free, deadline)
+            finally:
+                self.master.set_side_lower(free, self.side_rhs[free])
+            bound -= self.shift
+            sub = QuotaSystem(classes=rq.classes,
+                              rows=tuple(r for r, d in zip(rq.rows, drop) if not d),
+                              coef=rq.coef[~drop], rhs=rq.rhs[~drop])
+            data = dataclasses.replace(self.rounded, quotas=sub)
+            side = SideRows().add(self.ones, self.units)
+            out = self._search(data, side, bound, reduced, support, x, self.arcs, deadline)
+            self._count(out)
+            return out
+        finally:
+            self.stats["seconds"] += time.perf_counter() - tick
+
+    def relaxed_item_gain(self, policy_key: str, detail: str = "") -> Repriced | None:
+        """:meth:`relaxed_gain` for one policy item, as ``reporting.variants.relax`` drops
+        it (a ``[quotas]`` key, a spatial-balance share, or the ``[[flows]]`` entry
+        ``detail`` = ``"landlord→réservataire"``), without building the relaxed policy:
+        its rows are those with that ``policy_key`` (and, for a flow, that entry)."""
+        if not self.usable:
+            return None
+        q = self.data.quotas
+        tag = f"[{detail}]"
+        drop = np.array([row.policy_key == policy_key and (not detail or tag in row.name)
+                         for row in q.rows], dtype=bool)
+        kept = QuotaSystem(classes=q.classes,
+                           rows=tuple(r for r, d in zip(q.rows, drop) if not d),
+                           coef=q.coef[~drop], rhs=q.rhs[~drop])
+        return self.relaxed_gain(kept)
+
+    def _count(self, out: Repriced) -> None:
+        key = {"LP bound": "lp", "CP-SAT": "cpsat"}.get(out.how, "not_proven")
+        self.stats[key] += 1
+
+
+def _has_highs() -> bool:
+    from . import lp
+    return lp._Highs is not None
