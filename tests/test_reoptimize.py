@@ -64,6 +64,10 @@ def test_every_quota_price_equals_a_from_scratch_resolve(solved):
     for key, detail, _ in items:
         relaxed = relax(problem, key, detail)
         warm = reopt.relaxed_gain(build_quotas(relaxed))
+        if warm is None and key == "quotas.priority_min_per_reservataire" and detail:
+            # one landlord's own 25 % is voided through the carry-over (variants.relax):
+            # its row changes instead of going, so only the item route applies
+            warm = reopt.relaxed_item_gain(key, detail)
         assert warm is not None and warm.proven, (key, detail)
         assert check_allocation(relaxed, warm.arcs) == []
         assert level_values(problem, warm.arcs) == (warm.units, warm.score)
