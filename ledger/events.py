@@ -138,7 +138,8 @@ def parse_rows(path: Path) -> tuple[list[dict], list[Problem]]:
                     raise ValueError
             except ValueError:
                 bad("rank", f"expected a whole number ≥ 1; got '{get('rank')}'")
-            if event not in ("commission_attributed", "commission_rejected"):
+            if event in EVENTS and event not in ("commission_attributed",
+                                                 "commission_rejected"):
                 bad("rank", f"must be empty for a '{event}' event (rank is the commission's)")
         elif event == "commission_attributed":
             bad("rank", "is empty; a commission_attributed event gives the commission's rank "
@@ -154,7 +155,7 @@ def parse_rows(path: Path) -> tuple[list[dict], list[Problem]]:
         if event == "offer_refused" and not j:
             bad("justified", "is empty; an offer_refused event says whether the refusal was "
                              "justified (true) or not (false)")
-        if j and event != "offer_refused":
+        if j and event in EVENTS and event != "offer_refused":
             bad("justified", f"must be empty for a '{event}' event")
         rows.append({"row": int(row_no), "unit_id": unit, "demand_id": demand,
                      "event": event, "event_date": date, "rank": rank,
@@ -270,9 +271,11 @@ def check_rows(conn, file: str, rows: list[dict], policy_flows: dict[str, list[s
         seen[key] = r
         if key in old_by_key:
             x = old_by_key[key]
-            before = {"rank": None if pd.isna(x.rank) else int(x.rank),
-                      "justified": None if pd.isna(x.justified) else bool(x.justified),
-                      "reason": x.reason, "reservataire": x.reservataire}
+            na = lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v)) \
+                else v  # noqa: E731
+            before = {"rank": None if na(x.rank) is None else int(x.rank),
+                      "justified": None if na(x.justified) is None else bool(x.justified),
+                      "reason": na(x.reason), "reservataire": na(x.reservataire)}
             if any(before[f] != r[f] for f in (*VALUE_FIELDS, "reservataire")):
                 bad(r, None, "contradicts an event already in the ledger (same unit, demand, "
                              "event and date with another rank, justification, reason or "
