@@ -13,7 +13,8 @@ Definitions (``docs/ledger.md``):
   date (or later), or a pending attribution; a household is **already housed** when it
   has a lease, has withdrawn, or holds a pending attribution;
 - **refusals**: unjustified ``offer_refused`` events dated in the 12 months before the
-  round date (the window of the export's ``refusals`` column).
+  round date (the window of the export's ``refusals`` column); a household is never
+  offered again a unit it refused (justified or not).
 """
 
 from __future__ import annotations
@@ -211,6 +212,7 @@ class LedgerState:
     let_units: frozenset[str]
     housed_demands: frozenset[str]
     refusals: dict[str, int]            # demand → unjustified refusals in the last 12 months
+    refused_pairs: frozenset[tuple[str, str]]   # (unit, demand) offers refused: not again
     year_attributions: pd.DataFrame     # ATTRIBUTION_FIELDS (leases + pending)
 
 
@@ -228,6 +230,8 @@ def state_at(conn, round_date: dt.date) -> LedgerState:
                     & (before["event_date"] >= year_before(round_date))
                     & (before["event_date"] < round_date)]
     refusals = window.groupby("demand_id").size().astype(int).to_dict()
-    return LedgerState(round_date, frozenset(let), frozenset(housed), refusals,
+    ref = before[before["event"] == "offer_refused"]
+    pairs = frozenset(zip(ref["unit_id"], ref["demand_id"]))
+    return LedgerState(round_date, frozenset(let), frozenset(housed), refusals, pairs,
                        attributions(conn, round_date.year, pending_until=round_date
                                     + dt.timedelta(days=1)))
