@@ -69,6 +69,7 @@ class LedgerSolveSummary:
     refusals_added: int
     year_attributions: int
     superseded: int | None
+    ledger_seconds: float = 0.0    # time spent on the ledger (read, accounts, store)
 
     def lines(self) -> list[str]:
         out = self.solve.lines()
@@ -155,6 +156,7 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
     kept = with_columns(kept, refusals=refusals)
     round_territory = dataclasses.replace(loaded, units=take(u, keep_u), demands=kept)
     accounts = year_accounts(policy, state.year_attributions)
+    read_seconds = time.perf_counter() - t0
     progress(f"ledger: {len(state.year_attributions)} attributions of {day.year} so far; "
              f"{int((~keep_u).sum())} units and {int((~keep_d).sum())} demands left out; "
              f"read in {time.perf_counter() - t0:.2f} s")
@@ -230,7 +232,8 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
         excluded_demands=int((~keep_d).sum()),
         refusals_added=int((refusals - export).sum()),
         year_attributions=len(state.year_attributions),
-        superseded=existing["id"] if existing else None)
+        superseded=existing["id"] if existing else None,
+        ledger_seconds=round(read_seconds + time.perf_counter() - t1, 3))
 
 
 def round_table(ledger: Ledger) -> list[dict]:
