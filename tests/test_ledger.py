@@ -23,6 +23,7 @@ from attribution.ledger import schema
 from attribution.ledger.accounts import year_accounts
 from attribution.ledger.events import record
 from attribution.ledger.retention import purge
+from attribution.ledger.store import database_url
 from attribution.ledger.rounds import snapshot_territory, state_at
 from attribution.models.generator import write_territory
 from attribution.models.readers import load_territory
@@ -98,8 +99,7 @@ def test_an_older_ledger_is_migrated_and_keeps_its_rows(ledger_target):
 
 def test_a_newer_ledger_is_refused(ledger_target):
     open_ledger(ledger_target).close()
-    engine = sa.create_engine(__import__("attribution.ledger.store", fromlist=["x"])
-                              .database_url(ledger_target))
+    engine = sa.create_engine(database_url(ledger_target))
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
@@ -324,6 +324,8 @@ def test_round_lifecycle_refusals_and_observed_waits(tmp_path, territory):
     some = dec[dec["observed_wait_basis"] != "none"].index[0]
     assert "Observed wait" in cli("explain", out2, some)
     assert "no observed figure exists yet" in cli("explain", out1, plain["demand_id"][0])
+    assert "No observed figure exists yet" in (out1 / "report.html").read_text()
+    assert "households housed" in (out2 / "report.html").read_text()
     # Closing; a closed round is never solved again.
     cli("ledger", "close", ledger, "2")
     assert "is closed" in cli("solve", folder, "--out", tmp_path / "r1d", "--ledger", ledger,
@@ -365,3 +367,23 @@ def test_state_counts_pending_attributions(known, territory, tmp_path):
     assert s.housed_demands == {d[1], d[2]}
     assert s.refusals == {}
     assert sorted(s.year_attributions["demand_id"]) == sorted([d[1], d[2]])
+
+
+def test_no_personal_field_in_logs(known, territory, tmp_path, caplog):
+    """Recording logs counts only: no demand id, unit id or reason text."""
+    t = territory[1]
+    u, d = free_units(t), t.demands.ids
+    rows = [(u[0], d[0], "offer_refused", "2025-03-10", "", "false", "raison-très-privée",
+             ""), (u[1], d[1], "lease_signed", "2025-03-12", "", "", "", "commune")]
+    import logging
+    with caplog.at_level(logging.DEBUG, logger="attribution"):
+        record(known, write_events(tmp_path / "l.csv", rows, ["reservataire"]))
+        purge(known, 5, today=dt.date(2025, 6, 1))
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert caplog.records  # something was logged
+    for secret in (d[0], d[1], u[0], u[1], "raison-très-privée"):
+        assert secret not in text
+    with known.reading() as conn:
+        audit = " ".join(x for (x,) in conn.execute(sa.select(schema.audit.c.detail)))
+    for secret in (d[0], d[1], "raison-très-privée"):
+        assert secret not in audit
