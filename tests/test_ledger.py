@@ -321,6 +321,21 @@ def test_round_lifecycle_refusals_and_observed_waits(tmp_path, territory):
     assert "no observed figure exists yet" in cli("explain", out1, plain["demand_id"][0])
     assert "No observed figure exists yet" in (out1 / "report.html").read_text()
     assert "households housed" in (out2 / "report.html").read_text()
+    # The bilan: the contract's columns, a self-contained page (no script, no link out).
+    cli("bilan", ledger, "--year", "2025", "--out", tmp_path / "bilan")
+    head = lambda name: (tmp_path / "bilan" / name).read_text().splitlines()[0]  # noqa: E731
+    assert head("flows.csv").split(",")[:3] == ["landlord", "reservataire", "units_let"]
+    assert {"share", "target", "tolerance", "within_tolerance"} <= set(
+        head("flows.csv").split(","))
+    assert head("quotas.csv").split(",")[0] == "quota" and {"left", "right", "share",
+                                                              "target", "met"} <= set(
+        head("quotas.csv").split(","))
+    page = (tmp_path / "bilan" / "bilan.html").read_text()
+    assert "<svg" in page
+    for outside in ("<script", "<link", "src=", "href=", "@import", "url("):
+        assert outside not in page, outside
+    assert "bilan 2025" in cli("bilan", ledger, "--year", "2025", "--out", tmp_path / "bilan",
+                               "--force")
     # Closing; a closed round is never solved again.
     cli("ledger", "close", ledger, "2")
     assert "is closed" in cli("solve", folder, "--out", tmp_path / "r1d", "--ledger", ledger,
