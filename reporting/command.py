@@ -126,6 +126,37 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     """
     check_target(out, force)          # fail before the work, not after
     progress = _with_pause_points(progress)
+    path, label, loaded, names = read_territory(territory, with_names, progress)
+    progress(f"{len(loaded.demands)} demands, {len(loaded.units)} units; building the "
+             "compatibility graph")
+    problem = build_problem(loaded)
+    params = SolveParams(time_limit=time_limit, workers=workers)
+    options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
+    folder, result, computed = run(problem, out, params=params, seed=seed, solve=solve,
+                                   force=force, options=options, price_quotas=price_quotas,
+                                   source_label=label, progress=progress,
+                                   csv_dialect=csv_dialect, names=names)
+    return summary_of(folder, computed)
+
+
+def summary_of(folder: Path, computed: Any) -> SolveSummary:
+    """The summary of a written results folder (its computed KPIs)."""
+    k = computed.kpis
+    binding = sorted({q["name"] for q in k["quotas"] if q["tight"]})
+    return SolveSummary(folder=folder, status=k["status"], units_let=k["counts"]["units_let"],
+                        units=k["counts"]["units"], demands=k["counts"]["demands"],
+                        score_sum=k["counts"]["score_sum"], gap=k["gap"],
+                        outcomes={o: n for o, n in k["outcomes"].items() if n},
+                        binding=binding[:12] + (["…"] if len(binding) > 12 else []))
+
+
+def read_territory(territory: Path | str | None, with_names: bool = False,
+                   progress: Callable[[str], None] = lambda _: None
+                   ) -> tuple[Path, str, Any, dict[str, str] | None]:
+    """Read a round's territory folder (the bundled one when ``None``) as ``solve`` does:
+    ``(path, label, territory, names)``; the notices (columns outside the contract) go to
+    ``progress``; ``names`` (demand id → name) only with ``with_names``, a
+    :class:`DataError` when the demands file has no name column."""
     path = Path(territory) if territory is not None else bundled_territory_path()
     label = path.name if territory is not None else "bundled"
     progress(f"reading {label} territory")
@@ -141,19 +172,4 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
                                  "none")])
     for notice in notices:
         progress(notice)
-    progress(f"{len(loaded.demands)} demands, {len(loaded.units)} units; building the "
-             "compatibility graph")
-    problem = build_problem(loaded)
-    params = SolveParams(time_limit=time_limit, workers=workers)
-    options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
-    folder, result, computed = run(problem, out, params=params, seed=seed, solve=solve,
-                                   force=force, options=options, price_quotas=price_quotas,
-                                   source_label=label, progress=progress,
-                                   csv_dialect=csv_dialect, names=names)
-    k = computed.kpis
-    binding = sorted({q["name"] for q in k["quotas"] if q["tight"]})
-    return SolveSummary(folder=folder, status=k["status"], units_let=k["counts"]["units_let"],
-                        units=k["counts"]["units"], demands=k["counts"]["demands"],
-                        score_sum=k["counts"]["score_sum"], gap=k["gap"],
-                        outcomes={o: n for o, n in k["outcomes"].items() if n},
-                        binding=binding[:12] + (["…"] if len(binding) > 12 else []))
+    return path, label, loaded, names

@@ -154,8 +154,9 @@ def explain(folder: Path | str, demand_id: str) -> str:
             "  " + colon(_("Rank")) + " " + _("{rank} of {n}").format(
                 rank=r["rank_in_segment"], n=r["segment_size"]),
             "  " + colon(_("Median score")) + " " + _n(r["segment_score_median"]),
-            "  " + colon(_("Typical wait (median seniority of pending demands)")) + " "
-            + _("{months} months").format(months=_n(r["segment_typical_wait_months"])),
+            "  " + colon(_("Median seniority of pending demands (not a waiting time)"))
+            + " " + _("{months} months").format(months=_n(r["segment_typical_wait_months"])),
+            "  " + colon(_("Observed wait")) + " " + observed_wait(r),
             colon(_("Units of this round")) + " " + _(
                 "{wished} wished, {compatible} compatible").format(
                 wished=r["wished_units"], compatible=r["compatible_units"])]
@@ -221,11 +222,11 @@ def letter(folder: Path | str, demand_id: str, *, _f: _Folder | None = None) -> 
             _("Your waiting time does not count in the score of this territory."))
     body += [_el("h2", _("Your waiting time and your rank")), _el("p", wait),
              _el("p", _("Among the {n} similar demands ({segment}), yours ranks {rank} (1 = "
-                        "the highest score). Their median score is {median} points; their "
-                        "typical wait is {wait} months.").format(
+                        "the highest score). Their median score is {median} points.").format(
                  n=r["segment_size"], segment=_segment(r["segment"]),
-                 rank=r["rank_in_segment"], median=_n(r["segment_score_median"]),
-                 wait=_n(r["segment_typical_wait_months"])))]
+                 rank=r["rank_in_segment"], median=_n(r["segment_score_median"]))),
+             _el("p", colon(_("Observed wait of similar households")) + " "
+                 + observed_wait(r) + ".")]
     mine = f.my_shortlists(demand_id)
     if len(mine):
         items = "".join(_el("li", _("unit {unit}: rank {rank}").format(unit=x.unit_id,
@@ -336,3 +337,19 @@ def write_letters(folder: Path | str, out: Path | str,
 
 __all__ = ["PdfUnavailable", "UnknownDemand", "explain", "letter", "pdf_writer",
            "write_letters", "language"]
+
+
+def observed_wait(r) -> str:
+    """The observed wait of households housed in a similar segment (from a ledger), or the
+    statement that no observed figure exists yet — never the queue's seniority."""
+    basis = r.get("observed_wait_basis", "none") or "none"
+    months = r.get("observed_wait_months", "")
+    if basis == "none" or months is None or str(months).strip() in ("", "nan"):
+        return _("no observed figure exists yet (no lease of similar households recorded "
+                 "in the ledger)")
+    scope = (_("similar households") if basis == "segment"
+             else _("households of the same size, all communes"))
+    return _("{months} months: median from registration to lease of the {n} {scope} housed "
+             "in the last 12 months").format(months=_n(months),
+                                             n=int(float(r["observed_wait_households"])),
+                                             scope=scope)

@@ -256,10 +256,27 @@ def _shortlist_value(value) -> str:
     return str(value)
 
 
+def _observed_section(observed: pd.DataFrame | None) -> str:
+    """Median months from registration to lease of the households housed in the 12
+    months before the round, per size class (from a ledger), or that none exists yet."""
+    if observed is None or len(observed) == 0:
+        return _el("p", _("No observed figure exists yet: the ledger holds no signed lease. "
+                          "The seniority of pending demands is not a waiting time."))
+    by_size = observed[observed["commune"] == "*"].sort_values("size_class")
+    table = pd.DataFrame({"household_size": by_size["size_class"].astype(int),
+                          "households_housed": by_size["households"],
+                          "months_median": by_size["months_median"],
+                          "months_mean": by_size["months_mean"].round(1)})
+    return (_el("p", _("Households housed in the 12 months before the round, from "
+                       "registration to lease (ledger); each demand gets its segment's figure "
+                       "in decisions.csv."), "note") + _table(table))
+
+
 def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
                   aggregates: dict[str, pd.DataFrame], quotas: pd.DataFrame,
                   prices: pd.DataFrame | None, scores: dict[str, np.ndarray],
-                  shortlists: dict[str, Any]) -> str:
+                  shortlists: dict[str, Any],
+                  observed: pd.DataFrame | None = None) -> str:
     """The whole page, in the current language.
 
     Parameters
@@ -281,6 +298,9 @@ def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
         Series name → scores, for the histogram.
     shortlists
         Summary counts of the shortlists.
+    observed
+        Observed waits of housed households per segment, from a ledger (``None`` or empty:
+        no observed figure exists yet).
     """
     title = _("Attributions — {territory} — round of {date}").format(
         territory=meta["territory"], date=date(meta["round_date"]))
@@ -295,6 +315,7 @@ def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
         _h2(_("Each quota against its target")),
         _quota_section(quotas, prices, kpis.get("conflicts", [])),
         _decisions_section(aggregates["outcomes"], aggregates["blocking"], scores, shortlists),
+        _h2(_("Observed waiting time")), _observed_section(observed),
         _h2(_("Reproducibility")),
         _el("p", _("Input files (SHA-256, full values in manifest.json):"), "note"),
         f'<div class="scroll"><table>{inputs}</table></div>' if inputs else

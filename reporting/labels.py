@@ -112,6 +112,8 @@ COLUMNS = {
     "q1_households": N_("First-quartile households"),
     "other_priority": N_("Other priority households"),
     "other_priority_share": N_("Share of other priority households"),
+    "household_size": N_("Household size"), "households_housed": N_("Households housed"),
+    "months_median": N_("Median (months)"), "months_mean": N_("Mean (months)"),
 }
 
 #: Table of the results folder → its sheet name (≤ 31 characters in both languages).
