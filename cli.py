@@ -649,11 +649,11 @@ def bilan(ledger: str, year: int, out: Path, force: bool) -> None:
       attribution bilan cil.db --year 2025 --out bilan-2025
     """
     from attribution.ledger import LedgerError
-    from attribution.ledger.bilan import compute_bilan, write_bilan
-    from attribution.reporting.atomic import ResultsFolderError, check_target
+    from attribution.ledger.bilan import check_bilan_target, compute_bilan, write_bilan
+    from attribution.reporting.atomic import ResultsFolderError
 
     try:
-        check_target(out, force)
+        check_bilan_target(out, force)
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
     led = _open_ledger_cli(ledger, None, create=False)

@@ -26,8 +26,12 @@ import pandas as pd
 
 from attribution.models.policy import TYPOLOGIES
 from attribution.reporting import svg
-from attribution.reporting.atomic import atomic_folder
-from attribution.reporting.html import _CSS
+from attribution.models import folders
+from attribution.models.readers import sha256
+from attribution.reporting.csv_safe import write_csv
+from attribution.reporting.manifest import package_version
+from attribution.models.i18n import language
+from attribution.reporting.webpage import page
 from attribution.reporting.xlsx import write_xlsx
 from attribution.scenarios.accounts import annual_check
 
@@ -262,21 +266,30 @@ def _clean(obj):
     return obj
 
 
+_BILAN = {"kinds": {"bilan"}, "what": "bilan folder"}
+
+
+def check_bilan_target(out: Path | str, force: bool = False) -> Path:
+    """Refuse early a target :func:`write_bilan` would refuse at the end."""
+    return folders.check_target(out, force=force, **_BILAN)
+
+
 def write_bilan(bilan: Bilan, out: Path | str, force: bool = False) -> Path:
-    """Write the bilan's files to ``out`` atomically (all or nothing)."""
-    with atomic_folder(out, force) as tmp:
+    """Write the bilan's files to ``out`` atomically (all or nothing); ``force`` replaces
+    only an earlier bilan folder of this tool holding nothing else (models.folders)."""
+    with folders.atomic_folder(out, force=force, **_BILAN) as tmp:
         for name in CSV_FILES:
-            bilan.tables[name].to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+            write_csv(bilan.tables[name], tmp / f"{name}.csv")  # neutralised (typed reasons)
         (tmp / "summary.json").write_text(json.dumps(_clean(bilan.summary), indent=2,
                                                      ensure_ascii=False,
                                                      default=_json_default) + "\n",
                                           encoding="utf-8")
         write_xlsx(tmp / "bilan.xlsx", bilan.tables)
         (tmp / "bilan.html").write_text(render_bilan(bilan), encoding="utf-8")
-        # The marker the atomic writer needs to allow a later --force replacement.
+        outputs = {f.name: sha256(f) for f in sorted(tmp.iterdir())}
         (tmp / "manifest.json").write_text(json.dumps(
-            {"tool": "attribution", "kind": "bilan", "year": bilan.year,
-             "territory": bilan.territory, "files": sorted(p.name for p in tmp.iterdir())},
+            {"tool": "attribution", "version": package_version(), "kind": "bilan",
+             "year": bilan.year, "territory": bilan.territory, "outputs": outputs},
             indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return Path(out).absolute()
 
@@ -397,7 +410,5 @@ def render_bilan(b: Bilan) -> str:
         "communes.csv, refusals.csv, waits.csv, summary.json, bilan.xlsx "
         "(docs/outputs.md).</p>",
     ]
-    return ("<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body><main>"
-            + "\n".join(body) + "</main></body></html>\n")
+    with language("fr"):  # the page's text is French (lang="fr")
+        return page(title, "\n".join(body))

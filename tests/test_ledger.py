@@ -317,10 +317,12 @@ def test_round_lifecycle_refusals_and_observed_waits(tmp_path, territory):
         assert dec.loc[who, "observed_wait_months"] == pytest.approx(
             float(months[same].median()))
     some = dec[dec["observed_wait_basis"] != "none"].index[0]
-    assert "Observed wait" in cli("explain", out2, some)
-    assert "no observed figure exists yet" in cli("explain", out1, plain["demand_id"][0])
-    assert "No observed figure exists yet" in (out1 / "report.html").read_text()
-    assert "households housed" in (out2 / "report.html").read_text()
+    assert "Délai d’attente observé : 0 mois" not in cli("explain", out2, some)
+    assert "Observed wait: " in cli("explain", out2, some, "--lang", "en")
+    assert "médiane, de l’inscription au bail" in cli("explain", out2, some)
+    assert "aucun chiffre observé pour l’instant" in cli("explain", out1, plain["demand_id"][0])
+    assert "Aucun chiffre observé pour l’instant" in (out1 / "report.html").read_text()
+    assert "Ménages logés" in (out2 / "report.html").read_text()
     # The bilan: the contract's columns, a self-contained page (no script, no link out).
     cli("bilan", ledger, "--year", "2025", "--out", tmp_path / "bilan")
     head = lambda name: (tmp_path / "bilan" / name).read_text().splitlines()[0]  # noqa: E731
