@@ -171,7 +171,7 @@ def check_against_recount(base: Path, played: dict) -> None:
     assert whole["attributions"] == len(leases)
     assert whole["priority"] == int(pri.sum())
     assert whole["dalo"] == int(dalo.sum())
-    floor = float(re.search(r"priority_min = ([0-9.]+)", policy).group(1))
+    floor = float(re.search(r"^priority_min = ([0-9.]+)", policy, re.M).group(1))
     assert pri.sum() >= floor * len(leases)
     # Refusals by reason.
     ref = pd.read_csv(bilan / "refusals.csv")
