@@ -97,8 +97,17 @@ def _sigterm_as_interrupt():
               help="Replace RESULTS if it exists (only a folder this tool wrote), after the "
                    "new one is complete.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--ledger", "ledger", default=None, metavar="LEDGER",
+              help="Solve the round within the year of this ledger (SQLite file or "
+                   "postgresql:// URL): year-to-date accounts carried into the annual "
+                   "quotas, units let and households housed left out, the round stored.")
+@click.option("--supersede", is_flag=True,
+              help="With --ledger: replace a round that already has decisions recorded.")
+@click.option("--user", default=None, help="Name written in the ledger's audit trail "
+                                           "[default: the OS user].")
 def solve(territory: Path | None, out: Path, time_limit: float, seed: int, workers: int,
-          shortlists: str, quota_prices: str, force: bool, quiet: bool) -> None:
+          shortlists: str, quota_prices: str, force: bool, quiet: bool,
+          ledger: str | None = None, supersede: bool = False, user: str | None = None) -> None:
     """Allocate one round and write a results folder that explains itself.
 
     TERRITORY is a territory folder (without it, the bundled CARENE-like territory).
@@ -124,6 +133,13 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     from attribution.reporting.command import progress_printer, solve_territory
 
     say = (lambda _: None) if quiet else progress_printer(lambda m: click.echo(m, err=True))
+    if ledger is not None:
+        _solve_with_ledger_cli(ledger, user, supersede, territory, out, say, time_limit=time_limit,
+                               seed=seed, workers=workers, shortlists=shortlists,
+                               price_quotas=quota_prices, force=force)
+        return
+    if supersede:
+        raise click.UsageError("--supersede only applies with --ledger.")
     try:
         with _sigterm_as_interrupt():
             summary = solve_territory(territory, out, time_limit=time_limit, seed=seed,
@@ -432,6 +448,215 @@ def users_add(name: str, role: str, ledger: str, replace: bool) -> None:
     except AccountError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"{name}: account {'updated' if replace else 'created'} with role {role}.")
+# --- ledger: solve --ledger, record, bilan, ledger rounds/close/purge -----------------
+
+def _open_ledger_cli(target: str, user: str | None, create: bool = True):
+    from attribution.ledger import LedgerError, open_ledger
+    try:
+        return open_ledger(target, user, create=create)
+    except LedgerError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _solve_with_ledger_cli(target: str, user: str | None, supersede: bool,
+                           territory: Path | None, out: Path, say, **options) -> None:
+    """``solve --ledger``: the same exit codes as solve; a refused re-solve exits 2."""
+    import os
+
+    from attribution.ledger import LedgerError
+    from attribution.ledger.solve import solve_with_ledger
+    from attribution.models.errors import DataError, NoSolutionInTime, PolicyInfeasible
+    from attribution.reporting.atomic import ResultsFolderError
+
+    led = _open_ledger_cli(target, user)
+    try:
+        with _sigterm_as_interrupt():
+            summary = solve_with_ledger(led, territory, out, supersede=supersede,
+                                        progress=say, **options)
+    except (ResultsFolderError, LedgerError) as exc:
+        raise click.UsageError(str(exc)) from None
+    except DataError as exc:
+        _exit_with_problems(str(territory or "bundled territory"), exc, "nothing was written")
+    except PolicyInfeasible as exc:
+        click.echo(f"{exc} Nothing was written.", err=True)
+        raise SystemExit(EXIT_INFEASIBLE)
+    except NoSolutionInTime as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(EXIT_NO_SOLUTION)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing was written.", err=True)
+        raise SystemExit(130)
+    except OSError as exc:
+        raise click.UsageError(f"Cannot write the results folder '{out}': "
+                               f"{exc.strerror or exc}; nothing was written.") from None
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("ATTRIBUTION_DEBUG"):
+            raise
+        click.echo(f"Internal error (a bug, please report it): {type(exc).__name__}: {exc}. "
+                   "Set ATTRIBUTION_DEBUG=1 for the traceback.", err=True)
+        raise SystemExit(EXIT_INTERNAL)
+    finally:
+        led.close()
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.argument("ledger")
+@click.argument("decisions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--territory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="A territory folder whose units and demands are added to "
+                                 "the ledger first (attributions on units no round held).")
+@click.option("--user", default=None, help="Name written on every change [default: the OS "
+                                           "user].")
+def record(ledger: str, decisions: Path, territory: Path | None, user: str | None) -> None:
+    """Record what really happened (commission decisions, refusals, leases) in LEDGER.
+
+    LEDGER is a SQLite file or a postgresql:// URL. DECISIONS has the columns unit_id,
+    demand_id, event, date, rank, justified, reason (and optionally reservataire); events:
+    designated, commission_attributed (with rank), commission_rejected, offer_refused
+    (with justified true/false and a reason), lease_signed, withdrawn. The file is checked
+    whole and recorded in one transaction: all rows or none; recording it again changes
+    nothing (docs/ledger.md).
+
+    \b
+    Exit codes: 0 recorded; 1 invalid rows (every problem listed; nothing recorded);
+    2 usage error (no such ledger, newer ledger).
+
+    \b
+    Example:
+      attribution record cil.db decisions-2025-03.csv
+    """
+    from attribution.ledger import LedgerError
+    from attribution.ledger.events import record as record_events
+    from attribution.models.errors import DataError
+
+    loaded = None
+    if territory is not None:
+        from attribution.models.readers import load_territory
+        try:
+            loaded = load_territory(territory)
+        except DataError as exc:
+            _exit_with_problems(str(territory), exc, "nothing was recorded")
+    led = _open_ledger_cli(ledger, user)
+    try:
+        summary = record_events(led, decisions, territory=loaded)
+    except DataError as exc:
+        _exit_with_problems(str(decisions), exc, "nothing was recorded")
+    except LedgerError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        led.close()
+    click.echo(f"{decisions}: " + summary.lines()[0])
+    for line in summary.lines()[1:]:
+        click.echo(line)
+
+
+@main.command()
+@click.argument("ledger")
+@click.option("--year", type=click.IntRange(min=1900, max=2999), required=True,
+              help="The calendar year of the bilan.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Folder to write (atomically).")
+@click.option("--force", is_flag=True, help="Replace OUT if it is a bilan folder.")
+def bilan(ledger: str, year: int, out: Path, force: bool) -> None:
+    """Write the annual bilan of LEDGER for --year to OUT.
+
+    Per landlord × réservataire the units let against the convention's share and
+    tolerance (flows.csv), every annual quota (quotas.csv), the priority share per
+    réservataire and landlord, DALO, Q1 outside QPV / non-Q1 in QPV, communes against the
+    spatial targets, refusals by reason and the observed waiting time by typology and
+    commune; as CSVs, bilan.xlsx and bilan.html (docs/outputs.md). Aggregates only.
+
+    \b
+    Example:
+      attribution bilan cil.db --year 2025 --out bilan-2025
+    """
+    from attribution.ledger import LedgerError
+    from attribution.ledger.bilan import compute_bilan, write_bilan
+    from attribution.reporting.atomic import ResultsFolderError, check_target
+
+    try:
+        check_target(out, force)
+    except ResultsFolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    led = _open_ledger_cli(ledger, None, create=False)
+    try:
+        result = compute_bilan(led, year)
+        folder = write_bilan(result, out, force=force)
+    except (LedgerError, ResultsFolderError) as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        led.close()
+    s = result.summary
+    share = "–" if s["attributions"] == 0 else f"{s['priority_share']:.1%}"
+    click.echo(f"{folder}: bilan {year}: {s['attributions']} attributions "
+               f"({s['outside_tool']} outside the tool), priority share {share}, "
+               f"{s['flows_within_tolerance']} of {s['flows']} flows within tolerance, "
+               f"{s['quotas_met']} of {s['quotas']} annual quota rows met.")
+
+
+@main.group("ledger")
+def ledger_group() -> None:
+    """Look after a ledger: list and close rounds, purge old personal data."""
+
+
+@ledger_group.command("rounds")
+@click.argument("ledger")
+def ledger_rounds(ledger: str) -> None:
+    """List the rounds of LEDGER (newest first) with their status and who changed them."""
+    from attribution.ledger.solve import round_table
+
+    led = _open_ledger_cli(ledger, None, create=False)
+    try:
+        rows = round_table(led)
+    finally:
+        led.close()
+    click.echo("id\tround_date\tstatus\tunits_let\tcarry_mode\tchanged_at\tchanged_by")
+    for r in rows:
+        click.echo(f"{r['id']}\t{r['round_date']}\t{r['status']}\t{r['units_let']}\t"
+                   f"{r['carry_mode']}\t{r['changed_at']}\t{r['changed_by']}")
+
+
+@ledger_group.command("close")
+@click.argument("ledger")
+@click.argument("round_id", type=int)
+@click.option("--user", default=None, help="Name written in the audit trail.")
+def ledger_close(ledger: str, round_id: int, user: str | None) -> None:
+    """Close round ROUND_ID of LEDGER (decided → closed); a closed round is never
+    solved again."""
+    from attribution.ledger import LedgerError
+    from attribution.ledger.solve import close_round
+
+    led = _open_ledger_cli(ledger, user, create=False)
+    try:
+        before = close_round(led, round_id)
+    except LedgerError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        led.close()
+    click.echo(f"round {round_id}: {before} → closed")
+
+
+@ledger_group.command("purge")
+@click.argument("ledger")
+@click.option("--older-than", "years", type=click.IntRange(min=1), required=True,
+              help="Purge demands housed or lapsed more than this many years ago.")
+@click.option("--dry-run", is_flag=True, help="Count only; delete nothing.")
+@click.option("--user", default=None, help="Name written in the audit trail.")
+def ledger_purge(ledger: str, years: int, dry_run: bool, user: str | None) -> None:
+    """Delete the personal data of households housed or lapsed more than N years ago
+    (their demand row, events and proposals; docs/ledger.md, "Retention")."""
+    from attribution.ledger.retention import purge
+
+    led = _open_ledger_cli(ledger, user, create=False)
+    try:
+        counts = purge(led, years, dry_run=dry_run)
+    finally:
+        led.close()
+    verb = "would be purged" if dry_run else "purged"
+    click.echo(f"{counts['demands']} demands, {counts['events']} events and "
+               f"{counts['proposals']} proposals last seen before {counts['cutoff']} {verb}.")
 
 
 if __name__ == "__main__":

@@ -108,6 +108,11 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     folder, result, computed = run(problem, out, params=params, seed=seed, solve=solve,
                                    force=force, options=options, price_quotas=price_quotas,
                                    source_label=label, progress=progress)
+    return summary_of(folder, computed)
+
+
+def summary_of(folder: Path, computed: Any) -> SolveSummary:
+    """The summary of a written results folder (its computed KPIs)."""
     k = computed.kpis
     binding = sorted({q["name"] for q in k["quotas"] if q["tight"]})
     return SolveSummary(folder=folder, status=k["status"], units_let=k["counts"]["units_let"],

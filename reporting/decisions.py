@@ -25,6 +25,12 @@ DECISION_COLUMNS: tuple[str, ...] = (
     "segment_score_median", "rule", "rule_detail", "quota", "quota_detail", "score_gap",
     "competitor_score", "related_unit_id", "wished_units", "compatible_units", "priority",
     "reason", "motif")
+#: Observed waiting time of households housed in the segment (from a ledger; see
+#: :func:`observed_wait_columns`), after the columns above.
+OBSERVED_COLUMNS: tuple[str, ...] = ("observed_wait_months", "observed_wait_households",
+                                     "observed_wait_basis")
+#: Fewest housed households an observed figure is given for.
+MIN_OBSERVED = 3
 
 
 def compact_breakdown(problem: AllocationProblem) -> np.ndarray:
@@ -57,8 +63,38 @@ def _or_missing(values: np.ndarray) -> pd.arrays.IntegerArray:
     return out
 
 
+def observed_wait_columns(size_class: np.ndarray, commune: np.ndarray,
+                          observed: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """Per demand, the observed wait of housed households of its segment.
+
+    ``observed`` (from a ledger, ``attribution.ledger.waits``) has one row per
+    ``(size_class, commune)`` with ``months_median`` and ``households``; ``commune = "*"``
+    rows cover a size class over all communes. A demand gets its own segment's figure
+    when at least :data:`MIN_OBSERVED` households of it were housed (basis
+    ``segment``), else its size class's (``size_class``), else none (``none``: no
+    observed figure exists yet — the pending queue's seniority is not a wait).
+    """
+    n = len(size_class)
+    months = np.full(n, np.nan)
+    households = np.zeros(n, dtype=np.int64)
+    basis = np.full(n, "none", dtype=object)
+    if observed is not None and len(observed):
+        table = {(int(s), str(c)): (float(m), int(h)) for s, c, m, h in zip(
+            observed["size_class"], observed["commune"], observed["months_median"],
+            observed["households"]) if h >= MIN_OBSERVED}
+        for i, (s, c) in enumerate(zip(size_class.tolist(), commune.tolist())):
+            for key, label in (((s, c), "segment"), ((s, "*"), "size_class")):
+                if key in table:
+                    months[i], households[i] = table[key]
+                    basis[i] = label
+                    break
+    return {"observed_wait_months": months, "observed_wait_households": households,
+            "observed_wait_basis": basis}
+
+
 def decisions_table(problem: AllocationProblem, arcs: np.ndarray,
-                    outcomes: Outcomes, proven: bool = True) -> pd.DataFrame:
+                    outcomes: Outcomes, proven: bool = True,
+                    observed_waits: pd.DataFrame | None = None) -> pd.DataFrame:
     """The decisions table, one row per demand in file order.
 
     Parameters
@@ -69,6 +105,8 @@ def decisions_table(problem: AllocationProblem, arcs: np.ndarray,
         :func:`reporting.outcomes.classify` of ``arcs``.
     proven
         Whether the allocation is a proven optimum (changes the wording of reasons).
+    observed_waits
+        Observed waits of housed households per segment (a ledger's), or None.
     """
     t, g = problem.territory, problem.graph
     d, u, policy = t.demands, t.units, t.policy
@@ -109,4 +147,8 @@ def decisions_table(problem: AllocationProblem, arcs: np.ndarray,
              for row, c, ty in zip(frame.to_dict("records"), commune, typology)]
     frame["reason"] = [r for r, _ in texts]
     frame["motif"] = [m for _, m in texts]
+    for name, values in observed_wait_columns(seg["size_class"].to_numpy(),
+                                              seg["commune"].to_numpy(),
+                                              observed_waits).items():
+        frame[name] = values
     return frame

@@ -86,8 +86,10 @@ def explain(folder: Path | str, demand_id: str) -> str:
             f"{r['segment'].replace('size', 'taille / size', 1)}",
             f"  Rang / Rank: {r['rank_in_segment']} sur / of {r['segment_size']}",
             f"  Cotation médiane / Median score: {r['segment_score_median']}",
-            f"  Ancienneté médiane de la file / Typical wait (median seniority of pending "
-            f"demands): {r['segment_typical_wait_months']} mois / months",
+            f"  Ancienneté médiane des demandes en attente (pas un délai) / Median "
+            f"seniority of pending demands (not a waiting time): "
+            f"{r['segment_typical_wait_months']} mois / months",
+            *_observed_lines(r),
             f"Logements de ce tour / Units of this round: {r['wished_units']} souhaités / "
             f"wished, {r['compatible_units']} compatibles / compatible"]
     if r["rule"]:
@@ -98,6 +100,21 @@ def explain(folder: Path | str, demand_id: str) -> str:
             "This proposal was prepared with an algorithm (scoring and optimisation); the "
             "decision belongs to the commission (CALEOL)."]
     return "\n".join(out) + "\n"
+
+
+def _observed_lines(r) -> list[str]:
+    """The observed wait of housed households (from a ledger), or that none exists yet."""
+    basis = r.get("observed_wait_basis", "none") or "none"
+    if basis == "none" or pd.isna(r.get("observed_wait_months")):
+        return ["  Délai d'attente observé / Observed wait: aucun chiffre observé pour "
+                "l'instant / no observed figure exists yet (no lease of similar households "
+                "in the ledger)"]
+    scope = ("du segment / of the segment" if basis == "segment"
+             else "de la même taille, toutes communes / of the same size, all communes")
+    return [f"  Délai d'attente observé / Observed wait: {float(r['observed_wait_months']):.0f} "
+            f"mois / months (médiane de l'inscription au bail de / median from registration "
+            f"to lease of {int(r['observed_wait_households'])} ménages logés / households "
+            f"housed {scope}, 12 derniers mois / last 12 months)"]
 
 
 def _shortlist_lines(folder: Path, demand_id: str) -> list[str]:

@@ -67,7 +67,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
             seed: int, options: ShortlistParams = ShortlistParams(),
             price_quotas: str = "auto", price_seconds: float = 60.0, source_label: str = "",
             progress: Progress = _quiet,
-            timing: dict[str, Any] | None = None) -> Computed:
+            timing: dict[str, Any] | None = None,
+            observed_waits: pd.DataFrame | None = None) -> Computed:
     """Every table, the KPIs and the HTML page of a solved round.
 
     Parameters
@@ -86,6 +87,9 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
         proven optimum.
     source_label, progress, timing
         The input's name for the report, a progress callback, the run's times.
+    observed_waits
+        Observed waits of housed households per segment, from a ledger
+        (:func:`reporting.decisions.observed_wait_columns`); None = no history.
 
     Raises
     ------
@@ -104,7 +108,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
     proven = str(getattr(result, "status", "")) == "OPTIMAL"
     progress("explaining every decision")
     checker = MoveChecker(problem, arcs, quotas)
-    decisions = decisions_table(problem, arcs, classify(problem, arcs, checker), proven)
+    decisions = decisions_table(problem, arcs, classify(problem, arcs, checker), proven,
+                                observed_waits)
     # Costs and prices are differences with the optimum: only meaningful when it is proven.
     resolver = solve if proven else None
     sub_params = resolve_params(params, getattr(result, "solve_seconds", None))
@@ -205,11 +210,14 @@ def now_iso() -> str:
 def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int = 0,
         solve: Solver | None = None, force: bool = False,
         options: ShortlistParams = ShortlistParams(), price_quotas: str = "auto",
-        source_label: str = "", progress: Progress = _quiet) -> tuple[Path, Any, Computed]:
+        source_label: str = "", progress: Progress = _quiet,
+        observed_waits: pd.DataFrame | None = None,
+        extra_options: dict[str, Any] | None = None) -> tuple[Path, Any, Computed]:
     """Solve one round and write its results folder.
 
     The target is checked before solving (an existing folder without ``force`` fails at
-    once) and again before the final rename.
+    once) and again before the final rename. ``observed_waits`` goes to :func:`compute`;
+    ``extra_options`` are recorded in manifest.json's options (a ledger's round).
 
     Returns
     -------
@@ -234,12 +242,13 @@ def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int =
     timing = {"started_at": started, "solve_seconds": solve_seconds}
     computed = compute(problem, result, solve=solve, params=params, seed=seed,
                        options=options, price_quotas=price_quotas, source_label=source_label,
-                       progress=progress, timing=timing)
+                       progress=progress, timing=timing, observed_waits=observed_waits)
     timing = {**timing, "finished_at": now_iso(),
               "total_seconds": round(time.perf_counter() - t0, 3)}
     computed.kpis["timing"] = timing
     progress("writing the results folder")
     folder = write(computed, out, problem=problem, seed=seed, params=params,
-                   options={"shortlists": options, "price_quotas": price_quotas},
+                   options={"shortlists": options, "price_quotas": price_quotas,
+                            **(extra_options or {})},
                    source_label=source_label, force=force, timing=timing)
     return folder, result, computed

@@ -56,6 +56,26 @@ class PassOutcome:
     gap: float = 0.0          # largest certified relative gap of the solver's levels
 
 
+def carry_attempts(accounts: Accounts, quotas: QuotaSystem, carry_over: bool = True,
+                   strict_flows: bool = False, buffers: tuple[tuple[int, int], ...] = ()
+                   ) -> list[tuple[str, dict]]:
+    """The carry-overs a pass tries, in order, as ``(mode, carry)`` pairs (module
+    docstring); ``quotas`` are the pass's own rows (without carry)."""
+    # Rows no arc of this pass touches cannot move: their carry is left out (a deficit
+    # there would only make the pass infeasible).
+    touched = set(quotas.names)
+
+    def carried(strict: bool, spare: tuple = ()) -> dict:
+        return {n: c for n, c in accounts.carry(strict, spare).items() if n in touched}
+
+    if not carry_over:
+        return [("full", {})]
+    return ([("full_buffered", carried(strict_flows, buffers))] if buffers else []) + (
+        [("full_strict", carried(True))] if strict_flows else []) + [
+        ("full", carried(False)), ("surplus_only", surplus_only(accounts, carried(False))),
+        ("none", {})]
+
+
 def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, seed: int,
                carry_over: bool = True, strict_flows: bool = False,
                buffers: tuple[tuple[int, int], ...] = ()) -> PassOutcome:
@@ -84,19 +104,7 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     if len(problem.graph) == 0:
         return PassOutcome(problem, quotas, np.zeros(0, np.int64), "none", "empty",
                            time.perf_counter() - started)
-    # Rows no arc of this pass touches cannot move: their carry is left out (a deficit
-    # there would only make the pass infeasible).
-    touched = set(quotas.names)
-
-    def carried(strict: bool, spare: tuple = ()) -> dict:
-        return {n: c for n, c in accounts.carry(strict, spare).items() if n in touched}
-
-    attempts = [("full", {})]
-    if carry_over:
-        attempts = ([("full_buffered", carried(strict_flows, buffers))] if buffers else []) + (
-            [("full_strict", carried(True))] if strict_flows else []) + [
-            ("full", carried(False)), ("surplus_only", surplus_only(accounts, carried(False))),
-            ("none", {})]
+    attempts = carry_attempts(accounts, quotas, carry_over, strict_flows, buffers)
     tried: list[dict] = []
     errors: list[str] = []
     for mode, carry in attempts:

@@ -1,0 +1,233 @@
+"""What the ledger knows at a date: units let, households housed, pending attributions,
+refusals, the year's attributions; and the snapshots of a round's units and demands.
+
+Definitions (``docs/ledger.md``):
+
+- an **attribution** of year Y is a ``lease_signed`` event dated in Y (the bilan counts
+  these only);
+- a **pending attribution** is a unit the commission attributed (``commission_attributed``)
+  whose lease is not signed yet: its best-ranked candidate that has neither refused the
+  offer nor withdrawn. A round solved with ``--ledger`` counts it in the year-to-date
+  accounts too (it will most likely be let), and leaves the unit and the household out;
+- a unit is **already let** when it has a lease dated in the 12 months before the round
+  date (or later), or a pending attribution; a household is **already housed** when it
+  has a lease, has withdrawn, or holds a pending attribution;
+- **refusals**: unjustified ``offer_refused`` events dated in the 12 months before the
+  round date (the window of the export's ``refusals`` column).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from attribution.models.household import q1_flags
+from attribution.models.policy import TYPOLOGIES, FINANCINGS, Policy
+from attribution.models.policy_io import parse_policy
+from attribution.models.segments import ANY, segment_keys
+from attribution.models.territory import Territory
+
+from . import schema
+
+
+def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+
+
+def year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _upsert(conn, table, rows: list[dict], key: str) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=[key], set_={
+        c.name: stmt.excluded[c.name] for c in table.columns if c.name != key})
+    for i in range(0, len(rows), 2000):
+        conn.execute(stmt, rows[i:i + 2000])
+
+
+def snapshot_territory(conn, territory: Territory, round_id: int | None,
+                       q1: np.ndarray | None = None) -> None:
+    """Upsert the territory's units and demands (the fields the accounts and the bilan
+    read; no income, no name) into the ledger."""
+    policy, u, d = territory.policy, territory.units, territory.demands
+    landlords, communes = policy.landlords, policy.territory.communes
+    res_ids = policy.reservataire_ids
+    unit_rows = [{"unit_id": str(u.ids[i]), "landlord": landlords[u.landlord[i]],
+                  "commune": communes[u.commune[i]], "qpv": bool(u.qpv[i]),
+                  "outside_flow": bool(u.outside_flow[i]),
+                  "reservataire": res_ids[u.reservataire[i]] if u.reservataire[i] >= 0 else "",
+                  "typology": TYPOLOGIES[u.typology[i]], "financing": FINANCINGS[u.financing[i]],
+                  "last_round": round_id} for i in range(len(u))]
+    _upsert(conn, schema.units, unit_rows, "unit_id")
+    if q1 is None:
+        q1 = q1_flags(d, policy)
+    size_class, main = segment_keys(d, policy)
+    names = np.array(list(communes) + [ANY], dtype=object)[main]
+    reg = d.registered_on.astype("datetime64[D]").astype(object)
+    day = policy.territory.round_date
+    cols = {k: np.asarray(getattr(d, k)).tolist() for k in (
+        "priority", "dalo", "anru", "state_agent", "private_employee", "mutation", "refusals")}
+    demand_rows = [{"demand_id": str(d.ids[i]), "registered_on": reg[i],
+                    "size_class": int(size_class[i]), "main_commune": names[i],
+                    "priority": cols["priority"][i], "dalo": cols["dalo"][i],
+                    "q1": bool(q1[i]), "anru": cols["anru"][i],
+                    "state_agent": cols["state_agent"][i],
+                    "private_employee": cols["private_employee"][i],
+                    "mutation": cols["mutation"][i], "export_refusals": int(cols["refusals"][i]),
+                    "last_round": round_id, "last_seen": day} for i in range(len(d))]
+    _upsert(conn, schema.demands, demand_rows, "demand_id")
+
+
+def flows_by_landlord(policy: Policy) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in policy.flows:
+        out.setdefault(f.landlord, []).append(f.reservataire)
+    return out
+
+
+def parse_policy_text(text: str) -> Policy:
+    read = parse_policy(tomllib.loads(text))
+    if read.policy is None:
+        from .store import LedgerError
+        raise LedgerError("The policy stored in the ledger no longer parses: "
+                          + "; ".join(map(str, read.problems)))
+    return read.policy
+
+
+def latest_policy(conn, year: int | None = None) -> Policy | None:
+    """The policy of the latest live round (of ``year`` when given), or None."""
+    r = schema.rounds
+    q = sa.select(r.c.policy_toml).where(r.c.status != "superseded")
+    if year is not None:
+        q = q.where(r.c.year == year)
+    text = conn.execute(q.order_by(r.c.round_date.desc(), r.c.id.desc()).limit(1)).scalar()
+    return None if text is None else parse_policy_text(text)
+
+
+EVENT_COLUMNS = ["id", "unit_id", "demand_id", "event", "event_date", "rank", "justified",
+                 "reason", "reservataire", "round_id", "outside_tool"]
+
+
+def events_frame(conn, since: dt.date | None = None, until: dt.date | None = None
+                 ) -> pd.DataFrame:
+    """Events with ``since <= event_date < until`` (either bound optional), in order."""
+    e = schema.events
+    q = sa.select(*[e.c[c] for c in EVENT_COLUMNS])
+    if since is not None:
+        q = q.where(e.c.event_date >= since)
+    if until is not None:
+        q = q.where(e.c.event_date < until)
+    frame = pd.DataFrame(conn.execute(q.order_by(e.c.event_date, e.c.id)).all(),
+                         columns=EVENT_COLUMNS)
+    return frame
+
+
+def pending_attributions(events: pd.DataFrame) -> pd.DataFrame:
+    """Units attributed by the commission and not let yet: the best-ranked candidate who
+    has neither refused nor withdrawn (one row per unit, columns as the events)."""
+    att = events[events["event"] == "commission_attributed"]
+    if att.empty:
+        return att
+    let = set(events.loc[events["event"] == "lease_signed", "unit_id"])
+    refused = set(zip(events.loc[events["event"] == "offer_refused", "unit_id"],
+                      events.loc[events["event"] == "offer_refused", "demand_id"]))
+    gone = set(events.loc[events["event"].isin(["withdrawn", "lease_signed"]), "demand_id"])
+    keep = [(u not in let) and ((u, d) not in refused) and (d not in gone)
+            for u, d in zip(att["unit_id"], att["demand_id"])]
+    att = att[keep].sort_values(["unit_id", "rank", "event_date", "id"])
+    return att.drop_duplicates("unit_id", keep="first")
+
+
+ATTRIBUTION_FIELDS = ["unit_id", "demand_id", "event_date", "reservataire", "outside_tool",
+                      "round_id", "landlord", "commune", "qpv", "outside_flow", "typology",
+                      "financing", "registered_on", "size_class", "main_commune", "priority",
+                      "dalo", "q1", "anru", "mutation", "state_agent"]
+
+
+def with_snapshots(conn, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (unit_id, demand_id...) joined with the units' and demands' snapshots."""
+    u, d = schema.units, schema.demands
+    units = pd.DataFrame(conn.execute(sa.select(
+        u.c.unit_id, u.c.landlord, u.c.commune, u.c.qpv, u.c.outside_flow, u.c.typology,
+        u.c.financing).where(u.c.unit_id.in_(sorted(set(frame["unit_id"]))))).all(),
+        columns=["unit_id", "landlord", "commune", "qpv", "outside_flow", "typology",
+                 "financing"])
+    demands = pd.DataFrame(conn.execute(sa.select(
+        d.c.demand_id, d.c.registered_on, d.c.size_class, d.c.main_commune, d.c.priority,
+        d.c.dalo, d.c.q1, d.c.anru, d.c.mutation, d.c.state_agent).where(
+        d.c.demand_id.in_(sorted(set(frame["demand_id"]))))).all(),
+        columns=["demand_id", "registered_on", "size_class", "main_commune", "priority",
+                 "dalo", "q1", "anru", "mutation", "state_agent"])
+    out = frame.merge(units, on="unit_id", how="left").merge(demands, on="demand_id",
+                                                              how="left")
+    for c in ("qpv", "outside_flow", "priority", "dalo", "q1", "anru", "mutation",
+              "state_agent", "outside_tool"):
+        out[c] = out[c].astype(bool)
+    out["reservataire"] = out["reservataire"].fillna("")
+    return out
+
+
+def attributions(conn, year: int, *, pending_until: dt.date | None = None) -> pd.DataFrame:
+    """The year's attributions (leases dated in ``year``) with their snapshots; with
+    ``pending_until``, also the attributions pending at that date (not yet let)."""
+    start, end = year_bounds(year)
+    events = events_frame(conn, since=year_before(start), until=max(end, pending_until or end))
+    leases = events[(events["event"] == "lease_signed") & (events["event_date"] >= start)
+                    & (events["event_date"] < end)]
+    parts = [leases]
+    if pending_until is not None:
+        pend = pending_attributions(events[events["event_date"] < pending_until])
+        parts.append(pend[pend["event_date"] >= start])
+    frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else leases
+    if frame.empty:
+        return pd.DataFrame(columns=ATTRIBUTION_FIELDS)
+    frame = frame[["unit_id", "demand_id", "event_date", "reservataire", "outside_tool",
+                   "round_id"]]
+    return with_snapshots(conn, frame)[ATTRIBUTION_FIELDS]
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """What a round solved at ``round_date`` must know from the ledger."""
+
+    round_date: dt.date
+    let_units: frozenset[str]
+    housed_demands: frozenset[str]
+    refusals: dict[str, int]            # demand → unjustified refusals in the last 12 months
+    year_attributions: pd.DataFrame     # ATTRIBUTION_FIELDS (leases + pending)
+
+
+def state_at(conn, round_date: dt.date) -> LedgerState:
+    """The ledger's state for a round solved at ``round_date`` (module docstring)."""
+    events = events_frame(conn)
+    before = events[events["event_date"] <= round_date]
+    pend = pending_attributions(before)
+    leases = events[events["event"] == "lease_signed"]
+    let = set(leases.loc[leases["event_date"] >= year_before(round_date), "unit_id"])
+    let |= set(pend["unit_id"])
+    housed = set(leases["demand_id"]) | set(pend["demand_id"])
+    housed |= set(before.loc[before["event"] == "withdrawn", "demand_id"])
+    window = before[(before["event"] == "offer_refused") & (before["justified"] == False)  # noqa: E712
+                    & (before["event_date"] >= year_before(round_date))
+                    & (before["event_date"] < round_date)]
+    refusals = window.groupby("demand_id").size().astype(int).to_dict()
+    return LedgerState(round_date, frozenset(let), frozenset(housed), refusals,
+                       attributions(conn, round_date.year, pending_until=round_date
+                                    + dt.timedelta(days=1)))
