@@ -19,12 +19,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from . import auth, backend, jobs
 from .auth import Principal
-from .db import database_url, open_db
+from .db import open_db
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("attribution.web")
@@ -67,7 +68,7 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
                            backend.data_dir_for(ledger))
     ws.make_dirs()
     engine = open_db(ledger)
-    db_url = database_url(ledger)
+    db_url = ledger
     if secret is None:
         key_file = ws.data / "secret.key"
         if not key_file.is_file():
@@ -268,7 +269,7 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
             key = f"{state.summary.name}:{state.year}"
             run_no = len(jobs.listing(engine, "solve", 10_000)) + 1
             out = ws.runs / f"tour-{run_no:04d}-{secrets.token_hex(3)}"
-            args = backend.solve_args(ws, state.path, out, **options)
+            args = backend.solve_args(ws, state.path, out, user=user.name, **options)
             try:
                 job_id = jobs.start(engine, db_url, kind="solve", args=args, user=user.name,
                                     folder=out, log_dir=ws.logs, lock_key=key,
@@ -347,12 +348,10 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
                "justified": {"oui": "true", "non": "false"}.get(
                    str(form.get("justified", "")), ""),
                "reason": str(form.get("reason", "")).strip()}
-        result = backend.record(ws, [row], user.name)
-        log.info("decision recorded: exit %s", result.code)
-        if result.code != 0:
-            problems = result.problems or [result.stderr.strip()
-                                           or "Échec de l'enregistrement."]
-            return _unit(request, user, job, unit, problems, None, 422)
+        result = await run_in_threadpool(backend.record, ws, [row], user.name)
+        log.info("decision recorded: %s", "ok" if result.ok else "refused")
+        if not result.ok:
+            return _unit(request, user, job, unit, result.problems, None, 422)
         _refresh_year(user, job.meta.get("year"))
         return _unit(request, user, job, unit, None, row)
 
@@ -525,7 +524,7 @@ def _round_options(form) -> tuple[dict, str | None]:
         return {}, ("Limite de temps entre 0 et 3600 s, graine ≥ 0, options parmi les "
                     "choix proposés.")
     return {"time_limit": limit, "seed": seed, "shortlists": shortlists,
-            "quota_prices": prices}, None
+            "quota_prices": prices, "supersede": form.get("supersede") == "oui"}, None
 
 
 def _bilan_tables(folder: Path) -> dict[str, pd.DataFrame]:

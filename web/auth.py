@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
-from .db import users
+from .db import reading, users
 
 _hasher = PasswordHasher()
 #: A hash to verify against when the name is unknown, so that the time taken does not
@@ -122,7 +122,7 @@ def add_user(engine: Engine, name: str, role: str, password: str, *,
 
 def authenticate(engine: Engine, name: str, password: str) -> Principal | None:
     """The account if the password matches, else None (same work either way)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(select(users).where(users.c.name == name.strip())).first()
     try:
         _hasher.verify(row.password_hash if row else _DUMMY, password)
@@ -133,12 +133,12 @@ def authenticate(engine: Engine, name: str, password: str) -> Principal | None:
 
 def lookup(engine: Engine, name: str) -> Principal | None:
     """The account named in a session (None if it was removed since)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(select(users.c.name, users.c.role)
                            .where(users.c.name == name)).first()
     return Principal(row.name, row.role) if row else None
 
 
 def count_users(engine: Engine) -> int:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return len(conn.execute(select(users.c.name)).all())

@@ -5,7 +5,8 @@ the command line uses: a territory is read and checked by ``models.readers``; a 
 a comparison, a decision file and a year are run by the ``attribution`` commands
 themselves (``solve``, ``compare``, ``record``, ``bilan``) in a worker process
 (:mod:`attribution.web.jobs`), so the browser and the CLI write identical files. This
-module only reads the files those commands write (a results folder, a bilan folder).
+module only reads the files those commands write (a results folder, a bilan folder),
+and records decisions with the very function ``attribution record`` calls.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import functools
 import io
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,26 +228,11 @@ def demand_units(results: Path, demand_id: str) -> list[str]:
     return sorted(set(lists.loc[lists["demand_id"] == demand_id, "unit_id"]))
 
 
-# --- the ledger: through the commands that own it ---------------------------------------
-
-def _cli_commands() -> dict:
-    from attribution.cli import main
-    return main.commands
-
+# --- the ledger: through the code of the commands that own it ---------------------------
 
 def ledger_commands() -> set[str]:
-    """Which of the ledger's commands this installation has (record, bilan)."""
-    return {c for c in ("record", "bilan") if c in _cli_commands()}
-
-
-def solve_takes_ledger() -> bool:
-    """``attribution solve --ledger`` exists (the ledger's year carried into the round)."""
-    return any(p.name == "ledger" for p in _cli_commands()["solve"].params)
-
-
-def command_takes(command: str, option: str) -> bool:
-    cmd = _cli_commands().get(command)
-    return cmd is not None and any(p.name == option for p in cmd.params)
+    """The ledger's commands the pages may offer (both are installed with the ledger)."""
+    return {"record", "bilan"}
 
 
 def decisions_csv(rows: list[dict]) -> bytes:
@@ -262,54 +246,50 @@ def decisions_csv(rows: list[dict]) -> bytes:
 
 
 @dataclass
-class CommandResult:
-    code: int
-    stdout: str
-    stderr: str
+class RecordOutcome:
+    """What a record gave: the summary lines, or every problem (nothing recorded)."""
 
-    @property
-    def problems(self) -> list[str]:
-        """The ``- ...`` lines the CLI prints for input problems."""
-        return [ln[2:] for ln in self.stderr.splitlines() if ln.startswith("- ")]
+    ok: bool
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
-def run_command(args: list[str], timeout: float = 300) -> CommandResult:
-    """Run ``attribution ARGS`` in a child process (the CLI's own code path)."""
-    proc = subprocess.run([sys.executable, "-m", "attribution", *args], capture_output=True,
-                          text=True, timeout=timeout)
-    return CommandResult(proc.returncode, proc.stdout, proc.stderr)
+def record(ws: Workspace, rows: list[dict], user: str) -> RecordOutcome:
+    """Record decisions in the ledger with the function ``attribution record`` calls
+    (:func:`attribution.ledger.events.record`): the file is checked whole and applied in
+    one transaction, every row or none. The decisions file is kept in the data folder."""
+    from attribution.ledger import LedgerError, open_ledger
+    from attribution.ledger.events import record as record_events
 
-
-def record(ws: Workspace, rows: list[dict], user: str) -> CommandResult:
-    """Record decisions in the ledger through ``attribution record`` (one transaction:
-    every row or none; every problem listed)."""
-    if "record" not in ledger_commands():
-        return CommandResult(2, "", "Le registre (attribution record) n'est pas installé.")
-    ws.make_dirs()
     folder = ws.data / "decisions"
-    folder.mkdir(exist_ok=True)
-    with tempfile.NamedTemporaryFile("wb", suffix=".csv", dir=folder, delete=False) as f:
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", prefix="decisions-", suffix=".csv", dir=folder,
+                                     delete=False) as f:
         f.write(decisions_csv(rows))
         path = Path(f.name)
-    args = ["record", ws.ledger, str(path)]
-    if command_takes("record", "user"):
-        args += ["--user", user]
-    return run_command(args)
+    try:
+        with open_ledger(ws.ledger, user) as led:
+            summary = record_events(led, path)
+    except DataError as exc:
+        return RecordOutcome(False, problems=[str(p) for p in exc.problems])
+    except LedgerError as exc:
+        return RecordOutcome(False, problems=[str(exc)])
+    return RecordOutcome(True, lines=summary.lines())
 
 
 def bilan_args(ws: Workspace, year: int, out: Path) -> list[str]:
+    """The ``attribution bilan`` command line of the year page."""
     return ["bilan", ws.ledger, "--year", str(year), "--out", str(out), "--force"]
 
 
-def solve_args(ws: Workspace, territory: Path, out: Path, *, time_limit: float, seed: int,
-               shortlists: str, quota_prices: str) -> list[str]:
+def solve_args(ws: Workspace, territory: Path, out: Path, *, user: str, time_limit: float,
+               seed: int, shortlists: str, quota_prices: str, supersede: bool = False
+               ) -> list[str]:
     """The ``attribution solve`` command line of a round started from the browser."""
     args = ["solve", str(territory), "--out", str(out), "--time-limit", f"{time_limit:g}",
             "--seed", str(seed), "--workers", "1", "--shortlists", shortlists,
-            "--quota-prices", quota_prices]
-    if solve_takes_ledger():
-        args += ["--ledger", ws.ledger]
-    return args
+            "--quota-prices", quota_prices, "--ledger", ws.ledger, "--user", user]
+    return args + (["--supersede"] if supersede else [])
 
 
 def compare_args(names: list[str], out: Path, *, seeds: int, months: int,

@@ -3,14 +3,15 @@
 SQLAlchemy Core. The tables are prefixed ``web_`` and created when missing
 (:func:`open_db`); they live beside the ledger's tables in the same database, so that
 one file (SQLite) or one PostgreSQL database holds the CIL's year and who may see it.
+(They are not yet an Alembic revision of the ledger: ``create_all`` adds them to a ledger
+at its head revision, and a revision can take them over without a change of shape.)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import (Column, DateTime, Float, Integer, MetaData, String, Table, Text,
-                        create_engine, event)
+from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Engine
 
 metadata = MetaData()
@@ -56,24 +57,17 @@ locks = Table(
 )
 
 
-def database_url(ledger: str | Path) -> str:
-    """``postgresql://...`` and ``sqlite://...`` are kept; a path becomes a SQLite URL."""
-    text = str(ledger)
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).resolve()}"
-
-
 def open_db(ledger: str | Path) -> Engine:
-    """An engine on the ledger's database with the workspace's tables created."""
-    url = database_url(ledger)
-    engine = create_engine(url, future=True)
-    if url.startswith("sqlite"):
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # several processes share the file
-            cur = dbapi_connection.cursor()
-            cur.execute("PRAGMA busy_timeout = 30000")
-            cur.execute("PRAGMA journal_mode = WAL")
-            cur.close()
+    """The ledger's engine (opened, created or migrated by :func:`attribution.ledger.
+    open_ledger`) with the workspace's tables created when missing."""
+    from attribution.ledger import open_ledger
+
+    engine = open_ledger(ledger, "attribution-web").engine
     metadata.create_all(engine)
     return engine
+
+
+def reading(engine: Engine):
+    """A read-only connection: on SQLite the ledger's engine takes the write lock for
+    every other transaction, so pages read with this and never wait on a writer."""
+    return engine.connect().execution_options(ledger_read=True)

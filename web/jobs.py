@@ -23,7 +23,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .db import jobs, locks
+from .db import jobs, locks, reading
 
 ACTIVE = ("queued", "running")
 
@@ -96,7 +96,7 @@ def reap_stale(engine: Engine) -> None:
 def holder(engine: Engine, key: str) -> tuple[str, datetime, int] | None:
     """Who holds the territory-year lock: (user, since, job id), or None."""
     reap_stale(engine)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(select(locks).where(locks.c.key == key)).first()
     return (row.user_name, row.since, row.job_id) if row else None
 
@@ -136,13 +136,13 @@ def start(engine: Engine, db_url: str, *, kind: str, args: list[str], user: str,
 
 
 def get(engine: Engine, job_id: int) -> Job | None:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
     return _job(row) if row else None
 
 
 def listing(engine: Engine, kind: str, limit: int = 50) -> list[Job]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(select(jobs).where(jobs.c.kind == kind)
                             .order_by(jobs.c.id.desc()).limit(limit)).all()
     return [_job(r) for r in rows]
