@@ -406,7 +406,12 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
         running = [j for j in jobs.listing(engine, "bilan", 20)
                    if j.active and j.meta.get("year") == year]
         tables = _bilan_tables(done.folder) if done else {}
+        last = next((j for j in jobs.listing(engine, "bilan", 20)
+                     if j.meta.get("year") == year and not j.active), None)
+        failed = (last, jobs.progress(ws.logs, last.id, 3)) if last and \
+            last.status == "failed" else None
         return page(request, "year.html", user, year=year, job=done, running=running,
+                    failed=failed,
                     tables=tables, charts=_bilan_charts(tables),
                     ledger="bilan" in backend.ledger_commands())
 
