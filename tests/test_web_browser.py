@@ -151,7 +151,8 @@ def test_a_round_the_agenda_a_refusal_and_the_year(server, browser):
     page.fill("input[name=time_limit]", "30")
     page.select_option("select[name=shortlists]", "bound")
     page.select_option("select[name=quota_prices]", "never")
-    page.click("text=Lancer le tour")
+    with page.expect_navigation():
+        page.click("button:has-text('Lancer le tour')")
     page.wait_for_url(re.compile(r".*/tours/\d+$"))
     assert "Calcul en cours" in _content(page) or "Synthèse" in _content(page)
     _shoot(page, "tour-en-cours", 1400)
@@ -162,7 +163,8 @@ def test_a_round_the_agenda_a_refusal_and_the_year(server, browser):
 
     # the year before any decision (the round is in the ledger): a bilan on demand
     page.goto(base + "/annee")
-    page.click("text=Recalculer le bilan")
+    with page.expect_navigation():
+        page.click("button:has-text('Recalculer le bilan')")
     _wait_text(page, "Page complète du bilan", 180)
     let_before, refusals_before = _year_totals(page)
 
@@ -188,14 +190,16 @@ def test_a_round_the_agenda_a_refusal_and_the_year(server, browser):
     page.fill("input[name=date]", "2025-03-10")
     page.check("input[name=justified][value=non]")
     page.fill("input[name=reason]", "logement trop éloigné du travail")
-    page.click("text=Enregistrer")
+    with page.expect_navigation():
+        page.click("button:has-text('Enregistrer')")
     assert "Décision enregistrée" in page.content(), page.content()
     page.fill("input[name=demand_id]", proposed[0])
     page.select_option("select[name=event]", "lease_signed")
     page.fill("input[name=date]", "2025-03-20")
     page.check("input[name=justified][value='']")
     page.fill("input[name=reason]", "")
-    page.click("text=Enregistrer")
+    with page.expect_navigation():
+        page.click("button:has-text('Enregistrer')")
     assert "Décision enregistrée" in page.content(), page.content()
     _shoot(page, "logement-decision", 1400)
 
