@@ -79,7 +79,8 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
     app = FastAPI(title="attribution", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ws, app.state.engine = ws, engine
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(event_labels=EVENT_LABELS, outcome_labels=OUTCOME_LABELS)
+    templates.env.globals.update(event_labels=EVENT_LABELS, outcome_labels=OUTCOME_LABELS,
+                                 bilan_titles=BILAN_TITLES)
     templates.env.filters["pct"] = lambda v: "–" if v in (None, "") or (
         isinstance(v, float) and math.isnan(v)) else f"{float(v):.1%}".replace(".", ",")
     failures: dict[str, list[float]] = {}
@@ -289,8 +290,11 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
         job = round_job(run_id)
         ctx = {"job": job, "progress": jobs.progress(ws.logs, job.id)}
         if job.status == "done":
-            ctx.update(kpis=backend.read_kpis(job.folder),
-                       quotas=backend.read_csv(job.folder, "quotas.csv"),
+            quotas = backend.read_csv(job.folder, "quotas.csv")
+            ctx.update(kpis=backend.read_kpis(job.folder), quotas=quotas,
+                       shown=quotas[(quotas["tight"] == "True")
+                                    | (quotas["satisfied"] != "True")],
+                       n_met=int((quotas["satisfied"] == "True").sum()),
                        prices=backend.read_csv(job.folder, "quota_prices.csv"))
         return page(request, "round.html", user, **ctx)
 
@@ -532,10 +536,24 @@ def _round_options(form) -> tuple[dict, str | None]:
             "quota_prices": prices, "supersede": form.get("supersede") == "oui"}, None
 
 
+#: The bilan's tables in the page's order, with their French titles (others follow).
+BILAN_TITLES = {
+    "flows": "Comptes de flux : bailleur × réservataire",
+    "quotas": "Quotas annuels",
+    "priority": "Publics prioritaires par réservataire et par bailleur",
+    "dalo": "Attributions DALO",
+    "qpv": "Q1 hors QPV, non-Q1 en QPV",
+    "communes": "Attributions par commune (équilibre territorial)",
+    "refusals": "Refus par motif",
+    "waits": "Délais d'attente observés (de l'enregistrement au bail)",
+}
+
+
 def _bilan_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """Every CSV of a bilan folder (aggregates only), by file stem."""
-    return {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False)
-            for p in sorted(folder.glob("*.csv"))}
+    """Every CSV of a bilan folder (aggregates only), by file stem, known ones first."""
+    found = {p.stem: p for p in folder.glob("*.csv")}
+    order = [n for n in BILAN_TITLES if n in found] + sorted(set(found) - set(BILAN_TITLES))
+    return {n: pd.read_csv(found[n], dtype=str, keep_default_na=False) for n in order}
 
 
 def _bilan_charts(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
