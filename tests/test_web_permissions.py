@@ -223,3 +223,48 @@ def test_users_add_from_stdin_and_bad_roles(site, tmp_path):
     again = CliRunner().invoke(main, ["users", "add", "marie", "--role", "viewer",
                                       "--ledger", ledger], input="a long password\n")
     assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_an_extraction_is_adopted_only_when_valid(site, tmp_path):
+    """Same checks as `attribution validate`: a broken units file is refused with the
+    file, row and column named and the territory unchanged; a valid one is adopted."""
+    from attribution.web import backend
+
+    app, c = site["app"], site["clients"]["cil"]
+    before = backend.current_territory(app.state.ws)
+    units = (before / "units.csv").read_text(encoding="utf-8")
+    broken = units.replace("Trignac", "Nowhere", 1)
+    r = c.post("/territoire/extraction", data={"csrf_token": csrf(c), "kind": "units"},
+               files={"file": ("units.csv", broken.encode(), "text/csv")})
+    assert r.status_code == 422 and "units.csv" in r.text and "row" in r.text
+    assert "Nowhere" in r.text and backend.current_territory(app.state.ws) == before
+    r = c.post("/territoire/extraction", data={"csrf_token": csrf(c), "kind": "units"},
+               files={"file": ("export.xls", b"x", "application/vnd.ms-excel")})
+    assert r.status_code == 422 and ".xlsx" in r.text
+    r = c.post("/territoire/extraction", data={"csrf_token": csrf(c), "kind": "units"},
+               files={"file": ("units.csv", units.encode(), "text/csv")})
+    assert r.status_code == 200 and "acceptée" in r.text
+    after = backend.current_territory(app.state.ws)
+    assert after != before and (after / "units.csv").read_text(encoding="utf-8") == units
+    # the round already solved keeps its own territory version
+    assert site["job"].meta["territory"] == str(before)
+
+
+def test_a_dead_worker_releases_its_lock(site):
+    """A round whose worker died (killed, machine restarted) is failed and unlocked."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert
+
+    from attribution.web.db import jobs as jobs_table, locks
+
+    engine = site["app"].state.engine
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        job_id = conn.execute(insert(jobs_table).values(
+            kind="solve", status="running", user_name="cil", args='{"args": []}',
+            pid=2 ** 22 + 12345, created_at=now)).inserted_primary_key[0]
+        conn.execute(insert(locks).values(key="Dead:2025", job_id=job_id, user_name="cil",
+                                          since=now))
+    assert jobs.holder(engine, "Dead:2025") is None
+    assert jobs.get(engine, job_id).status == "failed"

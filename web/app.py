@@ -122,6 +122,16 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
             "user": _user(request), "csrf": _csrf(request), "status": exc.status_code,
             "text": text}, status_code=exc.status_code)
 
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):
+        # the exception's type only: its message may quote data
+        log.error("internal error on %s: %s", getattr(request.scope.get("route"), "path",
+                                                       "?"), type(exc).__name__)
+        return templates.TemplateResponse(request, "error.html", {
+            "user": None, "csrf": "", "status": 500,
+            "text": "Erreur interne (un bogue, à signaler) : rien n'a été modifié."},
+            status_code=500)
+
     # --- helpers -------------------------------------------------------------------------
 
     def _user(request: Request) -> Principal | None:
