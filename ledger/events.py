@@ -18,8 +18,9 @@ listed, naming file, row and column, and nothing is recorded):
   again changes nothing (idempotent); the same key with another rank, justification,
   reason or réservataire is a contradiction;
 - a lease on a unit already let (that year) to another household, a second lease for a
-  household already housed, a refusal of an offer whose lease is signed, or an event after
-  the household withdrew, are contradictions.
+  household already housed, a refusal dated on or after the lease of the same offer (or a
+  lease not after its refusal), or an event after the household withdrew, are
+  contradictions.
 
 Attributions made outside the tool (a unit no round of the ledger proposed) are accepted
 and flagged ``outside_tool``: the accounts count what really happened.
@@ -193,18 +194,26 @@ def _lookup(conn, table, key_col, keys: set[str]) -> dict[str, dict]:
     return out
 
 
-def _proposals_of(conn, unit_ids: set[str]) -> dict[str, tuple[int, str]]:
-    """Latest live round proposing each unit: unit → (round id, réservataire)."""
+def _proposals_of(conn, unit_ids: set[str]) -> dict[str, dict]:
+    """The latest live round proposing each unit: unit → ``{"round": id, "assigned":
+    réservataire of its assignment, "candidates": {demand: réservataire}}``."""
     p, r = schema.proposals, schema.rounds
     keys = sorted(unit_ids)
-    out: dict[str, tuple[int, str]] = {}
+    out: dict[str, dict] = {}
     for i in range(0, len(keys), 500):
-        q = (sa.select(p.c.unit_id, p.c.round_id, p.c.reservataire)
+        q = (sa.select(p.c.unit_id, p.c.round_id, p.c.kind, p.c.demand_id, p.c.reservataire)
              .join(r, r.c.id == p.c.round_id)
              .where(p.c.unit_id.in_(keys[i:i + 500]), r.c.status != "superseded")
-             .order_by(p.c.round_id))
-        for unit_id, round_id, res in conn.execute(q):
-            out[unit_id] = (round_id, res)
+             .order_by(p.c.round_id, p.c.kind, p.c.id))
+        for unit_id, round_id, kind, demand_id, res in conn.execute(q):
+            cur = out.get(unit_id)
+            if cur is None or cur["round"] != round_id:
+                cur = out[unit_id] = {"round": round_id, "assigned": None, "candidates": {}}
+            if kind == "assignment":
+                cur["assigned"] = res
+                cur["candidates"][demand_id] = res
+            else:
+                cur["candidates"].setdefault(demand_id, res)
     return out
 
 
@@ -236,7 +245,9 @@ def check_rows(conn, file: str, rows: list[dict], policy_flows: dict[str, list[s
         # The réservataire of an attribution: named, else the round's, else the unit's.
         res = r["reservataire"]
         if r["event"] in ATTRIBUTING and u is not None:
-            from_round = proposed.get(r["unit_id"], (None, None))[1]
+            prop = proposed.get(r["unit_id"])
+            from_round = None if prop is None else prop["candidates"].get(
+                r["demand_id"], prop["assigned"])
             if u["outside_flow"]:
                 derived = ""
             elif u["reservataire"]:
@@ -259,7 +270,7 @@ def check_rows(conn, file: str, rows: list[dict], policy_flows: dict[str, list[s
         elif r["event"] not in ATTRIBUTING and res is not None:
             bad(r, "reservataire", f"must be empty for a '{r['event']}' event")
         r = {**r, "reservataire": res if r["event"] in ATTRIBUTING else None,
-             "round_id": proposed.get(r["unit_id"], (None,))[0],
+             "round_id": proposed.get(r["unit_id"], {}).get("round"),
              "outside_tool": r["event"] in ATTRIBUTING and r["unit_id"] not in proposed}
         key = (r["unit_id"], r["demand_id"], r["event"], r["event_date"])
         if key in seen:
@@ -316,15 +327,19 @@ def _contradictions(file: str, old: pd.DataFrame, new: list[dict]) -> list[Probl
         if r["event"] == "withdrawn":
             withdrawn[r["demand_id"]] = min(r["event_date"], withdrawn.get(r["demand_id"],
                                                                            r["event_date"]))
+    refused = {}
+    for r in rows:
+        if r["event"] == "offer_refused":
+            k = (r["unit_id"], r["demand_id"])
+            refused[k] = max(r["event_date"], refused.get(k, r["event_date"]))
     for r in new:
-        if r["event"] == "offer_refused" and (r["unit_id"], r["demand_id"]) in signed:
-            problems.append(Problem(file, r["row"], "event", "an offer whose lease is signed "
-                                    "cannot be refused"))
-        if r["event"] == "lease_signed" and any(
-                x["event"] == "offer_refused" and x["unit_id"] == r["unit_id"]
-                and x["demand_id"] == r["demand_id"] for x in rows):
-            problems.append(Problem(file, r["row"], "event", "a lease on an offer the "
-                                    "household refused"))
+        k = (r["unit_id"], r["demand_id"])
+        if r["event"] == "offer_refused" and k in signed and r["event_date"] >= signed[k]:
+            problems.append(Problem(file, r["row"], "date", "an offer cannot be refused on or "
+                                    f"after its lease was signed ({signed[k].isoformat()})"))
+        if r["event"] == "lease_signed" and k in refused and refused[k] >= r["event_date"]:
+            problems.append(Problem(file, r["row"], "date", "the household refused this offer "
+                                    f"on {refused[k].isoformat()}, not before this lease"))
         w = withdrawn.get(r["demand_id"])
         if w is not None and r["event"] != "withdrawn" and r["event_date"] > w:
             problems.append(Problem(file, r["row"], "date", f"demand '{r['demand_id']}' "

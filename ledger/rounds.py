@@ -13,7 +13,8 @@ Definitions (``docs/ledger.md``):
   date (or later), or a pending attribution; a household is **already housed** when it
   has a lease, has withdrawn, or holds a pending attribution;
 - **refusals**: unjustified ``offer_refused`` events dated in the 12 months before the
-  round date (the window of the export's ``refusals`` column).
+  round date (the window of the export's ``refusals`` column); a household is never
+  offered again a unit it refused (justified or not).
 """
 
 from __future__ import annotations
@@ -47,18 +48,41 @@ def year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _upsert(conn, table, rows: list[dict], key: str) -> None:
-    if not rows:
+def _upsert(conn, table, columns: dict[str, np.ndarray], key: str) -> None:
+    """Insert or update rows, given column-wise (numpy arrays of equal length), by ``key``.
+
+    Thousands of demand snapshots per round: SQLAlchemy's per-value processing would cost
+    more than the database's work, so the statement is written here (``INSERT ... ON
+    CONFLICT (key) DO UPDATE``, the same in SQLite ≥ 3.24 and PostgreSQL) and the columns
+    converted at once as the dialect stores them (SQLite: ISO dates, 0/1 booleans).
+    """
+    names = [c.name for c in table.columns]
+    n = len(columns[key])
+    if n == 0:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=[key], set_={
-        c.name: stmt.excluded[c.name] for c in table.columns if c.name != key})
-    for i in range(0, len(rows), 2000):
-        conn.execute(stmt, rows[i:i + 2000])
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
+           f"({', '.join([mark] * len(names))}) ON CONFLICT ({key}) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in names if c != key))
+    lists = []
+    for name in names:
+        v = columns[name]
+        if v is None or (not isinstance(v, np.ndarray) and not isinstance(v, list)):
+            lists.append([v] * n)                       # a constant
+        elif isinstance(v, np.ndarray) and v.dtype.kind == "M":
+            day = v.astype("datetime64[D]")
+            lists.append(np.datetime_as_string(day).tolist() if sqlite
+                         else day.astype(object).tolist())
+        elif isinstance(v, np.ndarray) and v.dtype.kind == "b":
+            lists.append(v.astype(np.int64).tolist() if sqlite else v.tolist())
+        elif isinstance(v, np.ndarray):
+            lists.append(v.tolist())
+        else:
+            lists.append(list(v))
+    data = list(zip(*lists))
+    for i in range(0, n, 5000):
+        conn.exec_driver_sql(sql, data[i:i + 5000])
 
 
 def snapshot_territory(conn, territory: Territory, round_id: int | None,
@@ -66,32 +90,33 @@ def snapshot_territory(conn, territory: Territory, round_id: int | None,
     """Upsert the territory's units and demands (the fields the accounts and the bilan
     read; no income, no name) into the ledger."""
     policy, u, d = territory.policy, territory.units, territory.demands
-    landlords, communes = policy.landlords, policy.territory.communes
-    res_ids = policy.reservataire_ids
-    unit_rows = [{"unit_id": str(u.ids[i]), "landlord": landlords[u.landlord[i]],
-                  "commune": communes[u.commune[i]], "qpv": bool(u.qpv[i]),
-                  "outside_flow": bool(u.outside_flow[i]),
-                  "reservataire": res_ids[u.reservataire[i]] if u.reservataire[i] >= 0 else "",
-                  "typology": TYPOLOGIES[u.typology[i]], "financing": FINANCINGS[u.financing[i]],
-                  "last_round": round_id} for i in range(len(u))]
-    _upsert(conn, schema.units, unit_rows, "unit_id")
+    landlords = np.array(policy.landlords, dtype=object)
+    communes = np.array(policy.territory.communes, dtype=object)
+    res_ids = np.array(list(policy.reservataire_ids) + [""], dtype=object)
+    day = policy.territory.round_date
+    _upsert(conn, schema.units, {
+        "unit_id": np.asarray(u.ids, dtype=object).astype(str),
+        "landlord": landlords[u.landlord], "commune": communes[u.commune],
+        "qpv": np.asarray(u.qpv, bool), "outside_flow": np.asarray(u.outside_flow, bool),
+        "reservataire": res_ids[np.where(u.reservataire >= 0, u.reservataire, -1)],
+        "typology": np.array(TYPOLOGIES, dtype=object)[u.typology],
+        "financing": np.array(FINANCINGS, dtype=object)[u.financing],
+        "last_round": round_id}, "unit_id")
     if q1 is None:
         q1 = q1_flags(d, policy)
     size_class, main = segment_keys(d, policy)
     names = np.array(list(communes) + [ANY], dtype=object)[main]
-    reg = d.registered_on.astype("datetime64[D]").astype(object)
-    day = policy.territory.round_date
-    cols = {k: np.asarray(getattr(d, k)).tolist() for k in (
-        "priority", "dalo", "anru", "state_agent", "private_employee", "mutation", "refusals")}
-    demand_rows = [{"demand_id": str(d.ids[i]), "registered_on": reg[i],
-                    "size_class": int(size_class[i]), "main_commune": names[i],
-                    "priority": cols["priority"][i], "dalo": cols["dalo"][i],
-                    "q1": bool(q1[i]), "anru": cols["anru"][i],
-                    "state_agent": cols["state_agent"][i],
-                    "private_employee": cols["private_employee"][i],
-                    "mutation": cols["mutation"][i], "export_refusals": int(cols["refusals"][i]),
-                    "last_round": round_id, "last_seen": day} for i in range(len(d))]
-    _upsert(conn, schema.demands, demand_rows, "demand_id")
+    flag = lambda name: np.asarray(getattr(d, name), dtype=bool)  # noqa: E731
+    _upsert(conn, schema.demands, {
+        "demand_id": np.asarray(d.ids, dtype=object).astype(str),
+        "registered_on": np.asarray(d.registered_on, dtype="datetime64[D]"),
+        "size_class": np.asarray(size_class, np.int64), "main_commune": names,
+        "priority": flag("priority"), "dalo": flag("dalo"), "q1": np.asarray(q1, bool),
+        "anru": flag("anru"), "state_agent": flag("state_agent"),
+        "private_employee": flag("private_employee"), "mutation": flag("mutation"),
+        "export_refusals": np.asarray(d.refusals, np.int64), "last_round": round_id,
+        "last_seen": day if conn.dialect.name != "sqlite" else day.isoformat()},
+        "demand_id")
 
 
 def flows_by_landlord(policy: Policy) -> dict[str, list[str]]:
@@ -211,6 +236,7 @@ class LedgerState:
     let_units: frozenset[str]
     housed_demands: frozenset[str]
     refusals: dict[str, int]            # demand → unjustified refusals in the last 12 months
+    refused_pairs: frozenset[tuple[str, str]]   # (unit, demand) offers refused: not again
     year_attributions: pd.DataFrame     # ATTRIBUTION_FIELDS (leases + pending)
 
 
@@ -228,6 +254,8 @@ def state_at(conn, round_date: dt.date) -> LedgerState:
                     & (before["event_date"] >= year_before(round_date))
                     & (before["event_date"] < round_date)]
     refusals = window.groupby("demand_id").size().astype(int).to_dict()
-    return LedgerState(round_date, frozenset(let), frozenset(housed), refusals,
+    ref = before[before["event"] == "offer_refused"]
+    pairs = frozenset(zip(ref["unit_id"], ref["demand_id"]))
+    return LedgerState(round_date, frozenset(let), frozenset(housed), refusals, pairs,
                        attributions(conn, round_date.year, pending_until=round_date
                                     + dt.timedelta(days=1)))

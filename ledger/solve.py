@@ -6,7 +6,8 @@
    stay in the ledger, marked ``superseded``); a ``closed`` round is never re-solved; a
    round still ``proposed`` (no decision yet) is superseded by the new solve.
 2. Units already let and households already housed (:mod:`attribution.ledger.rounds`)
-   are left out of the round, and counted in the summary.
+   are left out of the round, and counted in the summary; a household is not offered a
+   unit it already refused.
 3. Each remaining demand's ``refusals`` becomes ``max(export, ledger)``: the export's
    count (refusals of suitable offers in the last 12 months known to the shared demand
    file) topped up with the ledger's unjustified refusals of the same 12 months that the
@@ -35,8 +36,9 @@ import numpy as np
 import sqlalchemy as sa
 
 from attribution.models.compatibility import build_problem
-from attribution.models.errors import PolicyInfeasible
+from attribution.models.errors import NoSolutionInTime, PolicyInfeasible
 from attribution.models.generator import bundled_territory_path
+from attribution.models.problem import CompatibilityGraph
 from attribution.models.quotas import build_quotas
 from attribution.models.readers import load_territory
 from attribution.optimizer import SolveParams
@@ -67,6 +69,7 @@ class LedgerSolveSummary:
     refusals_added: int
     year_attributions: int
     superseded: int | None
+    ledger_seconds: float = 0.0    # time spent on the ledger (read, accounts, store)
 
     def lines(self) -> list[str]:
         out = self.solve.lines()
@@ -78,6 +81,20 @@ class LedgerSolveSummary:
                       f"{self.excluded_demands} households already housed left out; "
                       f"{self.refusals_added} refusals from the ledger added.")
         return out
+
+
+def without_refused_offers(problem, pairs: frozenset) -> Any:
+    """``problem`` without the arcs offering a household a unit it already refused."""
+    if not pairs:
+        return problem
+    t, g = problem.territory, problem.graph
+    uid, did = t.units.ids[g.unit], t.demands.ids[g.demand]
+    keep = np.array([(u, d) not in pairs for u, d in zip(uid, did)], dtype=bool)
+    if keep.all():
+        return problem
+    graph = CompatibilityGraph(demand=g.demand[keep], unit=g.unit[keep],
+                               reservataire=g.reservataire[keep])
+    return dataclasses.replace(problem, graph=graph)
 
 
 def live_round(conn, territory: str, round_date) -> dict | None:
@@ -139,12 +156,13 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
     kept = with_columns(kept, refusals=refusals)
     round_territory = dataclasses.replace(loaded, units=take(u, keep_u), demands=kept)
     accounts = year_accounts(policy, state.year_attributions)
+    read_seconds = time.perf_counter() - t0
     progress(f"ledger: {len(state.year_attributions)} attributions of {day.year} so far; "
              f"{int((~keep_u).sum())} units and {int((~keep_d).sum())} demands left out; "
              f"read in {time.perf_counter() - t0:.2f} s")
     progress(f"{len(kept)} demands, {int(keep_u.sum())} units; building the compatibility "
              "graph")
-    problem = build_problem(round_territory)
+    problem = without_refused_offers(build_problem(round_territory), state.refused_pairs)
     params = SolveParams(time_limit=time_limit, workers=workers)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
     attempts = carry_attempts(accounts, build_quotas(problem), True, strict_flows=True)
@@ -165,7 +183,9 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
                 candidate, out, params=params, seed=seed, solve=solve, force=force,
                 options=options, price_quotas=price_quotas, source_label=label,
                 progress=progress, observed_waits=waits, extra_options=extra)
-        except PolicyInfeasible as exc:
+        except (PolicyInfeasible, NoSolutionInTime) as exc:
+            # As in the simulated year: a carry no allocation of this round meets is
+            # relaxed to the next attempt; without a carry the error stands.
             if not carry:
                 raise
             last_error = exc
@@ -212,7 +232,8 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
         excluded_demands=int((~keep_d).sum()),
         refusals_added=int((refusals - export).sum()),
         year_attributions=len(state.year_attributions),
-        superseded=existing["id"] if existing else None)
+        superseded=existing["id"] if existing else None,
+        ledger_seconds=round(read_seconds + time.perf_counter() - t1, 3))
 
 
 def round_table(ledger: Ledger) -> list[dict]:

@@ -24,11 +24,11 @@ DECISION_COLUMNS: tuple[str, ...] = (
     "segment", "rank_in_segment", "segment_size", "segment_typical_wait_months",
     "segment_score_median", "rule", "rule_detail", "quota", "quota_detail", "score_gap",
     "competitor_score", "related_unit_id", "wished_units", "compatible_units", "priority",
-    "reason", "motif")
+    "reason", "motif", "observed_wait_months", "observed_wait_households",
+    "observed_wait_basis")
 #: Observed waiting time of households housed in the segment (from a ledger; see
-#: :func:`observed_wait_columns`), after the columns above.
-OBSERVED_COLUMNS: tuple[str, ...] = ("observed_wait_months", "observed_wait_households",
-                                     "observed_wait_basis")
+#: :func:`observed_wait_columns`), the last columns.
+OBSERVED_COLUMNS: tuple[str, ...] = DECISION_COLUMNS[-3:]
 #: Fewest housed households an observed figure is given for.
 MIN_OBSERVED = 3
 
@@ -134,7 +134,7 @@ def decisions_table(problem: AllocationProblem, arcs: np.ndarray,
         "related_unit_id": uid(outcomes.related_unit),
         "wished_units": outcomes.wished, "compatible_units": outcomes.compatible,
         "priority": problem.priority_group,
-    }, columns=list(DECISION_COLUMNS[:-2]))
+    }, columns=list(DECISION_COLUMNS[:DECISION_COLUMNS.index("reason")]))
     ui = np.maximum(unit, 0)
     commune = np.where(unit >= 0, communes[u.commune[ui]] if len(u) else "", "")
     typology = np.where(unit >= 0, np.array(TYPOLOGIES, dtype=object)[u.typology[ui]]

@@ -194,10 +194,30 @@ def _decisions_section(outcomes: pd.DataFrame, blocking: pd.DataFrame,
     return "".join(parts)
 
 
+def _observed_section(observed: pd.DataFrame | None) -> str:
+    """Median months from registration to lease of the households housed in the 12
+    months before the round, per size class (from a ledger), or that none exists yet."""
+    if observed is None or len(observed) == 0:
+        return ("<p>Aucun chiffre observé pour l'instant : le registre ne contient pas encore "
+                "de bail signé. / No observed figure exists yet (no lease in a ledger). "
+                "L'ancienneté des demandes en attente n'est pas un délai d'attente.</p>")
+    by_size = observed[observed["commune"] == "*"].sort_values("size_class")
+    table = pd.DataFrame({"taille / size": by_size["size_class"].astype(int),
+                          "ménages logés / households housed": by_size["households"],
+                          "médiane (mois) / median months": by_size["months_median"],
+                          "moyenne (mois) / mean months": by_size["months_mean"].round(1)})
+    return ("<p class='note'>Ménages logés dans les 12 mois précédant le tour, de "
+            "l'inscription au bail (registre) ; chaque demande reçoit celui de son segment "
+            "dans decisions.csv. / Households housed in the 12 months before the round, "
+            "registration to lease (ledger); per demand in decisions.csv.</p>"
+            + _table(table))
+
+
 def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
                   aggregates: dict[str, pd.DataFrame], quotas: pd.DataFrame,
                   prices: pd.DataFrame | None, scores: dict[str, np.ndarray],
-                  shortlists: dict[str, Any]) -> str:
+                  shortlists: dict[str, Any],
+                  observed: pd.DataFrame | None = None) -> str:
     """The whole page.
 
     Parameters
@@ -218,6 +238,9 @@ def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
         Series name → scores, for the histogram.
     shortlists
         Summary counts of the shortlists.
+    observed
+        Observed waits of housed households per segment, from a ledger (``None`` or empty:
+        no observed figure exists yet).
     """
     title = f"Attributions — {meta['territory']} — {meta['round_date']}"
     inputs = "".join(f"<tr><td>{escape(k)}</td><td><code>{escape(v[:16])}…</code></td></tr>"
@@ -232,6 +255,7 @@ def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
         _h2("Quotas et objectifs", "each quota against its target"),
         _quota_section(quotas, prices, kpis.get("conflicts", [])),
         _decisions_section(aggregates["outcomes"], aggregates["blocking"], scores, shortlists),
+        _h2("Délai d'attente observé", "observed waiting time"), _observed_section(observed),
         _h2("Reproductibilité", "reproducibility"),
         "<p class='note'>Input files (SHA-256, full values in manifest.json):</p>",
         f"<table>{inputs}</table>" if inputs else "<p class='note'>in-memory territory</p>",

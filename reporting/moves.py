@@ -63,8 +63,8 @@ class MoveChecker:
         """
         remove = np.asarray(remove, dtype=np.int64)
         add = np.asarray(add, dtype=np.int64)
-        remove = remove.reshape(len(remove), -1)
-        add = add.reshape(len(add), -1)
+        remove = remove[:, None] if remove.ndim == 1 else remove   # (0, k) stays (0, k)
+        add = add[:, None] if add.ndim == 1 else add
         n_rows = len(self.quotas)
         if n_rows == 0 or len(add) == 0:
             return np.zeros((len(add), n_rows), dtype=bool)

@@ -150,7 +150,7 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
                                           "conflicts": kpis["conflicts"]},
                          aggregates=agg, quotas=quota_frame,
                          prices=prices if priced else None, scores=scores,
-                         shortlists=sl_summary)
+                         shortlists=sl_summary, observed=observed_waits)
     tables = {"assignments": assignments, "shortlists": shortlists, "decisions": decisions,
               "quotas": quota_frame.drop(columns=["target_low", "target_high"]),
               "quota_prices": prices, **{k: v for k, v in agg.items()}}

@@ -1,4 +1,4 @@
-"""The layering of the design card: cli → scenarios → reporting → optimizer → models.
+"""The layering of the design card: cli → ledger → scenarios → reporting → optimizer → models.
 
 A package may import only from layers below it; ``models`` never imports ortools. Checked
 on the source (AST), so a lazy import inside a function counts too.
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["models", "optimizer", "reporting", "scenarios", "web"]  # lowest first
+LAYERS = ["models", "optimizer", "reporting", "scenarios", "ledger", "web"]  # lowest first
 FORBIDDEN_THIRD_PARTY = {"models": {"ortools"}}
 
 
