@@ -268,3 +268,24 @@ def test_a_dead_worker_releases_its_lock(site):
                                           since=now))
     assert jobs.holder(engine, "Dead:2025") is None
     assert jobs.get(engine, job_id).status == "failed"
+
+
+def test_a_comparison_runs_in_the_background_and_opens_when_done(site):
+    """Two example scenarios, one seed, one month: the page shows progress, then the
+    comparison page `attribution compare` wrote; the viewer may read it."""
+    app, c = site["app"], site["clients"]["cil"]
+    r = c.post("/scenarios", data={"csrf_token": csrf(c), "scenario": ["baseline",
+                                                                       "priority-30"],
+                                   "seeds": "1", "months": "1", "time_limit": "2"})
+    assert r.status_code == 303
+    job_id = int(r.headers["location"].rsplit("/", 1)[1])
+    first = c.get(f"/scenarios/{job_id}").text
+    assert "baseline, priority-30" in first
+    job = finish(app, job_id)
+    assert job.args[:2] == ["compare", "baseline"] and "--seeds" in job.args
+    page = site["clients"]["viewer"].get(f"/scenarios/{job_id}")
+    assert page.status_code == 200 and "Ouvrir la page de comparaison" in page.text
+    report = site["clients"]["viewer"].get(f"/scenarios/{job_id}/rapport")
+    assert report.status_code == 200 and "priority-30" in report.text
+    assert (job.folder / "kpis.csv").is_file()
+    assert site["clients"]["silene"].get(f"/scenarios/{job_id}").status_code == 403

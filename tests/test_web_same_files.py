@@ -79,6 +79,9 @@ def test_a_round_and_a_year_from_the_browser_equal_the_cli(tmp_path):
         r = c.post(f"/tours/{run}/logements/{unit}/decisions",
                    data={"csrf_token": csrf(c), **row})
         assert r.status_code == 200 and "Décision enregistrée" in r.text, r.text
+    history = c.get(f"/tours/{run}/logements/{unit}").text
+    history = history[history.index('id="history"'):history.index("</table>", history.index('id="history"'))]
+    assert history.count("<tr>") == 1 + len(rows) and "offre refusée" in history
     for j in jobs.listing(app.state.engine, "bilan"):   # the refreshes after each decision
         jobs.wait(app.state.engine, j.id)
     r = c.post("/annee/bilan", data={"csrf_token": csrf(c), "year": "2025"})

@@ -7,6 +7,7 @@ form through :func:`checked_form` (the session's CSRF token). Data comes from
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import secrets
@@ -300,12 +301,13 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
         job = round_job(run_id)
         ctx = {"job": job, "progress": jobs.progress(ws.logs, job.id)}
         if job.status == "done":
-            quotas = backend.read_csv(job.folder, "quotas.csv")
+            quotas = backend.read_csv(job.folder, "quotas.csv").to_dict("records")
             ctx.update(kpis=backend.read_kpis(job.folder), quotas=quotas,
-                       shown=quotas[(quotas["tight"] == "True")
-                                    | (quotas["satisfied"] != "True")],
-                       n_met=int((quotas["satisfied"] == "True").sum()),
-                       prices=backend.read_csv(job.folder, "quota_prices.csv"))
+                       shown=[q for q in quotas if q["tight"] == "True"
+                              or q["satisfied"] != "True"],
+                       n_met=sum(q["satisfied"] == "True" for q in quotas),
+                       prices=backend.read_csv(job.folder, "quota_prices.csv")
+                       .to_dict("records"))
         return page(request, "round.html", user, **ctx)
 
     @app.get("/tours/{run_id}/rapport")
@@ -326,10 +328,8 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
             if bailleur not in landlords and user.kind != "landlord":
                 raise HTTPException(404)
             units = units[units["landlord"] == bailleur]
-        lists = backend.read_csv(job.folder, "shortlists.csv")
-        groups = {uid: g.assign(_r=g["rank"].astype(int)).sort_values("_r")
-                  for uid, g in lists.groupby("unit_id")} if not lists.empty else {}
-        items = [(u, groups.get(u["unit_id"])) for _, u in units.iterrows()]
+        groups = backend.shortlist_groups(job.folder)
+        items = [(u, groups.get(u["unit_id"])) for u in units.to_dict("records")]
         return page(request, "agenda.html", user, job=job, items=items, landlords=landlords,
                     bailleur=bailleur)
 
@@ -343,6 +343,7 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
     def _unit(request, user, job, unit, problems, done, status=200):
         return page(request, "unit.html", user, job=job, unit=unit,
                     candidates=backend.candidates(job.folder, unit["unit_id"]),
+                    history=backend.unit_events(engine, unit["unit_id"]),
                     may_decide=user.may_decide_unit(unit["landlord"]),
                     events=backend.EVENTS, ledger="record" in backend.ledger_commands(),
                     problems=problems, done=done, today=date.today().isoformat(),
@@ -419,14 +420,14 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
         done = jobs.latest_done(engine, "bilan", "year", year)
         running = [j for j in jobs.listing(engine, "bilan", 20)
                    if j.active and j.meta.get("year") == year]
-        tables = _bilan_tables(done.folder) if done else {}
+        tables, charts = _bilan(str(done.folder)) if done else ({}, {})
         last = next((j for j in jobs.listing(engine, "bilan", 20)
                      if j.meta.get("year") == year and not j.active), None)
         failed = (last, jobs.progress(ws.logs, last.id, 3)) if last and \
             last.status == "failed" else None
         return page(request, "year.html", user, year=year, job=done, running=running,
                     failed=failed,
-                    tables=tables, charts=_bilan_charts(tables),
+                    tables=tables, charts=charts,
                     ledger="bilan" in backend.ledger_commands())
 
     @app.post("/annee/bilan")
@@ -557,6 +558,15 @@ BILAN_TITLES = {
     "refusals": "Refus par motif",
     "waits": "Délais d'attente observés (de l'enregistrement au bail)",
 }
+
+
+@functools.lru_cache(maxsize=8)
+def _bilan(folder: str) -> tuple[dict[str, tuple[list, list]], dict[str, str]]:
+    """A bilan folder's tables (columns, rows) and charts (a bilan folder is written once,
+    never changed)."""
+    tables = _bilan_tables(Path(folder))
+    return ({name: (list(t.columns), t.values.tolist()) for name, t in tables.items()},
+            _bilan_charts(tables))
 
 
 def _bilan_tables(folder: Path) -> dict[str, pd.DataFrame]:

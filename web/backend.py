@@ -162,11 +162,43 @@ def upload_extraction(ws: Workspace, kind: str, filename: str, content: bytes
 # --- results folders (written by `attribution solve`) -----------------------------------
 
 def read_csv(folder: Path, name: str) -> pd.DataFrame:
-    """A results file as strings (ids stay ids), empty frame when absent."""
+    """A results file as strings (ids stay ids), empty frame when absent.
+
+    Results folders are written once (atomically) and never changed, so a file is read
+    once per version (path, size, modification time) and shared: callers do not modify
+    the frame."""
     path = folder / name
-    if not path.is_file():
+    try:
+        st = path.stat()
+    except OSError:
         return pd.DataFrame()
+    return _read_csv(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_csv(path: str, size: int, mtime: int) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def shortlist_groups(folder: Path) -> dict[str, list[dict]]:
+    """Each unit's candidates in rank order (the agenda), from shortlists.csv, as rows
+    (dicts: templates iterate them fast). Shared: callers do not modify them."""
+    path = folder / "shortlists.csv"
+    try:
+        st = path.stat()
+    except OSError:
+        return {}
+    return _groups(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _groups(path: str, size: int, mtime: int) -> dict[str, list[dict]]:
+    lists = _read_csv(path, size, mtime)
+    if lists.empty:
+        return {}
+    ranked = lists.assign(_r=lists["rank"].astype(int)).sort_values(["unit_id", "_r"])
+    return {uid: g.drop(columns="_r").to_dict("records")
+            for uid, g in ranked.groupby("unit_id", sort=False)}
 
 
 def read_kpis(folder: Path) -> dict:
@@ -192,9 +224,18 @@ def _units_of(territory: str, stamp: tuple) -> pd.DataFrame:
 
 def round_units(territory: Path, results: Path) -> pd.DataFrame:
     """The round's units with landlord, commune and the réservataire of their flow
-    (pre-oriented in units.csv, else the one the allocation charged)."""
+    (pre-oriented in units.csv, else the one the allocation charged). Shared: callers do
+    not modify it."""
     stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in territory.iterdir()))
-    units = _units_of(str(territory), stamp).copy()
+    st = (results / "assignments.csv").stat()
+    return _round_units(str(territory), stamp, str(results), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _round_units(territory: str, stamp: tuple, results: str, size: int, mtime: int
+                 ) -> pd.DataFrame:
+    results = Path(results)
+    units = _units_of(territory, stamp).copy()
     assign = read_csv(results, "assignments.csv")
     charged = dict(zip(assign.get("unit_id", []), assign.get("reservataire", [])))
     units["reservataire"] = [p or charged.get(uid, "") for uid, p in
@@ -204,14 +245,9 @@ def round_units(territory: Path, results: Path) -> pd.DataFrame:
     return units
 
 
-def candidates(results: Path, unit_id: str) -> pd.DataFrame:
+def candidates(results: Path, unit_id: str) -> list[dict]:
     """A unit's ranked candidates with the reasons, as in shortlists.csv."""
-    lists = read_csv(results, "shortlists.csv")
-    if lists.empty:
-        return lists
-    mine = lists[lists["unit_id"] == unit_id].copy()
-    mine["_rank"] = mine["rank"].astype(int)
-    return mine.sort_values("_rank").drop(columns="_rank")
+    return shortlist_groups(results).get(unit_id, [])
 
 
 def explanation(results: Path, demand_id: str) -> str:
@@ -275,6 +311,17 @@ def record(ws: Workspace, rows: list[dict], user: str) -> RecordOutcome:
     except LedgerError as exc:
         return RecordOutcome(False, problems=[str(exc)])
     return RecordOutcome(True, lines=summary.lines())
+
+
+def unit_events(engine, unit_id: str) -> pd.DataFrame:
+    """The events the ledger holds for one unit, in order (read by the ledger's own
+    query, :func:`attribution.ledger.rounds.events_frame`)."""
+    from attribution.ledger.rounds import events_frame
+
+    from .db import reading
+    with reading(engine) as conn:
+        frame = events_frame(conn)
+    return frame[frame["unit_id"] == unit_id]
 
 
 def bilan_args(ws: Workspace, year: int, out: Path) -> list[str]:
