@@ -393,8 +393,10 @@ def explain(results: Path, demand_id: str) -> None:
 @click.option("--demo", is_flag=True,
               help="Start on the bundled territory (ledger attribution-demo.sqlite when "
                    "LEDGER is not given) with a demo account printed on first start.")
+@click.option("--secure-cookie", is_flag=True,
+              help="Send the session cookie over HTTPS only (behind an HTTPS proxy).")
 def serve(ledger: str | None, host: str, port: int, data: Path | None,
-          territory: Path | None, demo: bool) -> None:
+          territory: Path | None, demo: bool, secure_cookie: bool) -> None:
     """Start the CIL's web workspace on LEDGER (a SQLite file or a database URL).
 
     Rounds, the commission agenda, decisions, the year and scenarios in the browser, for
@@ -411,7 +413,8 @@ def serve(ledger: str | None, host: str, port: int, data: Path | None,
         raise click.UsageError("Give LEDGER (a SQLite file or a database URL), or --demo.")
     try:
         run_server(ledger or "attribution-demo.sqlite", host=host, port=port, data=data,
-                   territory=territory, demo=demo, echo=click.echo)
+                   territory=territory, demo=demo, secure_cookie=secure_cookie,
+                   echo=click.echo)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 

@@ -289,3 +289,21 @@ def test_a_comparison_runs_in_the_background_and_opens_when_done(site):
     assert report.status_code == 200 and "priority-30" in report.text
     assert (job.folder / "kpis.csv").is_file()
     assert site["clients"]["silene"].get(f"/scenarios/{job_id}").status_code == 403
+
+
+def test_demo_accounts_are_printed_on_the_first_start_only(tmp_path):
+    """`attribution serve --demo`: the bundled territory and working demo accounts,
+    printed once; a second start prints no password."""
+    from attribution.web import server
+
+    lines: list[str] = []
+    ledger = str(tmp_path / "demo.sqlite")
+    server.prepare(ledger, None, None, True, echo=lines.append)
+    accounts = [ln.split() for ln in lines if "role" in ln and ln.startswith("  ")]
+    assert [a[0] for a in accounts] == ["demo", "bailleur", "lecteur"]
+    engine = open_db(ledger)
+    for name, password, _, role in accounts:
+        assert auth.authenticate(engine, name, password).role == role
+    again: list[str] = []
+    server.prepare(ledger, None, None, True, echo=again.append)
+    assert not any("role" in ln for ln in again)

@@ -63,7 +63,7 @@ class SignInRequired(Exception):
 
 
 def create_app(ledger: str, data: Path | None = None, *, secret: str | None = None,
-               login_delay: float = 1.0) -> FastAPI:
+               login_delay: float = 1.0, secure_cookie: bool = False) -> FastAPI:
     """The application for one ledger (SQLite path or database URL) and data folder."""
     ws = backend.Workspace(ledger=ledger, data=Path(data) if data else
                            backend.data_dir_for(ledger))
@@ -108,7 +108,7 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
         return response
 
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="attribution",
-                       max_age=8 * 3600, same_site="strict", https_only=False)
+                       max_age=8 * 3600, same_site="strict", https_only=secure_cookie)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(SignInRequired)

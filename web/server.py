@@ -44,14 +44,14 @@ def prepare(ledger: str, data: Path | None, territory: Path | None, demo: bool,
 
 def run_server(ledger: str, *, host: str = "127.0.0.1", port: int = 8000,
                data: Path | None = None, territory: Path | None = None, demo: bool = False,
-               echo: Callable[[str], None] = print) -> None:
+               secure_cookie: bool = False, echo: Callable[[str], None] = print) -> None:
     import uvicorn
 
     from .app import create_app
 
     ws = prepare(ledger, data, territory, demo, echo)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(ledger, ws.data)
+    app = create_app(ledger, ws.data, secure_cookie=secure_cookie)
     echo(f"attribution workspace on http://{host}:{port}/ (ledger {ledger}; Ctrl-C stops)")
     # no access log: its lines carry paths and query strings (demand ids); the app logs
     # the route's template instead (attribution.web)
