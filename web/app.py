@@ -7,6 +7,7 @@ form through :func:`checked_form` (the session's CSRF token). Data comes from
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import math
@@ -209,8 +210,9 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
         suite = _safe_next(str(form.get("suite", "/")))
         recent = [t for t in failures.get(name, []) if time.monotonic() - t < 300]
         if len(recent) >= 5:  # a slow-down against guessing, per account
-            time.sleep(login_delay)
-        user = auth.authenticate(engine, name, password)
+            await asyncio.sleep(login_delay)
+        # Argon2 is slow by design: verified off the event loop, other pages go on
+        user = await run_in_threadpool(auth.authenticate, engine, name, password)
         if user is None:
             failures[name] = recent + [time.monotonic()]
             log.info("sign-in refused")
