@@ -120,10 +120,10 @@ def main() -> None:
         lock = threading.Lock()
         paths = [run + "/agenda", "/annee"]
         clients = [_sign_in(base, "silene") for _ in range(args.users)]
-        barrier = threading.Barrier(args.users)
 
-        def user(c: httpx.Client) -> None:
-            barrier.wait()
+        def user(c: httpx.Client, barrier=None) -> None:
+            if barrier is not None:
+                barrier.wait()
             for i in range(args.requests):
                 path = paths[i % 2]
                 start = time.perf_counter()
@@ -140,9 +140,18 @@ def main() -> None:
                     if err:
                         errors.append(err)
 
+        # one user alone first: the service time without queueing
+        t0 = time.perf_counter()
+        user(clients[0])
+        alone_wall = time.perf_counter() - t0
+        alone, alone_errors = sorted(latencies), list(errors)
+        latencies.clear()
+        errors.clear()
+
         load_before = os.getloadavg()
         t0 = time.perf_counter()
-        threads = [threading.Thread(target=user, args=(c,)) for c in clients]
+        barrier = threading.Barrier(args.users)
+        threads = [threading.Thread(target=user, args=(c, barrier)) for c in clients]
         for t in threads:
             t.start()
         for t in threads:
@@ -154,11 +163,14 @@ def main() -> None:
         server.wait(timeout=30)
         log.close()
 
-    lat = sorted(latencies)
-    p95 = lat[max(0, int(round(0.95 * len(lat))) - 1)]
-    med = statistics.median(lat)
+    def row(label: str, lat: list[float], n_errors: int, seconds: float) -> str:
+        lat = sorted(lat)
+        p95 = lat[max(0, int(round(0.95 * len(lat))) - 1)]
+        return (f"| {label} | {len(lat)} | {n_errors} | {1000 * statistics.median(lat):.0f} ms "
+                f"| {1000 * p95:.0f} ms | {1000 * lat[-1]:.0f} ms | {len(lat) / seconds:.0f} "
+                "req/s |")
+
     m = machine(("fastapi", "uvicorn", "starlette"))
-    n = len(lat)
     section = f"""
 
 ## Web workspace under load: {args.users} users × {args.requests} requests (issue 15) — {date.today().isoformat()}
@@ -172,15 +184,20 @@ Machine: {m['nproc']} cores ({m['cpu']}), Python {m['python']}, FastAPI {m['fast
 uvicorn {m['uvicorn']}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}
 (shared with other work).
 
-| requests | errors | median latency | 95th percentile | max | throughput |
-|---|---|---|---|---|---|
-| {n} | {len(errors)} | {1000 * med:.0f} ms | {1000 * p95:.0f} ms | {1000 * lat[-1]:.0f} ms | {n / wall:.0f} req/s |
+| users × requests | requests | errors | median latency | 95th percentile | max | throughput |
+|---|---|---|---|---|---|---|
+{row(f"1 × {args.requests} (alone)", alone, len(alone_errors), alone_wall)}
+{row(f"{args.users} × {args.requests} (all at once)", latencies, len(errors), wall)}
+
+With {args.users} users at once the median is the queue: one process serves the requests
+in turn, so the latency is about the number of users in flight divided by the
+throughput; the "alone" row is the time one request takes.
 
 Reproduce: `python benchmarks/bench_web.py --users {args.users} --requests {args.requests}`
 """
     publish(section, args.record)
-    if errors:
-        print("errors:", sorted(set(errors))[:10], file=sys.stderr)
+    if errors or alone_errors:
+        print("errors:", sorted(set(errors + alone_errors))[:10], file=sys.stderr)
         raise SystemExit(1)
 
 

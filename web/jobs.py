@@ -85,7 +85,7 @@ def reap_stale(engine: Engine) -> None:
         for r in rows:
             created = r.created_at if r.created_at.tzinfo else \
                 r.created_at.replace(tzinfo=timezone.utc)
-            queued_too_long = r.status == "queued" and (now - created).total_seconds() > 60
+            queued_too_long = r.status == "queued" and (now - created).total_seconds() > 300
             if (r.status == "running" and not _alive(r.pid)) or queued_too_long:
                 conn.execute(update(jobs).where(jobs.c.id == r.id).values(
                     status="failed", message="Le processus de calcul s'est arrêté sans "
