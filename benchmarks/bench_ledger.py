@@ -119,6 +119,7 @@ def main() -> None:
         year_db = tmp / "year.db"
         t_record, t_compute, t_write, n_rows = year_ledger(tmp, year_db)
         plain, fresh, fresh_own, full, full_own = [], [], [], [], []
+        fresh_cpu, full_cpu = [], []
         for run in range(args.runs):
             t0 = time.perf_counter()
             solve_territory(None, tmp / f"plain{run}", **OPTIONS)
@@ -128,12 +129,14 @@ def main() -> None:
             s = solve_with_ledger(led, None, tmp / f"fresh-out{run}", **OPTIONS)
             fresh.append(time.perf_counter() - t0)
             fresh_own.append(s.ledger_seconds)
+            fresh_cpu.append(s.ledger_cpu_seconds)
             led.close()
             led = open_ledger(year_db, "bench")
             t0 = time.perf_counter()
             s = solve_with_ledger(led, None, tmp / f"year-out{run}", supersede=True, **OPTIONS)
             full.append(time.perf_counter() - t0)
             full_own.append(s.ledger_seconds)
+            full_cpu.append(s.ledger_cpu_seconds)
             led.close()
     load_after = os.getloadavg()
     med = statistics.median
@@ -151,11 +154,11 @@ wall times are noisy; the ledger's own time is measured inside the run).
 Bundled round (6,002 demands, 115 units), default options, {args.runs} runs alternated,
 median (all runs):
 
-| run | wall s | of which the ledger (read state + accounts, store round) |
-|---|---|---|
-| `solve` | {med(plain):.2f} ({', '.join(f'{x:.2f}' for x in plain)}) | – |
-| `solve --ledger`, fresh ledger | {med(fresh):.2f} ({', '.join(f'{x:.2f}' for x in fresh)}) | **{med(fresh_own):.3f} s** ({', '.join(f'{x:.3f}' for x in fresh_own)}) |
-| `solve --ledger`, ledger holding a year of 1,400 attributions | {med(full):.2f} ({', '.join(f'{x:.2f}' for x in full)}) | **{med(full_own):.3f} s** ({', '.join(f'{x:.3f}' for x in full_own)}) |
+| run | wall s | of which the ledger, wall (read state + accounts, store round) | the ledger, CPU s |
+|---|---|---|---|
+| `solve` | {med(plain):.2f} ({', '.join(f'{x:.2f}' for x in plain)}) | – | – |
+| `solve --ledger`, fresh ledger | {med(fresh):.2f} ({', '.join(f'{x:.2f}' for x in fresh)}) | **{med(fresh_own):.3f} s** ({', '.join(f'{x:.3f}' for x in fresh_own)}) | {med(fresh_cpu):.3f} ({', '.join(f'{x:.3f}' for x in fresh_cpu)}) |
+| `solve --ledger`, ledger holding a year of 1,400 attributions | {med(full):.2f} ({', '.join(f'{x:.2f}' for x in full)}) | **{med(full_own):.3f} s** ({', '.join(f'{x:.3f}' for x in full_own)}) | {med(full_cpu):.3f} ({', '.join(f'{x:.3f}' for x in full_cpu)}) |
 
 Target: the ledger adds < 0.5 s. (With a year in the ledger the round is solved under the
 carried annual quotas, a different problem: compare the ledger's own time, not the walls.)

@@ -176,10 +176,10 @@ def _existing(conn, keys_units: set[str], keys_demands: set[str]) -> pd.DataFram
     for col, keys in ((e.c.unit_id, keys_units), (e.c.demand_id, keys_demands)):
         keys = sorted(keys)
         for i in range(0, len(keys), 500):
-            frames.append(pd.DataFrame(conn.execute(q.where(col.in_(keys[i:i + 500]))).all(),
-                                       columns=["id", "unit_id", "demand_id", "event",
-                                                "event_date", "rank", "justified", "reason",
-                                                "reservataire"]))
+            frames.append(pd.DataFrame([tuple(r) for r in conn.execute(
+                q.where(col.in_(keys[i:i + 500]))).all()],
+                columns=["id", "unit_id", "demand_id", "event", "event_date", "rank",
+                         "justified", "reason", "reservataire"]))
     if not frames:
         return pd.DataFrame(columns=["id"])
     return pd.concat(frames).drop_duplicates("id")

@@ -36,6 +36,12 @@ from attribution.models.territory import Territory
 from . import schema
 
 
+def frame_of(conn, query, columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a DataFrame (rows turned into plain tuples first: pandas probing
+    SQLAlchemy rows attribute by attribute costs more than the query)."""
+    return pd.DataFrame([tuple(r) for r in conn.execute(query).all()], columns=columns)
+
+
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
 
@@ -158,9 +164,7 @@ def events_frame(conn, since: dt.date | None = None, until: dt.date | None = Non
         q = q.where(e.c.event_date >= since)
     if until is not None:
         q = q.where(e.c.event_date < until)
-    frame = pd.DataFrame(conn.execute(q.order_by(e.c.event_date, e.c.id)).all(),
-                         columns=EVENT_COLUMNS)
-    return frame
+    return frame_of(conn, q.order_by(e.c.event_date, e.c.id), EVENT_COLUMNS)
 
 
 def pending_attributions(events: pd.DataFrame) -> pd.DataFrame:
@@ -188,17 +192,16 @@ ATTRIBUTION_FIELDS = ["unit_id", "demand_id", "event_date", "reservataire", "out
 def with_snapshots(conn, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (unit_id, demand_id...) joined with the units' and demands' snapshots."""
     u, d = schema.units, schema.demands
-    units = pd.DataFrame(conn.execute(sa.select(
+    units = frame_of(conn, sa.select(
         u.c.unit_id, u.c.landlord, u.c.commune, u.c.qpv, u.c.outside_flow, u.c.typology,
-        u.c.financing).where(u.c.unit_id.in_(sorted(set(frame["unit_id"]))))).all(),
-        columns=["unit_id", "landlord", "commune", "qpv", "outside_flow", "typology",
-                 "financing"])
-    demands = pd.DataFrame(conn.execute(sa.select(
+        u.c.financing).where(u.c.unit_id.in_(sorted(set(frame["unit_id"])))),
+        ["unit_id", "landlord", "commune", "qpv", "outside_flow", "typology", "financing"])
+    demands = frame_of(conn, sa.select(
         d.c.demand_id, d.c.registered_on, d.c.size_class, d.c.main_commune, d.c.priority,
         d.c.dalo, d.c.q1, d.c.anru, d.c.mutation, d.c.state_agent).where(
-        d.c.demand_id.in_(sorted(set(frame["demand_id"]))))).all(),
-        columns=["demand_id", "registered_on", "size_class", "main_commune", "priority",
-                 "dalo", "q1", "anru", "mutation", "state_agent"])
+        d.c.demand_id.in_(sorted(set(frame["demand_id"])))),
+        ["demand_id", "registered_on", "size_class", "main_commune", "priority", "dalo",
+         "q1", "anru", "mutation", "state_agent"])
     out = frame.merge(units, on="unit_id", how="left").merge(demands, on="demand_id",
                                                               how="left")
     for c in ("qpv", "outside_flow", "priority", "dalo", "q1", "anru", "mutation",
@@ -208,11 +211,16 @@ def with_snapshots(conn, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def attributions(conn, year: int, *, pending_until: dt.date | None = None) -> pd.DataFrame:
+def attributions(conn, year: int, *, pending_until: dt.date | None = None,
+                 events: pd.DataFrame | None = None) -> pd.DataFrame:
     """The year's attributions (leases dated in ``year``) with their snapshots; with
-    ``pending_until``, also the attributions pending at that date (not yet let)."""
+    ``pending_until``, also the attributions pending at that date (not yet let).
+    ``events``: the ledger's events when already read (at least those of ``year − 1``
+    to the end of ``year`` or ``pending_until``)."""
     start, end = year_bounds(year)
-    events = events_frame(conn, since=year_before(start), until=max(end, pending_until or end))
+    if events is None:
+        events = events_frame(conn, since=year_before(start),
+                              until=max(end, pending_until or end))
     leases = events[(events["event"] == "lease_signed") & (events["event_date"] >= start)
                     & (events["event_date"] < end)]
     parts = [leases]
@@ -258,4 +266,4 @@ def state_at(conn, round_date: dt.date) -> LedgerState:
     pairs = frozenset(zip(ref["unit_id"], ref["demand_id"]))
     return LedgerState(round_date, frozenset(let), frozenset(housed), refusals, pairs,
                        attributions(conn, round_date.year, pending_until=round_date
-                                    + dt.timedelta(days=1)))
+                                    + dt.timedelta(days=1), events=events))
