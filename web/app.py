@@ -84,7 +84,8 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
     templates.env.globals.update(event_labels=EVENT_LABELS, outcome_labels=OUTCOME_LABELS,
                                  bilan_titles=BILAN_TITLES)
     templates.env.filters["pct"] = lambda v: "–" if v in (None, "") or (
-        isinstance(v, float) and math.isnan(v)) else f"{float(v):.1%}".replace(".", ",")
+        isinstance(v, float) and math.isnan(v)) else \
+        f"{100 * float(v):.1f}\u202f%".replace(".", ",")
     failures: dict[str, list[float]] = {}
 
     # --- middleware: headers, log lines without personal fields ------------------------
