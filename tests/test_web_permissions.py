@@ -58,8 +58,11 @@ def gets(run):
 
 
 def posts(run):
-    """(path, form that is refused as invalid (422) once allowed, roles allowed)."""
+    """(path, form refused as invalid (422, or 409 for the ledger) once allowed, roles
+    allowed)."""
     return [
+        ("/annee/decisions", {}, {"cil"}),
+        ("/annee/tours/9999/clore", {}, {"cil"}),
         ("/tours", {"time_limit": "-1", "seed": "0"}, {"cil"}),
         ("/territoire/extraction", {"kind": "demands"}, {"cil"}),
         (f"/tours/{run}/logements/U03/decisions",
@@ -106,7 +109,8 @@ def test_every_form_for_every_role(site, role):
         if role is None:
             assert r.status_code == 303 and r.headers["location"].startswith("/connexion")
         else:
-            assert r.status_code == (422 if role in allowed else 403), (path, role, r.text)
+            expected = (409 if path.endswith("/clore") else 422) if role in allowed else 403
+            assert r.status_code == expected, (path, role, r.text)
 
 
 def test_a_missing_or_wrong_csrf_token_is_refused(site):
@@ -123,8 +127,9 @@ def test_every_post_route_is_in_the_matrix(site):
     """A new form cannot escape the CSRF and permission tests."""
     app, run = site["app"], site["run"]
     declared = {p for p, _, _ in posts(run)} | {"/connexion", "/deconnexion"}
-    declared = {re.sub(r"/\d+/", "/{run_id}/", p).replace("U03", "{unit_id}")
-                .replace("U02", "{unit_id}") for p in declared}
+    declared = {re.sub(r"/\d+/", "/{round_id}/" if p.endswith("/clore") else "/{run_id}/",
+                       p).replace("U03", "{unit_id}").replace("U02", "{unit_id}")
+                for p in declared}
     routes = {r.path for r in app.routes if "POST" in getattr(r, "methods", set())}
     assert routes == declared
 
@@ -307,3 +312,28 @@ def test_demo_accounts_are_printed_on_the_first_start_only(tmp_path):
     again: list[str] = []
     server.prepare(ledger, None, None, True, echo=again.append)
     assert not any("role" in ln for ln in again)
+
+
+def test_a_decisions_file_and_closing_a_round_from_the_year_page(site):
+    """The CIL records a whole file (checked whole: a bad row refuses all of it, with the
+    row named) and closes the ledger's round, as `record` and `ledger close` do."""
+    c = site["clients"]["cil"]
+    header = "unit_id,demand_id,event,date,rank,justified,reason\n"
+    bad = header + "U02,D03,commission_attributed,2025-03-12,1,,\nU02,D03,nope,2025-03-13,,,\n"
+    r = c.post("/annee/decisions", data={"csrf_token": csrf(c)},
+               files={"file": ("commission.csv", bad.encode(), "text/csv")})
+    assert r.status_code == 422 and "commission.csv" in r.text and "row 3" in r.text
+    page = c.get(f"/tours/{site['run']}/logements/U02").text
+    assert "Aucune pour ce logement" in page             # nothing of the file recorded
+    good = header + "U02,D03,commission_attributed,2025-03-12,1,,\n"
+    r = c.post("/annee/decisions", data={"csrf_token": csrf(c)},
+               files={"file": ("commission.csv", good.encode(), "text/csv")})
+    assert r.status_code == 200 and "Rien n'a été" not in r.text, r.text
+    page = c.get(f"/tours/{site['run']}/logements/U02").text
+    assert "attribué par la commission" in page
+    ids = re.findall(r'action="/annee/tours/(\d+)/clore"', c.get("/annee").text)
+    assert ids
+    r = c.post(f"/annee/tours/{ids[0]}/clore", data={"csrf_token": csrf(c)})
+    assert r.status_code == 200 and "clos" in r.text
+    again = c.post(f"/annee/tours/{ids[0]}/clore", data={"csrf_token": csrf(c)})
+    assert again.status_code == 409

@@ -419,6 +419,9 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
     @app.get("/annee", response_class=HTMLResponse)
     async def year_page(request: Request, annee: int | None = None):
         user = require(request)
+        return _year(request, user, annee)
+
+    def _year(request, user, annee, notice=None, problems=None, status=200):
         year = annee or territory_state().year or date.today().year
         done = jobs.latest_done(engine, "bilan", "year", year)
         running = [j for j in jobs.listing(engine, "bilan", 20)
@@ -429,9 +432,35 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
         failed = (last, jobs.progress(ws.logs, last.id, 3)) if last and \
             last.status == "failed" else None
         return page(request, "year.html", user, year=year, job=done, running=running,
-                    failed=failed,
+                    failed=failed, ledger_rounds=backend.ledger_rounds(engine)
+                    if user.is_cil else [], notice=notice, problems=problems,
                     tables=tables, charts=charts,
-                    ledger="bilan" in backend.ledger_commands())
+                    ledger="bilan" in backend.ledger_commands(), status_code=status)
+
+    @app.post("/annee/decisions", response_class=HTMLResponse)
+    async def year_decisions(request: Request):
+        user = require(request, "cil")
+        form = await checked_form(request)
+        file = form.get("file")
+        if file is None or not hasattr(file, "read"):
+            return _year(request, user, None, problems=["Choisissez un fichier CSV ou XLSX."],
+                         status=422)
+        result = await run_in_threadpool(backend.record_file, ws, file.filename or "",
+                                         await file.read(), user.name)
+        log.info("decision file: %s", "recorded" if result.ok else "refused")
+        if not result.ok:
+            return _year(request, user, None, problems=result.problems, status=422)
+        _refresh_year(user, territory_state().year)
+        return _year(request, user, None, notice=result.lines)
+
+    @app.post("/annee/tours/{round_id}/clore", response_class=HTMLResponse)
+    async def year_close_round(request: Request, round_id: int):
+        user = require(request, "cil")
+        await checked_form(request)
+        error = await run_in_threadpool(backend.close_round, ws, round_id, user.name)
+        if error:
+            return _year(request, user, None, problems=[error], status=409)
+        return _year(request, user, None, notice=[f"Tour {round_id} du registre clos."])
 
     @app.post("/annee/bilan")
     async def year_refresh(request: Request):

@@ -313,6 +313,52 @@ def record(ws: Workspace, rows: list[dict], user: str) -> RecordOutcome:
     return RecordOutcome(True, lines=summary.lines())
 
 
+def record_file(ws: Workspace, filename: str, content: bytes, user: str) -> RecordOutcome:
+    """A whole decisions file (CSV or XLSX, the columns of ``attribution record``)
+    recorded with the same function: checked whole, all rows or none."""
+    from attribution.ledger import LedgerError, open_ledger
+    from attribution.ledger.events import record as record_events
+
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        return RecordOutcome(False, problems=[f"{filename or '?'}: expected a .csv or .xlsx "
+                                              f"file; got '{suffix or 'none'}'"])
+    folder = ws.data / "decisions"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", prefix="decisions-", suffix=suffix, dir=folder,
+                                     delete=False) as f:
+        f.write(content)
+        path = Path(f.name)
+    try:
+        with open_ledger(ws.ledger, user) as led:
+            summary = record_events(led, path)
+    except DataError as exc:
+        return RecordOutcome(False, problems=[str(p).replace(path.name, filename)
+                                              for p in exc.problems])
+    except LedgerError as exc:
+        return RecordOutcome(False, problems=[str(exc)])
+    return RecordOutcome(True, lines=summary.lines())
+
+
+def ledger_rounds(engine) -> list[dict]:
+    """The ledger's rounds (newest first) with their status, by the ledger's own query."""
+    from attribution.ledger.solve import round_table
+    from attribution.ledger.store import Ledger
+    return round_table(Ledger(engine, "attribution-web", str(engine.url)))
+
+
+def close_round(ws: Workspace, round_id: int, user: str) -> str | None:
+    """Close a round of the ledger (as ``attribution ledger close``); the error, if any."""
+    from attribution.ledger import LedgerError, open_ledger
+    from attribution.ledger.solve import close_round as close
+    try:
+        with open_ledger(ws.ledger, user) as led:
+            close(led, round_id)
+    except LedgerError as exc:
+        return str(exc)
+    return None
+
+
 def unit_events(engine, unit_id: str) -> pd.DataFrame:
     """The events the ledger holds for one unit, in order (read by the ledger's own
     query, :func:`attribution.ledger.rounds.events_frame`)."""
