@@ -524,6 +524,80 @@ def letters(results: Path, out: Path, demands: tuple[str, ...], pdf: bool = Fals
     click.echo(_("{n} letters written to {path}.").format(n=len(written), path=out))
 
 
+# --- serve and users (web workspace) ---------------------------------------------------
+
+@main.command()
+@click.argument("ledger", required=False)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; only this machine unless told otherwise.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for territory versions, results and the session key "
+                   "[default: LEDGER.files beside a SQLite ledger].")
+@click.option("--territory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Territory folder to start with when none is set yet "
+                                 "[default: the bundled CARENE-like territory].")
+@click.option("--demo", is_flag=True,
+              help="Start on the bundled territory (ledger attribution-demo.sqlite when "
+                   "LEDGER is not given) with a demo account printed on first start.")
+@click.option("--secure-cookie", is_flag=True,
+              help="Send the session cookie over HTTPS only (behind an HTTPS proxy).")
+def serve(ledger: str | None, host: str, port: int, data: Path | None,
+          territory: Path | None, demo: bool, secure_cookie: bool) -> None:
+    """Start the CIL's web workspace on LEDGER (a SQLite file or a database URL).
+
+    Rounds, the commission agenda, decisions, the year and scenarios in the browser, for
+    the accounts created with 'attribution users add'. Binds to 127.0.0.1 unless --host.
+
+    \b
+    Examples:
+      attribution serve --demo
+      attribution serve cil-2025.sqlite --port 8080
+    """
+    from attribution.web.server import run_server
+
+    if ledger is None and not demo:
+        raise click.UsageError("Give LEDGER (a SQLite file or a database URL), or --demo.")
+    try:
+        run_server(ledger or "attribution-demo.sqlite", host=host, port=port, data=data,
+                   territory=territory, demo=demo, secure_cookie=secure_cookie,
+                   echo=click.echo)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@main.group()
+def users() -> None:
+    """Accounts of the web workspace (stored in the ledger's database)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True,
+              help="cil, viewer, landlord:<name> or reservataire:<id>.")
+@click.option("--ledger", "ledger", required=True,
+              help="The ledger (SQLite file or database URL) the workspace serves.")
+@click.option("--replace", is_flag=True, help="Change the role and password of an account.")
+def users_add(name: str, role: str, ledger: str, replace: bool) -> None:
+    """Create the account NAME with ROLE; the password is typed (twice) or read from
+    the first line of stdin. Stored as an Argon2id hash.
+
+    \b
+    Example:
+      attribution users add marie --role "landlord:Silène" --ledger cil-2025.sqlite
+    """
+    from attribution.web.auth import AccountError, add_user
+    from attribution.web.db import open_db
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        add_user(open_db(ledger), name, role, password, replace=replace)
+    except AccountError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"{name}: account {'updated' if replace else 'created'} with role {role}.")
 # --- ledger: solve --ledger, record, bilan, ledger rounds/close/purge -----------------
 
 def _open_ledger_cli(target: str, user: str | None, create: bool = True):

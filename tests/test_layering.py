@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["models", "optimizer", "reporting", "scenarios", "ledger"]  # lowest first
+LAYERS = ["models", "optimizer", "reporting", "scenarios", "ledger", "web"]  # lowest first
 FORBIDDEN_THIRD_PARTY = {"models": {"ortools"}}
 
 

@@ -1,0 +1,58 @@
+"""Start the workspace: first-start set-up (territory, demo accounts), then uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from . import auth, backend
+from .db import open_db
+
+
+def prepare(ledger: str, data: Path | None, territory: Path | None, demo: bool,
+            echo: Callable[[str], None] = print) -> backend.Workspace:
+    """Data folder, the first territory, and with ``demo`` the demo accounts (printed
+    once, on the first start)."""
+    ws = backend.Workspace(ledger=ledger, data=Path(data) if data
+                           else backend.data_dir_for(ledger))
+    ws.make_dirs()
+    if backend.current_territory(ws) is None:
+        from attribution.models.generator import bundled_territory_path
+        source = territory or bundled_territory_path()
+        backend.set_territory(ws, Path(source))
+        echo(f"territory: {source}")
+    engine = open_db(ledger)
+    if demo and auth.count_users(engine) == 0:
+        state = backend.check_territory(backend.current_territory(ws))
+        accounts = [("demo", "cil")]
+        if state.landlords:
+            accounts.append(("bailleur", f"landlord:{state.landlords[0]}"))
+        accounts.append(("lecteur", "viewer"))
+        echo("Demo accounts (printed once; change them with 'attribution users add "
+             "NAME --role ROLE --ledger LEDGER --replace'):")
+        for name, role in accounts:
+            password = secrets.token_urlsafe(9)
+            auth.add_user(engine, name, role, password)
+            echo(f"  {name:9} {password}   role {role}")
+    elif auth.count_users(engine) == 0:
+        echo(f"No account yet: attribution users add NAME --role cil --ledger {ledger}")
+    engine.dispose()
+    return ws
+
+
+def run_server(ledger: str, *, host: str = "127.0.0.1", port: int = 8000,
+               data: Path | None = None, territory: Path | None = None, demo: bool = False,
+               secure_cookie: bool = False, echo: Callable[[str], None] = print) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    ws = prepare(ledger, data, territory, demo, echo)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app(ledger, ws.data, secure_cookie=secure_cookie)
+    echo(f"attribution workspace on http://{host}:{port}/ (ledger {ledger}; Ctrl-C stops)")
+    # no access log: its lines carry paths and query strings (demand ids); the app logs
+    # the route's template instead (attribution.web)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
