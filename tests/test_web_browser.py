@@ -228,7 +228,7 @@ def test_a_round_the_agenda_a_refusal_and_the_year(server, browser):
     assert proposed[0] in page.content() and "Cotation" in page.content()
     _shoot(page, "demande", 1400)
     page.click("text=Courrier au demandeur")
-    assert "Madame, Monsieur" in page.content()
+    assert "Votre demande de logement" in page.content()   # the letter `letters` writes
     _shoot(page, "courrier", 1400)
 
     # every page at 400 px: no horizontal overflow

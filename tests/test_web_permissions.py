@@ -337,3 +337,26 @@ def test_a_decisions_file_and_closing_a_round_from_the_year_page(site):
     assert r.status_code == 200 and "clos" in r.text
     again = c.post(f"/annee/tours/{ids[0]}/clore", data={"csrf_token": csrf(c)})
     assert again.status_code == 409
+
+
+def test_the_workspace_tables_are_the_ledger_migration_s(tmp_path):
+    """The tables created by the ledger's migration 0003 have exactly the columns (names,
+    types, keys, nullability) the workspace's queries are written against (web.db)."""
+    import sqlalchemy as sa
+
+    from attribution.ledger import open_ledger
+    from attribution.web import db
+
+    led = open_ledger(str(tmp_path / "l.db"), "test")
+    inspector = sa.inspect(led.engine)
+    for table in db.metadata.sorted_tables:
+        found = {c["name"]: c for c in inspector.get_columns(table.name)}
+        assert set(found) == {c.name for c in table.columns}, table.name
+        for column in table.columns:
+            got = found[column.name]
+            assert type(got["type"])._type_affinity is column.type._type_affinity or \
+                isinstance(got["type"], type(column.type)), (table.name, column.name)
+            assert bool(got["nullable"]) == bool(column.nullable) or column.primary_key
+        pk = inspector.get_pk_constraint(table.name)["constrained_columns"]
+        assert pk == [c.name for c in table.primary_key.columns], table.name
+    led.close()

@@ -393,18 +393,23 @@ def create_app(ledger: str, data: Path | None = None, *, secret: str | None = No
         except Exception:
             raise HTTPException(404) from None
         return page(request, "applicant.html", user, job=job, demand_id=demand_id,
-                    text=text, letter=False)
+                    text=text)
 
     @app.get("/tours/{run_id}/demandes/{demand_id}/courrier", response_class=HTMLResponse)
     async def letter(request: Request, run_id: int, demand_id: str):
         user = require(request, "cil", "landlord", "reservataire")
         job = applicant_round(user, run_id, demand_id)
         try:
-            text = backend.explanation(job.folder, demand_id)
+            html = backend.letter(job.folder, demand_id)
         except Exception:
             raise HTTPException(404) from None
-        return page(request, "applicant.html", user, job=job, demand_id=demand_id,
-                    text=text, letter=True, today=date.today().strftime("%d/%m/%Y"))
+        # the letter `attribution letters` writes: one self-contained printable page
+        # (inline CSS, no script)
+        response = HTMLResponse(html)
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+        return response
 
     # --- the year ------------------------------------------------------------------------
 

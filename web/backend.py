@@ -256,6 +256,12 @@ def explanation(results: Path, demand_id: str) -> str:
     return explain(results, demand_id)
 
 
+def letter(results: Path, demand_id: str) -> str:
+    """The letter owed to one applicant, exactly as ``attribution letters`` writes it."""
+    from attribution.reporting.explain import letter as letter_html
+    return letter_html(results, demand_id)
+
+
 def demand_units(results: Path, demand_id: str) -> list[str]:
     """Units whose shortlist holds the demand (who may read its explanation)."""
     lists = read_csv(results, "shortlists.csv")

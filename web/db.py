@@ -1,10 +1,10 @@
 """The workspace's own tables (accounts, background jobs, round locks) in the ledger's DB.
 
-SQLAlchemy Core. The tables are prefixed ``web_`` and created when missing
-(:func:`open_db`); they live beside the ledger's tables in the same database, so that
-one file (SQLite) or one PostgreSQL database holds the CIL's year and who may see it.
-(They are not yet an Alembic revision of the ledger: ``create_all`` adds them to a ledger
-at its head revision, and a revision can take them over without a change of shape.)
+SQLAlchemy Core. The tables are prefixed ``web_`` and created by the ledger's migration
+``0003_workspace`` (so a ledger opened by the workspace is migrated like any other); they
+live beside the ledger's tables in the same database, so that one file (SQLite) or one
+PostgreSQL database holds the CIL's year and who may see it. The definitions below must
+match that migration (a test compares them).
 """
 
 from __future__ import annotations
@@ -58,13 +58,11 @@ locks = Table(
 
 
 def open_db(ledger: str | Path) -> Engine:
-    """The ledger's engine (opened, created or migrated by :func:`attribution.ledger.
-    open_ledger`) with the workspace's tables created when missing."""
+    """The ledger's engine (opened, created or migrated to the head revision, which holds
+    the workspace's tables, by :func:`attribution.ledger.open_ledger`)."""
     from attribution.ledger import open_ledger
 
-    engine = open_ledger(ledger, "attribution-web").engine
-    metadata.create_all(engine)
-    return engine
+    return open_ledger(ledger, "attribution-web").engine
 
 
 def reading(engine: Engine):
