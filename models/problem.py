@@ -28,6 +28,13 @@ class CompatibilityGraph:
     reservataire: np.ndarray  # int16, arc -> réservataire index or -1
 
     def __post_init__(self) -> None:
+        n = len(self.demand)
+        for name in ("demand", "unit", "reservataire"):
+            a = np.asarray(getattr(self, name))
+            if a.ndim != 1 or len(a) != n or not np.issubdtype(a.dtype, np.integer):
+                raise ValueError(f"CompatibilityGraph.{name} must be a one-dimensional integer "
+                                 f"array of {n} arcs (as demand); got shape {a.shape} of "
+                                 f"{a.dtype} instead.")
         _freeze(self)
 
     def __len__(self) -> int:
@@ -47,6 +54,22 @@ class AllocationProblem:
     carry: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        n_d = len(self.territory.demands.ids)
+        n_u = len(self.territory.units.ids)
+        for name in ("scores", "q1"):
+            a = np.asarray(getattr(self, name))
+            if a.shape != (n_d,):
+                raise ValueError(f"AllocationProblem.{name} must hold one value per demand "
+                                 f"({n_d}); got shape {a.shape} instead.")
+        g = self.graph
+        if len(g) and (int(g.demand.min()) < 0 or int(g.demand.max()) >= n_d
+                       or int(g.unit.min()) < 0 or int(g.unit.max()) >= n_u
+                       or int(g.reservataire.min()) < -1
+                       or int(g.reservataire.max())
+                       >= len(self.territory.policy.reservataire_ids)):
+            raise ValueError(f"AllocationProblem.graph must index {n_d} demands, {n_u} units "
+                             f"and {len(self.territory.policy.reservataire_ids)} réservataires "
+                             "(-1 = outside the flow); an arc points outside them.")
         _freeze(self)
 
     @property

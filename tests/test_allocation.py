@@ -76,3 +76,29 @@ def test_attainment_includes_the_carry():
     assert (row.left, row.right, row.carry_left, row.carry_right) == (2, 6, 1, 4)
     assert not row.satisfied and row.margin == -1.0
     assert check_allocation(p, [0, 1])[0].endswith("got 2.")
+
+
+def test_graph_and_problem_shapes_are_checked_at_construction():
+    """Arrays of lengths 3, 1, 0 (or an arc pointing past the demands) fail at once with
+    one sentence, not deep in the solver."""
+    import dataclasses
+
+    import numpy as np
+    import pytest
+
+    from attribution.models.problem import CompatibilityGraph
+    from factories import random_territory
+    from attribution.models.compatibility import build_problem
+
+    with pytest.raises(ValueError, match="CompatibilityGraph.unit must be"):
+        CompatibilityGraph(np.zeros(3, np.int32), np.zeros(1, np.int32), np.zeros(0, np.int16))
+    with pytest.raises(ValueError, match="one-dimensional integer"):
+        CompatibilityGraph(np.zeros(2, np.int32), np.zeros(2, np.float64), np.zeros(2, np.int16))
+    problem = build_problem(random_territory(3, 20, 4))
+    with pytest.raises(ValueError, match="AllocationProblem.scores must hold one value"):
+        dataclasses.replace(problem, scores=problem.scores[:-1])
+    g = problem.graph
+    bad = CompatibilityGraph(np.full(len(g), len(problem.scores), np.int32), g.unit,
+                             g.reservataire)
+    with pytest.raises(ValueError, match="an arc points outside them"):
+        dataclasses.replace(problem, graph=bad)
