@@ -139,25 +139,9 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
         for mu, coef in zip(lam[n_quota:], side.coefs):
             if mu:
                 w += mu * coef
-        wp, best_arc = data.pairs.best(w)
-        response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc))
-        certs = [_certificate(data, wp, pi, lam, side_rhs) for pi in (pi_m, response.pi)]
-        for cert in certs:
-            if best is None or cert[0] < best[0]:
-                best = cert + (w, lam)
-        value, tol = best[0], best[1]
-        # New columns: the oracle's allocation, then arcs tight for its duals (a few per
-        # unit); classic pricing against the restricted LP's duals once those run dry.
-        _, _, pi_a, sigma_a = certs[1]
-        tight = np.flatnonzero(wp - pi_a[data.pairs.unit] - sigma_a[data.pairs.demand]
-                               >= -1e-9 * top)
-        new = np.unique(np.r_[response.arcs, best_arc[_per_unit(data, tight, TIGHT_PER_UNIT)]])
-        new = new[~in_master[new]]
-        if not len(new):
-            viol = wp - pi_m[data.pairs.unit] - sigma_m[data.pairs.demand]
-            new = _pick(data, viol, best_arc, 1e-7 * top)
-            new = new[~in_master[new]]
+        best, new = _price(data, w, lam, (pi_m, sigma_m), side_rhs, top, best, in_master)
         feasible = art <= 1e-7
+        value, tol = best[0], best[1]
         if log:
             print(f"[lp] round {it}: columns {len(cols)}, restricted {lp_value:.3f}, "
                   f"bound {value:.3f}, new {len(new)}, {time.perf_counter() - start:.2f} s")
@@ -180,6 +164,35 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
                    support=cols[keep][order], x=primal[keep][order], lp_value=lp_value,
                    converged=not len(new), feasible=bool(feasible), side_duals=lam,
                    pool=np.sort(cols), iterations=it, seconds=time.perf_counter() - start)
+
+
+def _price(data: SolverData, w: np.ndarray, lam: np.ndarray, master_duals: tuple,
+           side_rhs: np.ndarray, top: float, best: tuple | None,
+           in_master: np.ndarray) -> tuple[tuple, np.ndarray]:
+    """One pricing round for arc weights ``w = c + λ·A``: the best certificate so far
+    ``(U, tol, π, σ, w, λ)`` and the candidate new columns.
+
+    New columns: the oracle's allocation, then arcs tight for its duals (a few per unit);
+    classic pricing against the restricted LP's duals ``master_duals = (π, σ)`` once those
+    run dry; never a column already in the master (``in_master``).
+    """
+    pi_m, sigma_m = master_duals
+    wp, best_arc = data.pairs.best(w)
+    response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc))
+    certs = [_certificate(data, wp, pi, lam, side_rhs) for pi in (pi_m, response.pi)]
+    for cert in certs:
+        if best is None or cert[0] < best[0]:
+            best = cert + (w, lam)
+    _, _, pi_a, sigma_a = certs[1]
+    tight = np.flatnonzero(wp - pi_a[data.pairs.unit] - sigma_a[data.pairs.demand]
+                           >= -1e-9 * top)
+    new = np.unique(np.r_[response.arcs, best_arc[_per_unit(data, tight, TIGHT_PER_UNIT)]])
+    new = new[~in_master[new]]
+    if not len(new):
+        viol = wp - pi_m[data.pairs.unit] - sigma_m[data.pairs.demand]
+        new = _pick(data, viol, best_arc, 1e-7 * top)
+        new = new[~in_master[new]]
+    return best, new
 
 
 def quota_free_bound(data: SolverData, objective: np.ndarray
