@@ -128,6 +128,7 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
                                             dtype=np.int64)])
     best = None
     for it in range(1, max_rounds + 1):
+        round_start = time.perf_counter()
         in_master[new] = True
         cols = np.r_[cols, new]
         _add(master, data, obj, side, new)
@@ -145,7 +146,9 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
         if log:
             print(f"[lp] round {it}: columns {len(cols)}, restricted {lp_value:.3f}, "
                   f"bound {value:.3f}, new {len(new)}, {time.perf_counter() - start:.2f} s")
-        if time.perf_counter() - start > time_limit:
+        # Stop when the next round (about as long as this one) would end past the limit.
+        now = time.perf_counter()
+        if now - start + (now - round_start) > time_limit:
             break
         done = not len(new) or (math.isfinite(lp_value)
                                 and math.floor(value + tol) <= math.floor(lp_value + tol))

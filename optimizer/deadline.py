@@ -8,6 +8,10 @@ import time
 class Deadline:
     """Wall-clock budget of one solve, started at construction.
 
+    Every phase of :func:`optimizer.solve` reads it: the LP gets a share of what is left,
+    each CP-SAT model its own share, the loops of the quick allocation stop when it has
+    passed, and no new phase starts after it (the best allocation so far is returned).
+
     Parameters
     ----------
     limit
@@ -20,6 +24,14 @@ class Deadline:
     def elapsed(self) -> float:
         """Seconds since the start."""
         return time.perf_counter() - self.start
+
+    def remaining(self) -> float:
+        """Seconds left (negative once past the deadline)."""
+        return self.limit - self.elapsed()
+
+    def expired(self, margin: float = 0.0) -> bool:
+        """Fewer than ``margin`` seconds are left."""
+        return self.remaining() <= margin
 
     def left(self, share: float = 1.0) -> float:
         """``share`` of the time left, at least 0.05 s (a phase always gets a slice)."""

@@ -108,6 +108,8 @@ def level(ctx: Context, relax: Relaxation, c: np.ndarray, side: SideRows, lp: LP
         return Incumbent(arcs, z, z, "CP-SAT optimal on a superset of the kept arcs")
     if len(kept) > ctx.max_model_arcs:
         return Incumbent(arcs, z, ub, "LP bound (too many kept arcs for a proof)")
+    if ctx.clock.expired():
+        return Incumbent(arcs, z, ub, "LP bound (time limit)")
     proof = _run(ctx, relax, kept, c, side, (z, ub), arcs, ctx.clock.left(),
                  log.setdefault("proof", []), relative_gap=ctx.params.relative_gap)
     if proof.status == "OPTIMAL":
@@ -128,6 +130,8 @@ def _search(ctx: Context, relax: Relaxation, c: np.ndarray, side: SideRows,
     """
     found = found_pool = found_fixed = None
     for k, (pool, fixed) in enumerate(_pools(relax.data, lp, hint, ctx.max_model_arcs)):
+        if ctx.clock.expired():
+            break
         last = k == 3
         start_hint = found.arcs if found is not None else hint
         if start_hint is not None and not np.isin(start_hint, pool).all():
@@ -138,6 +142,7 @@ def _search(ctx: Context, relax: Relaxation, c: np.ndarray, side: SideRows,
         if out.status in ("OPTIMAL", "FEASIBLE") and (found is None or out.value > found.value
                                                       or out.status == "OPTIMAL"):
             found, found_pool, found_fixed = out, pool, fixed
+            first_allocation(ctx)
         if found is not None and (found.value >= ub or k >= 1):
             break
         if ctx.clock.left() <= 0.05:
@@ -173,6 +178,8 @@ def _run(ctx: Context, relax: Relaxation, arcs: np.ndarray, c: np.ndarray,
     tick = time.perf_counter()
     sub = build_model(relax.data, arcs, c, side=side, window=window, hint=hint, fixed=fixed,
                       every_unit_let=relax.every_unit_let)
+    # Building a large model takes time of its own: never past the deadline.
+    time_limit = min(time_limit, max(0.01, ctx.clock.remaining()))
     out = run(sub, time_limit=time_limit, seed=ctx.seed, workers=ctx.params.workers,
               log=ctx.params.log, relative_gap=relative_gap)
     log.append({"arcs": len(arcs), "fixed": 0 if fixed is None else len(fixed),
@@ -195,6 +202,8 @@ def max_units(ctx: Context, upper: int, lp: LPBound) -> tuple[np.ndarray, int, i
     best = np.zeros(0, dtype=np.int64)
     bound = upper
     for pool, fixed in _pools(data, lp, None, ctx.max_model_arcs):
+        if ctx.clock.expired():
+            break
         whole = len(pool) == data.n_arcs
         hint = best if np.isin(best, pool).all() else None
         out = _run(ctx, plain, pool, ctx.ones, SideRows(), (len(best) or None, upper), hint,
@@ -205,11 +214,18 @@ def max_units(ctx: Context, upper: int, lp: LPBound) -> tuple[np.ndarray, int, i
                                    "every quota row")
         if out.status in ("OPTIMAL", "FEASIBLE") and out.value >= len(best):
             best = out.arcs
+            first_allocation(ctx)
             if whole:
                 bound = min(upper, int(out.bound))
         if len(best) >= bound or ctx.clock.left() <= 0.05:
             break
     return best, len(best), bound
+
+
+def first_allocation(ctx: Context) -> None:
+    """Record when the first valid allocation was found (``stats['first_allocation']``,
+    seconds from the start of the solve)."""
+    ctx.stats.setdefault("first_allocation", ctx.clock.elapsed())
 
 
 def violated_when_empty(data: SolverData) -> list[str]:

@@ -33,14 +33,14 @@ from attribution.models.problem import AllocationProblem
 from .bound import LPBound, SideRows, quota_free_bound
 from .conflicts import diagnose
 from .cuts import with_rounded_rows
-from .data import SolverData, solver_data
+from .data import SolverData, check_range, solver_data
 from .deadline import Deadline
 from .heuristic import quick_allocation
 from .matching import max_matching
 from .params import SolveParams
 from .result import Level, Result
-from .search import (Context, Incumbent, Relaxation, level, max_units, run_lp,
-                     violated_when_empty)
+from .search import (Context, Incumbent, Relaxation, first_allocation, level, max_units,
+                     run_lp, violated_when_empty)
 
 
 #: Largest arc set given to one CP-SAT model: beyond it (a métropole's full graph) the
@@ -81,6 +81,8 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
 
     Raises
     ------
+    models.errors.DataError
+        A score or fit cost too large for exact sums (:func:`optimizer.data.check_range`).
     models.errors.PolicyInfeasible
         Not even an empty allocation meets the quota rows (possible only with a
         carry-over or a negative slack).
@@ -89,6 +91,7 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
     stats: dict = {"timings": {}}
     tick = time.perf_counter()
     data = solver_data(problem, params)
+    check_range(data, MAX_MODEL_ARCS)
     stats["timings"]["data"] = time.perf_counter() - tick
     stats.update(arcs=data.n_arcs, pairs=len(data.pairs), quota_rows=len(data.quotas),
                  arc_classes=len(data.quotas.classes))
@@ -126,9 +129,12 @@ def _finish(ctx: Context, best: Incumbent, units: int, units_bound: int,
         raise RuntimeError("optimizer bug: the allocation found is not valid: "
                            + " ".join(errors[:3]))
     conflicts = ()
-    if ctx.params.diagnose and units < ctx.free:
+    budget = min(ctx.params.diagnosis_time_limit, ctx.clock.remaining())
+    if ctx.params.diagnose and units < ctx.free and budget > 0.5:
+        # Within what is left of the time limit, like every other phase.
         tick = time.perf_counter()
-        conflicts = diagnose(ctx.data, ctx.free, ctx.params, ctx.seed)
+        conflicts = diagnose(ctx.data, ctx.free, dataclasses.replace(
+            ctx.params, diagnosis_time_limit=budget), ctx.seed)
         ctx.stats["timings"]["diagnosis"] = time.perf_counter() - tick
     return _result(ctx, best.arcs, (units, units_bound), levels, conflicts)
 
@@ -141,14 +147,21 @@ def _units_level(ctx: Context) -> _UnitsLevel:
     all_let = free == len(np.unique(data.unit))
     relax = Relaxation(with_rounded_rows(data) if all_let else data, all_let)
     score_free, quick = _quick(ctx, relax)
+    oracle = ctx.stats["timings"]["quota_free_bound"]   # about one LP pricing round
     if quick is not None:
         value = int(data.score[quick].sum())
         if _gap(value, score_free) <= params.relative_gap:
             done = Incumbent(quick, value, score_free, "quota-free bound")
             return _UnitsLevel(relax, free, score_free, quick, None, done)
+        if ctx.clock.expired(2 * oracle):   # no time for the LP: the quick allocation
+            done = Incumbent(quick, value, score_free, "quota-free bound (time limit)")
+            return _UnitsLevel(relax, free, score_free, quick, None, done)
+    elif ctx.clock.expired():               # no allocation in time
+        done = Incumbent(np.zeros(0, dtype=np.int64), 0, score_free, "time limit")
+        return _UnitsLevel(relax, free, score_free, None, None, done)
     start = ctx.matching if quick is None else np.union1d(ctx.matching, quick)
     relax = dataclasses.replace(relax, lp=run_lp(ctx, relax.data, data.score + ctx.mu,
-                                              SideRows(), start, "lp_score"))
+                                                 SideRows(), start, "lp_score"))
     if relax.data is not data and (not relax.lp.feasible or _lets_fewer(relax.lp, free)):
         relax = _without_rounded_rows(ctx)   # letting every unit looks out of reach
     units_bound, lp1 = free, None
@@ -167,11 +180,14 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
     tick = time.perf_counter()
     _, free_bound, free_arcs = quota_free_bound(data, score + ctx.mu)
     score_free = free_bound - ctx.mu * free
-    quick = quick_allocation(relax.data, ctx.seed, ctx.clock.left(0.2), start=free_arcs) \
-        if relax.every_unit_let else None
+    ctx.stats["timings"]["quota_free_bound"] = time.perf_counter() - tick
+    quick = quick_allocation(relax.data, ctx.seed, ctx.clock.left(0.2), start=free_arcs,
+                             deadline=ctx.clock) if relax.every_unit_let else None
     if quick is not None and (len(quick) < free or check_allocation(ctx.problem, quick,
                                                                     data.quotas)):
         quick = None
+    if quick is not None:
+        first_allocation(ctx)
     ctx.stats["timings"]["quick"] = time.perf_counter() - tick
     ctx.stats["quick"] = {"score": None if quick is None else int(score[quick].sum()),
                           "quota_free_bound": score_free}
@@ -204,7 +220,11 @@ def _score_level(ctx: Context, level1: _UnitsLevel
     if units_bound == ctx.free:
         side = SideRows().add(ctx.ones, units_bound)
         best = level(ctx, relax, score, side, relax.lp, mu * units_bound, level1.quick,
-                      "score")
+                     "score")
+        if best is None and level1.quick is not None:   # out of time: the quick one
+            quick = level1.quick
+            best = Incumbent(quick, int(score[quick].sum()), relax.lp.bound - mu * units_bound,
+                             "LP bound (time limit)")
         if best is not None:
             return (dataclasses.replace(best, bound=min(best.bound, level1.score_free)),
                     relax, units_bound)
@@ -214,8 +234,8 @@ def _score_level(ctx: Context, level1: _UnitsLevel
         else Relaxation(data, False, relax.lp)
     lp = relax.lp
     arcs1, units, units_bound = max_units(ctx, units_bound,
-                                           level1.lp_units if level1.lp_units is not None
-                                           else lp)
+                                          level1.lp_units if level1.lp_units is not None
+                                          else lp)
     side = SideRows().add(ctx.ones, units)
     best = level(ctx, relax, score, side, lp, mu * units, arcs1, "score")
     if best is None:   # out of time: the level-1 allocation, with the LP bound
@@ -235,7 +255,7 @@ def _fit_level(ctx: Context, best: Incumbent, relax: Relaxation
         # unit's best fit (level 3 is a preference; the gap target is on levels 1-2).
         return best, (int(data.fit[best.arcs].sum()),
                       _least_fit(data) if relax.every_unit_let else 0)
-    if ctx.clock.left() <= 0.1:
+    if ctx.clock.expired(0.1):
         return best, None
     units = len(best.arcs)
     side = SideRows().add(ctx.ones, units).add(data.score, best.value)
