@@ -2,7 +2,8 @@
 
 Exit codes (documented in the README):
 0 success; 1 invalid input data; 2 usage error; 3 infeasible policy (hard quotas
-conflict); 4 time limit reached without any allocation; 5 internal error.
+conflict); 4 time limit reached without any allocation; 5 internal error; 6 the round is
+too large for the memory budget (split it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # the commands import the layers lazily, to start fast
     from attribution.models.errors import DataError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
+EXIT_TOO_LARGE = 6
 
 
 def _exit_with_problems(where: str, exc: DataError, consequence: str) -> None:
@@ -74,18 +76,65 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+class _MemorySize(click.ParamType):
+    """A memory size: ``8G``, ``8GiB``, ``500M``, ``2T`` (powers of 1024) or a bare
+    number of GiB."""
+
+    name = "SIZE"
+    _UNITS = {"": 2**30, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("IB").removesuffix("B")
+        unit = text[-1:] if text[-1:] in "KMGT" else ""
+        try:
+            number = float(text[:len(text) - len(unit)])
+        except ValueError:
+            number = -1.0
+        if not number > 0 or number == float("inf"):
+            self.fail(f"expected a size such as 8G or 500M; got {value!r} instead.",
+                      param, ctx)
+        return int(number * self._UNITS[unit])
+
+
+_MEMORY = _MemorySize()
+
+
+def _solve_params(params_file: Path | None, log_file: Path | None,
+                  export_model: Path | None):
+    """SolveParams from ``--params`` (or the defaults), with ``--log`` and
+    ``--export-model``; a bad file is a usage error naming it (exit 2)."""
+    import dataclasses
+
+    from attribution.optimizer import SolveParams
+
+    try:
+        params = SolveParams.from_file(params_file) if params_file else SolveParams()
+    except (ValueError, OSError) as exc:
+        raise click.BadParameter(str(exc), param_hint="'--params'") from None
+    change = {}
+    if log_file is not None:
+        change["log_file"] = str(log_file)
+    if export_model is not None:
+        change["export_model"] = str(export_model)
+    return dataclasses.replace(params, **change)
+
+
 @main.command()
 @click.argument("territory", required=False,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Results folder to write (atomically: all files or none).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Seconds for the main solve.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds for the optimizer's solve, all phases included (reading and "
+                   "the graph are timed apart)  [default: 60, or the --params file's]")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Solver seed; with one worker, the same inputs and seed give identical "
                    "files (timestamps aside).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="CP-SAT workers; more than 1 is faster but not reproducible.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="CP-SAT workers; more than 1 is faster but not reproducible  "
+                   "[default: 1, or the --params file's]")
 @click.option("--shortlists", type=click.Choice(["auto", "exact", "bound"]), default="auto",
               show_default=True,
               help="Price shortlist alternatives by exact re-solves (exact), by direct "
@@ -97,8 +146,23 @@ def _sigterm_as_interrupt():
               help="Replace RESULTS if it exists (only a folder this tool wrote), after the "
                    "new one is complete.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def solve(territory: Path | None, out: Path, time_limit: float, seed: int, workers: int,
-          shortlists: str, quota_prices: str, force: bool, quiet: bool) -> None:
+@click.option("--params", "params_file", type=click.Path(exists=True, dir_okay=False,
+                                                         path_type=Path), default=None,
+              help="TOML file of solver parameters (keys of SolveParams, docs/model.md); "
+                   "--time-limit and --workers override it.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Append the CP-SAT search log of every model to this file.")
+@click.option("--export-model", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Write every CP-SAT model solved to this folder "
+                                 "(binary CpModelProto, for a bug report to OR-Tools).")
+@click.option("--max-memory", type=_MEMORY, default=None,
+              help="Memory budget, e.g. 8G or 500M: a round whose estimated size is "
+                   "beyond it is refused with how to split it  [default: 80 % of the "
+                   "memory available]")
+def solve(territory: Path | None, out: Path, time_limit: float | None, seed: int,
+          workers: int | None, shortlists: str, quota_prices: str, force: bool, quiet: bool,
+          params_file: Path | None, log_file: Path | None, export_model: Path | None,
+          max_memory: int | None) -> None:
     """Allocate one round and write a results folder that explains itself.
 
     TERRITORY is a territory folder (without it, the bundled CARENE-like territory).
@@ -109,7 +173,8 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     \b
     Exit codes: 0 written; 1 invalid input data; 2 usage error or --out exists
     (use --force); 3 the hard quotas conflict (named); 4 no allocation within the
-    time limit; 5 internal error; 130 interrupted. Nothing is written unless 0.
+    time limit; 5 internal error; 6 the round is too large for the memory budget
+    (the message says how to split it); 130 interrupted. Nothing is written unless 0.
 
     \b
     Examples:
@@ -120,15 +185,18 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     import os
 
     from attribution.models.errors import DataError, NoSolutionInTime, PolicyInfeasible
+    from attribution.models.size import RoundTooLarge
     from attribution.reporting.atomic import ResultsFolderError
     from attribution.reporting.command import progress_printer, solve_territory
 
+    params = _solve_params(params_file, log_file, export_model)
     say = (lambda _: None) if quiet else progress_printer(lambda m: click.echo(m, err=True))
     try:
         with _sigterm_as_interrupt():
             summary = solve_territory(territory, out, time_limit=time_limit, seed=seed,
                                       workers=workers, shortlists=shortlists,
-                                      price_quotas=quota_prices, force=force, progress=say)
+                                      price_quotas=quota_prices, force=force, progress=say,
+                                      params=params, max_memory=max_memory)
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
     except DataError as exc:
@@ -139,6 +207,15 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     except NoSolutionInTime as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(EXIT_NO_SOLUTION)
+    except RoundTooLarge as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(EXIT_TOO_LARGE)
+    except MemoryError:
+        click.echo("The machine ran out of memory for this round; nothing was written. "
+                   "Split the round (by commune or by landlord, keeping only that part's "
+                   "units) or lower --max-memory so that the size check refuses it before "
+                   "it starts.", err=True)
+        raise SystemExit(EXIT_TOO_LARGE)
     except KeyboardInterrupt:
         click.echo("Interrupted; nothing was written.", err=True)
         raise SystemExit(130)

@@ -8,6 +8,7 @@ is level 1 on its own. Every phase reads the same frozen :class:`Context`.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -178,15 +179,41 @@ def _run(ctx: Context, relax: Relaxation, arcs: np.ndarray, c: np.ndarray,
     tick = time.perf_counter()
     sub = build_model(relax.data, arcs, c, side=side, window=window, hint=hint, fixed=fixed,
                       every_unit_let=relax.every_unit_let)
+    title = _export(ctx, sub, log)
     # Building a large model takes time of its own: never past the deadline.
     time_limit = min(time_limit, max(0.01, ctx.clock.remaining()))
     out = run(sub, time_limit=time_limit, seed=ctx.seed, workers=ctx.params.workers,
-              log=ctx.params.log, relative_gap=relative_gap)
+              log=ctx.params.log, relative_gap=relative_gap,
+              log_file=ctx.params.log_file, title=title)
     log.append({"arcs": len(arcs), "fixed": 0 if fixed is None else len(fixed),
                 "variables": out.variables, "constraints": out.constraints,
                 "status": out.status, "value": out.value,
                 "seconds": time.perf_counter() - tick})
     return out
+
+
+def _export(ctx: Context, sub, log: list) -> str:
+    """The model's name (``NNN-<level>-<phase>``); with ``params.export_model``, the
+    model is also written there as a binary ``CpModelProto``."""
+    count = ctx.stats.setdefault("models", 0) + 1
+    ctx.stats["models"] = count
+    title = f"{count:03d}-{log_name(ctx, log)}"
+    folder = ctx.params.export_model
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        if not sub.model.export_to_file(os.path.join(folder, title + ".pb")):
+            raise OSError(f"Cannot write the CP-SAT model to the folder '{folder}'.")
+    return title
+
+
+def log_name(ctx: Context, log: list) -> str:
+    """``<level>-<phase>`` of the log list a model is recorded in."""
+    for name, entry in ctx.stats.items():
+        if isinstance(entry, dict):
+            for phase, lst in entry.items():
+                if lst is log:
+                    return f"{name}-{phase}"
+    return "model"
 
 
 def max_units(ctx: Context, upper: int, lp: LPBound) -> tuple[np.ndarray, int, int]:

@@ -6,6 +6,7 @@ that tests can drive a whole run without a subprocess.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 from attribution.models.compatibility import build_problem
 from attribution.models.generator import bundled_territory_path
 from attribution.models.readers import load_territory
+from attribution.models.size import GIB, check_memory
 from attribution.optimizer import SolveParams
 
 from .atomic import check_target
@@ -62,11 +64,12 @@ def progress_printer(echo: Callable[[str], None]) -> Callable[[str], None]:
     return say
 
 
-def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60.0,
-                    seed: int = 0, workers: int = 1, shortlists: str = "auto",
+def solve_territory(territory: Path | None, out: Path, *, time_limit: float | None = None,
+                    seed: int = 0, workers: int | None = None, shortlists: str = "auto",
                     price_quotas: str = "auto", force: bool = False,
                     progress: Callable[[str], None] = lambda _: None,
-                    solve: Any = None) -> SolveSummary:
+                    solve: Any = None, params: SolveParams | None = None,
+                    max_memory: int | None = None) -> SolveSummary:
     """Run one round from a territory folder (the bundled one when ``None``) to ``out``.
 
     Parameters
@@ -76,7 +79,14 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     out
         Results folder (written atomically; see :mod:`reporting.atomic`).
     time_limit, seed, workers
-        Passed to the optimizer (:class:`optimizer.SolveParams`, ``solve(..., seed=)``).
+        Passed to the optimizer (:class:`optimizer.SolveParams`, ``solve(..., seed=)``);
+        ``time_limit`` and ``workers`` override ``params`` when given.
+    params
+        The optimizer's parameters (e.g. from ``--params FILE``); defaults otherwise.
+    max_memory
+        Memory budget in bytes for the round (``--max-memory``); ``None``: 80 % of the
+        memory available (:func:`models.size.default_budget`). The graph's size is
+        estimated before it is built and a round beyond the budget is refused.
     shortlists
         ``auto``, ``exact`` or ``bound`` (:data:`SHORTLIST_MODES`).
     price_quotas
@@ -92,7 +102,7 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     Raises
     ------
     models.errors.DataError, models.errors.PolicyInfeasible, models.errors.NoSolutionInTime,
-    reporting.atomic.ResultsFolderError
+    models.size.RoundTooLarge, reporting.atomic.ResultsFolderError
         As documented for the command's exit codes.
     """
     check_target(out, force)          # fail before the work, not after
@@ -100,10 +110,13 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     label = path.name if territory is not None else "bundled"
     progress(f"reading {label} territory")
     loaded = load_territory(path)
+    size = check_memory(loaded, max_memory)
     progress(f"{len(loaded.demands)} demands, {len(loaded.units)} units; building the "
-             "compatibility graph")
+             f"compatibility graph (about {size.arcs:,} arcs, {size.bytes / GIB:.1f} GiB)")
     problem = build_problem(loaded)
-    params = SolveParams(time_limit=time_limit, workers=workers)
+    change = {k: v for k, v in (("time_limit", time_limit), ("workers", workers))
+              if v is not None}
+    params = dataclasses.replace(params if params is not None else SolveParams(), **change)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
     folder, result, computed = run(problem, out, params=params, seed=seed, solve=solve,
                                    force=force, options=options, price_quotas=price_quotas,
