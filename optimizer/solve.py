@@ -283,7 +283,8 @@ def _fit_level(ctx: Context, best: Incumbent, relax: Relaxation
         # unit's best fit (level 3 is a preference; the gap target is on levels 1-2).
         return best, (int(data.fit[best.arcs].sum()),
                       _least_fit(data) if relax.every_unit_let else 0)
-    if ctx.clock.expired(0.1):
+    pass_seconds = ctx.stats["timings"].get("quota_free_bound", 0.0)   # ≈ one LP round
+    if not len(best.arcs) or ctx.clock.expired(max(0.1, pass_seconds)):
         return best, None
     units = len(best.arcs)
     side = SideRows().add(ctx.ones, units).add(data.score, best.value)
