@@ -16,6 +16,12 @@ When every lettable unit is let, the quota rows whose base is then a constant ar
 the bound, level 1 is solved on its own on every arc (the quotas cost units) and
 ``conflicts.py`` names the rows responsible. Every allocation is re-checked by
 :func:`models.allocation.check_allocation` before it is returned.
+
+Code layout: one function per level (``_units_level``, ``_score_level``, ``_fit_level``)
+reading a frozen :class:`search.Context`; the CP-SAT search and proof shared by the
+levels are in ``search.py``. ``SolveParams.time_limit`` bounds the whole solve: one
+:class:`deadline.Deadline` is read by every phase, and the quick allocation is returned
+when nothing better is found in time (``docs/model.md``, "Time limit").
 """
 
 from __future__ import annotations
@@ -57,7 +63,7 @@ class _UnitsLevel:
     score_free: int                  # bound on the score of any allocation letting `free`
     quick: np.ndarray | None         # the quick allocation, when valid and complete
     lp_units: LPBound | None         # LP of "max units let", when it was needed
-    done: Incumbent | None = None   # the quick allocation already meets the gap target
+    done: Incumbent | None = None    # the answer already (gap target met, or no time)
 
 
 def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
@@ -97,10 +103,10 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
                  arc_classes=len(data.quotas.classes))
     matching = max_matching(data)
     ctx = Context(problem=problem, data=data, params=params, seed=seed, clock=clock,
-                   stats=stats, matching=matching,
-                   mu=2 * int(np.abs(data.score).max(initial=0)) + 1,
-                   empty_ok=all(row.holds(0, 0) for row in data.quotas.rows),
-                   max_model_arcs=MAX_MODEL_ARCS)
+                  stats=stats, matching=matching,
+                  mu=2 * int(np.abs(data.score).max(initial=0)) + 1,
+                  empty_ok=all(row.holds(0, 0) for row in data.quotas.rows),
+                  max_model_arcs=MAX_MODEL_ARCS)
     if ctx.free == 0:
         if not ctx.empty_ok:
             raise PolicyInfeasible(violated_when_empty(data),
