@@ -185,25 +185,21 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
     the quick allocation (``heuristic.py``) when it is valid and lets them all.
 
     The quick allocation lets as many units as the matching, so when it is valid level 1
-    is proven. Usually it starts from the quota-free best allocation. When the
-    time left is short for the instance (under four times what the solver's arrays took),
-    it starts from the maximum matching at once, and the oracle that gives the quota-free
-    bound only runs if there is time left for it; otherwise the bound is every unit's
-    best score (weaker, still certified).
+    is proven. It starts from the quota-free best allocation, which the oracle giving the
+    quota-free bound returns. When the time left is too short for the oracle (under 1.5
+    times what the solver's arrays took, about its cost), it starts from the maximum
+    matching instead and the bound is every unit's best score (weaker, still certified).
     """
     data, score, free, timings = ctx.data, ctx.data.score, ctx.free, ctx.stats["timings"]
     tick = time.perf_counter()
-    quick = None
-    if ctx.clock.expired(4 * timings["data"]):
-        quick = _valid_quick(ctx, relax, ctx.matching)
-    if not ctx.clock.expired((1 if quick is None else 2) * timings["data"]):
+    if not ctx.clock.expired(1.5 * timings["data"]):
         _, free_bound, free_arcs = quota_free_bound(data, score + ctx.mu)
         score_free = free_bound - ctx.mu * free
         timings["quota_free_bound"] = time.perf_counter() - tick
-        if quick is None:
-            quick = _valid_quick(ctx, relax, free_arcs)
+        quick = _valid_quick(ctx, relax, free_arcs)
     else:   # no time for the oracle
         score_free = _best_per_unit(data)
+        quick = _valid_quick(ctx, relax, ctx.matching)
     timings["quick"] = time.perf_counter() - tick
     ctx.stats["quick"] = {"score": None if quick is None else int(score[quick].sum()),
                           "quota_free_bound": score_free}
