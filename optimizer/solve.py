@@ -199,7 +199,7 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
         quick = _valid_quick(ctx, relax, free_arcs)
     else:   # no time for the oracle
         score_free = _best_per_unit(data)
-        quick = _valid_quick(ctx, relax, ctx.matching)
+        quick = None if ctx.clock.expired() else _valid_quick(ctx, relax, ctx.matching)
     timings["quick"] = time.perf_counter() - tick
     ctx.stats["quick"] = {"score": None if quick is None else int(score[quick].sum()),
                           "quota_free_bound": score_free}
