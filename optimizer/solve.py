@@ -136,8 +136,13 @@ def _finish(ctx: Context, best: Incumbent, units: int, units_bound: int,
                            + " ".join(errors[:3]))
     conflicts = ()
     budget = min(ctx.params.diagnosis_time_limit, ctx.clock.remaining())
-    if ctx.params.diagnose and units < ctx.free and budget > 0.5:
-        # Within what is left of the time limit, like every other phase.
+    timings = ctx.stats["timings"]
+    lp_round = timings.get("quota_free_bound", timings["data"])   # ≈ one LP round
+    found = len(best.arcs) > 0 or units_bound == 0   # else NO_SOLUTION: nothing to explain
+    if ctx.params.diagnose and units < ctx.free and found \
+            and budget > max(0.5, 3 * lp_round):
+        # Within what is left of the time limit, like every other phase; its LPs take at
+        # least one round each, so it only starts with time for a few.
         tick = time.perf_counter()
         conflicts = diagnose(ctx.data, ctx.free, dataclasses.replace(
             ctx.params, diagnosis_time_limit=budget), ctx.seed)
