@@ -118,3 +118,15 @@ def test_deadline_arithmetic():
     d = Deadline(10.0)
     assert 4.0 < d.left(0.5) <= 5.0 and not d.expired() and d.expired(margin=11.0)
     assert Deadline(0.0).left() == 0.05 and Deadline(0.0).expired()
+
+
+def test_a_model_too_slow_to_build_in_time_is_not_built(hard_round, monkeypatch):
+    """Building is not interruptible: with a predicted build rate of 1 s per arc no model
+    fits in the time left, none is built, and the quick allocation is the answer."""
+    monkeypatch.setattr(search_module, "BUILD_SECONDS_PER_ARC", 1.0)
+    result, wall = _timed_solve(hard_round, limit=5.0)
+    assert wall <= 5.0 * 1.1 + SLACK
+    _assert_valid(hard_round, result)
+    assert result.objective[:2] == (60, 3158)
+    searched = result.stats["score"]["search"]
+    assert searched and all(s["status"].startswith("not built") for s in searched)
