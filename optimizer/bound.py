@@ -198,16 +198,18 @@ def _price(data: SolverData, w: np.ndarray, lam: np.ndarray, master_duals: tuple
     return best, new
 
 
-def quota_free_bound(data: SolverData, objective: np.ndarray
+def quota_free_bound(data: SolverData, objective: np.ndarray, deadline=None
                      ) -> tuple[float, int, np.ndarray]:
     """Certified bound of ``max objective·x`` with every side row dropped (λ = 0).
 
     One call of the assignment oracle: its allocation's value, certified by its prices
     (σ recomputed over all arcs). Returns ``(U, floor of U with margin, allocation)``.
+    The prices stop improving at ``deadline`` (the bound stays valid, weaker).
     """
     w = objective.astype(np.float64)
     wp, best_arc = data.pairs.best(w)
-    response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc))
+    response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc),
+                      deadline=deadline)
     value, tol, _, _ = _certificate(data, wp, response.pi, np.zeros(0), np.zeros(0))
     return value, math.floor(value + tol), response.arcs
 
