@@ -197,7 +197,7 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
     """
     data, score, free, timings = ctx.data, ctx.data.score, ctx.free, ctx.stats["timings"]
     tick = time.perf_counter()
-    if not ctx.clock.expired(1.5 * timings["data"]):
+    if not ctx.clock.expired(2 * timings["data"]):
         _, free_bound, free_arcs = quota_free_bound(data, score + ctx.mu, ctx.clock)
         score_free = free_bound - ctx.mu * free
         timings["quota_free_bound"] = time.perf_counter() - tick
