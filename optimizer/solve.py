@@ -191,8 +191,8 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
 
     The quick allocation lets as many units as the matching, so when it is valid level 1
     is proven. It starts from the quota-free best allocation, which the oracle giving the
-    quota-free bound returns. When the time left is too short for the oracle (under 1.5
-    times what the solver's arrays took, about its cost), it starts from the maximum
+    quota-free bound returns. When the time left is too short for the oracle (under
+    twice what the solver's arrays took, about its cost), it starts from the maximum
     matching instead and the bound is every unit's best score (weaker, still certified).
     """
     data, score, free, timings = ctx.data, ctx.data.score, ctx.free, ctx.stats["timings"]
