@@ -165,7 +165,7 @@ def _units_level(ctx: Context) -> _UnitsLevel:
         if _gap(value, score_free) <= params.relative_gap:
             done = Incumbent(quick, value, score_free, "quota-free bound")
             return _UnitsLevel(relax, free, score_free, quick, None, done)
-        if ctx.clock.expired(2 * oracle):   # no time for the LP: the quick allocation
+        if ctx.clock.expired(3 * oracle):   # no time for the LP: the quick allocation
             done = Incumbent(quick, value, score_free, "quota-free bound (time limit)")
             return _UnitsLevel(relax, free, score_free, quick, None, done)
     elif ctx.clock.expired(oracle):         # no allocation, no time for the LP
@@ -290,8 +290,9 @@ def _fit_level(ctx: Context, best: Incumbent, relax: Relaxation
         # unit's best fit (level 3 is a preference; the gap target is on levels 1-2).
         return best, (int(data.fit[best.arcs].sum()),
                       _least_fit(data) if relax.every_unit_let else 0)
-    pass_seconds = ctx.stats["timings"].get("quota_free_bound", 0.0)   # ≈ one LP round
-    if not len(best.arcs) or ctx.clock.expired(max(0.1, pass_seconds)):
+    # An LP costs at least an oracle call and one round (about two more): ≥ 3 oracles.
+    pass_seconds = ctx.stats["timings"].get("quota_free_bound", 0.0)
+    if not len(best.arcs) or ctx.clock.expired(max(0.1, 3 * pass_seconds)):
         return best, None
     units = len(best.arcs)
     side = SideRows().add(ctx.ones, units).add(data.score, best.value)
