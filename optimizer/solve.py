@@ -168,7 +168,7 @@ def _units_level(ctx: Context) -> _UnitsLevel:
         if ctx.clock.expired(3 * oracle):   # no time for the LP: the quick allocation
             done = Incumbent(quick, value, score_free, "quota-free bound (time limit)")
             return _UnitsLevel(relax, free, score_free, quick, None, done)
-    elif ctx.clock.expired(oracle):         # no allocation, no time for the LP
+    elif ctx.clock.expired(3 * oracle):     # no allocation, no time for the LP
         done = Incumbent(np.zeros(0, dtype=np.int64), 0, score_free, "time limit")
         return _UnitsLevel(relax, free, score_free, None, None, done)
     start = ctx.matching if quick is None else np.union1d(ctx.matching, quick)
