@@ -192,12 +192,12 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
     The quick allocation lets as many units as the matching, so when it is valid level 1
     is proven. It starts from the quota-free best allocation, which the oracle giving the
     quota-free bound returns. When the time left is too short for the oracle (under
-    twice what the solver's arrays took, about its cost), it starts from the maximum
+    1.3 times what the solver's arrays took; measured 0.8-1.3 times), it starts from the maximum
     matching instead and the bound is every unit's best score (weaker, still certified).
     """
     data, score, free, timings = ctx.data, ctx.data.score, ctx.free, ctx.stats["timings"]
     tick = time.perf_counter()
-    if not ctx.clock.expired(2 * timings["data"]):
+    if not ctx.clock.expired(1.3 * timings["data"]):
         _, free_bound, free_arcs = quota_free_bound(data, score + ctx.mu, ctx.clock)
         score_free = free_bound - ctx.mu * free
         timings["quota_free_bound"] = time.perf_counter() - tick
