@@ -29,6 +29,7 @@ import numpy as np
 
 from .assignment import assign
 from .data import SolverData
+from .deadline import Deadline
 from .lp import Master
 
 #: Arcs tight for the certificate's duals added per unit and pricing round.
@@ -116,6 +117,7 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
         Print one line per pricing round.
     """
     start = time.perf_counter()
+    deadline = Deadline(time_limit)   # the oracle's prices stop at it (still certified)
     obj = objective.astype(np.float64)
     n_quota = len(data.quotas)
     side_rhs = np.r_[data.quotas.rhs.astype(np.float64), np.array(side.rhs, dtype=np.float64)]
@@ -123,7 +125,7 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
     master = Master(data.n_units, data.n_demands, side_rhs, 1e3 * top)
     in_master = np.zeros(data.n_arcs, dtype=bool)
     cols = np.zeros(0, dtype=np.int64)
-    first = assign(data.pairs, obj, data.n_units, data.n_demands).arcs
+    first = assign(data.pairs, obj, data.n_units, data.n_demands, deadline=deadline).arcs
     new = np.unique(np.r_[first, np.asarray(columns if columns is not None else [],
                                             dtype=np.int64)])
     best = None
@@ -140,7 +142,8 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
         for mu, coef in zip(lam[n_quota:], side.coefs):
             if mu:
                 w += mu * coef
-        best, new = _price(data, w, lam, (pi_m, sigma_m), side_rhs, top, best, in_master)
+        best, new = _price(data, w, lam, (pi_m, sigma_m), side_rhs, top, best, in_master,
+                           deadline)
         feasible = art <= 1e-7
         value, tol = best[0], best[1]
         if log:
@@ -171,7 +174,8 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
 
 def _price(data: SolverData, w: np.ndarray, lam: np.ndarray, master_duals: tuple,
            side_rhs: np.ndarray, top: float, best: tuple | None,
-           in_master: np.ndarray) -> tuple[tuple, np.ndarray]:
+           in_master: np.ndarray, deadline: Deadline | None = None
+           ) -> tuple[tuple, np.ndarray]:
     """One pricing round for arc weights ``w = c + λ·A``: the best certificate so far
     ``(U, tol, π, σ, w, λ)`` and the candidate new columns.
 
@@ -181,7 +185,8 @@ def _price(data: SolverData, w: np.ndarray, lam: np.ndarray, master_duals: tuple
     """
     pi_m, sigma_m = master_duals
     wp, best_arc = data.pairs.best(w)
-    response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc))
+    response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc),
+                      deadline=deadline)
     certs = [_certificate(data, wp, pi, lam, side_rhs) for pi in (pi_m, response.pi)]
     for cert in certs:
         if best is None or cert[0] < best[0]:
