@@ -108,14 +108,14 @@ def level(ctx: Context, relax: Relaxation, c: np.ndarray, side: SideRows, lp: LP
     z, arcs = found.value, found.arcs
     if z >= ub:
         return Incumbent(arcs, z, z, "LP bound reached")
+    if ctx.clock.expired():
+        return Incumbent(arcs, z, ub, "LP bound (time limit)")
     kept = kept_arcs(lp.reduced, lp.value - shift, z, arcs)
     log["kept_arcs"] = len(kept)
     if found.status == "OPTIMAL" and found_fixed is None and np.isin(kept, found_pool).all():
         return Incumbent(arcs, z, z, "CP-SAT optimal on a superset of the kept arcs")
     if len(kept) > ctx.max_model_arcs:
         return Incumbent(arcs, z, ub, "LP bound (too many kept arcs for a proof)")
-    if ctx.clock.expired():
-        return Incumbent(arcs, z, ub, "LP bound (time limit)")
     proof = _run(ctx, relax, kept, c, side, (z, ub), arcs, ctx.clock.left(),
                  log.setdefault("proof", []), relative_gap=ctx.params.relative_gap)
     if proof.status == "OPTIMAL":
