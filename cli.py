@@ -2,7 +2,8 @@
 
 Exit codes (documented in the README):
 0 success; 1 invalid input data; 2 usage error; 3 infeasible policy (hard quotas
-conflict); 4 time limit reached without any allocation; 5 internal error.
+conflict); 4 time limit reached without any allocation; 5 internal error; 6 the round is
+too large for the memory budget (split it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # the commands import the layers lazily, to start fast
     from attribution.models.errors import DataError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
+EXIT_TOO_LARGE = 6
 
 
 def _exit_with_problems(where: str, exc: DataError, consequence: str,
@@ -129,18 +131,65 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+class _MemorySize(click.ParamType):
+    """A memory size: ``8G``, ``8GiB``, ``500M``, ``2T`` (powers of 1024) or a bare
+    number of GiB."""
+
+    name = "SIZE"
+    _UNITS = {"": 2**30, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("IB").removesuffix("B")
+        unit = text[-1:] if text[-1:] in "KMGT" else ""
+        try:
+            number = float(text[:len(text) - len(unit)])
+        except ValueError:
+            number = -1.0
+        if not number > 0 or number == float("inf"):
+            self.fail(f"expected a size such as 8G or 500M; got {value!r} instead.",
+                      param, ctx)
+        return int(number * self._UNITS[unit])
+
+
+_MEMORY = _MemorySize()
+
+
+def _solve_params(params_file: Path | None, log_file: Path | None,
+                  export_model: Path | None):
+    """SolveParams from ``--params`` (or the defaults), with ``--log`` and
+    ``--export-model``; a bad file is a usage error naming it (exit 2)."""
+    import dataclasses
+
+    from attribution.optimizer import SolveParams
+
+    try:
+        params = SolveParams.from_file(params_file) if params_file else SolveParams()
+    except (ValueError, OSError) as exc:
+        raise click.BadParameter(str(exc), param_hint="'--params'") from None
+    change = {}
+    if log_file is not None:
+        change["log_file"] = str(log_file)
+    if export_model is not None:
+        change["export_model"] = str(export_model)
+    return dataclasses.replace(params, **change)
+
+
 @main.command()
 @click.argument("territory", required=False,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Results folder to write (atomically: all files or none).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Seconds for the main solve.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds for the optimizer's solve, all phases included (reading and "
+                   "the graph are timed apart)  [default: 60, or the --params file's]")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Solver seed; with one worker, the same inputs and seed give identical "
                    "files (timestamps aside).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="CP-SAT workers; more than 1 is faster but not reproducible.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="CP-SAT workers; more than 1 is faster but not reproducible  "
+                   "[default: 1, or the --params file's]")
 @click.option("--shortlists", type=click.Choice(["auto", "exact", "bound"]), default="auto",
               show_default=True,
               help="Price shortlist alternatives exactly by warm-started "
@@ -168,9 +217,24 @@ def _sigterm_as_interrupt():
               help="With --ledger: replace a round that already has decisions recorded.")
 @click.option("--user", default=None, help="Name written in the ledger's audit trail "
                                            "[default: the OS user].")
+@click.option("--params", "params_file", type=click.Path(exists=True, dir_okay=False,
+                                                         path_type=Path), default=None,
+              help="TOML file of solver parameters (keys of SolveParams, docs/model.md); "
+                   "--time-limit and --workers override it.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Append the CP-SAT search log of every model to this file.")
+@click.option("--export-model", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Write every CP-SAT model solved to this folder "
+                                 "(binary CpModelProto, for a bug report to OR-Tools).")
+@click.option("--max-memory", type=_MEMORY, default=None,
+              help="Memory budget, e.g. 8G or 500M: a round whose estimated size is "
+                   "beyond it is refused with how to split it  [default: 80 % of the "
+                   "memory available]")
 @_lang_option
-def solve(territory: Path | None, out: Path, time_limit: float, seed: int, workers: int,
-          shortlists: str, quota_prices: str, force: bool, quiet: bool,
+def solve(territory: Path | None, out: Path, time_limit: float | None, seed: int,
+          workers: int | None, shortlists: str, quota_prices: str, force: bool, quiet: bool,
+          params_file: Path | None = None, log_file: Path | None = None,
+          export_model: Path | None = None, max_memory: int | None = None,
           csv_dialect: str = "standard", with_names: bool = False,
           ledger: str | None = None, supersede: bool = False, user: str | None = None) -> None:
     """Allocate one round and write a results folder that explains itself.
@@ -183,7 +247,8 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     \b
     Exit codes: 0 written; 1 invalid input data; 2 usage error or --out exists
     (use --force); 3 the hard quotas conflict (named); 4 no allocation within the
-    time limit; 5 internal error; 130 interrupted. Nothing is written unless 0.
+    time limit; 5 internal error; 6 the round is too large for the memory budget
+    (the message says how to split it); 130 interrupted. Nothing is written unless 0.
 
     \b
     Examples:
@@ -191,29 +256,40 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
       attribution solve my-territory --out results --time-limit 120 --force
       attribution explain results D000123
     """
+    from attribution.reporting.command import progress_printer, solve_territory
+
+    params = _solve_params(params_file, log_file, export_model)
+    say = (lambda _: None) if quiet else progress_printer(lambda m: click.echo(m, err=True))
+    options = dict(time_limit=time_limit, seed=seed, workers=workers, shortlists=shortlists,
+                   price_quotas=quota_prices, force=force, csv_dialect=csv_dialect,
+                   with_names=with_names, params=params, max_memory=max_memory)
+    if ledger is not None:
+        _solve_with_ledger_cli(ledger, user, supersede, territory, out, say, **options)
+        return
+    if supersede:
+        raise click.UsageError("--supersede only applies with --ledger.")
+    with _solve_errors(territory, out):
+        summary = solve_territory(territory, out, progress=say, **options)
+    for line in summary.lines():
+        click.echo(line)
+
+
+@contextlib.contextmanager
+def _solve_errors(territory: Path | None, out: Path, usage_errors: tuple = ()):
+    """Every way a round can fail, as the command's exit code and one message: a usage
+    error (2; also ``usage_errors``), invalid input (1), conflicting quotas (3), no
+    allocation in time (4), a round too large (6), Ctrl-C (130), a bug (5)."""
     import os
 
     from attribution.models.errors import DataError, NoSolutionInTime, PolicyInfeasible
     from attribution.models.i18n import _
+    from attribution.models.size import RoundTooLarge
     from attribution.reporting.atomic import ResultsFolderError
-    from attribution.reporting.command import progress_printer, solve_territory
 
-    say = (lambda _: None) if quiet else progress_printer(lambda m: click.echo(m, err=True))
-    if ledger is not None:
-        _solve_with_ledger_cli(ledger, user, supersede, territory, out, say, time_limit=time_limit,
-                               seed=seed, workers=workers, shortlists=shortlists,
-                               price_quotas=quota_prices, force=force,
-                               csv_dialect=csv_dialect, with_names=with_names)
-        return
-    if supersede:
-        raise click.UsageError("--supersede only applies with --ledger.")
     try:
         with _sigterm_as_interrupt():
-            summary = solve_territory(territory, out, time_limit=time_limit, seed=seed,
-                                      workers=workers, shortlists=shortlists,
-                                      price_quotas=quota_prices, force=force, progress=say,
-                                      csv_dialect=csv_dialect, with_names=with_names)
-    except ResultsFolderError as exc:
+            yield
+    except (ResultsFolderError, *usage_errors) as exc:
         raise click.UsageError(str(exc)) from None
     except DataError as exc:
         _exit_with_problems(str(territory or _("bundled territory")), exc,
@@ -224,6 +300,15 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
     except NoSolutionInTime as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(EXIT_NO_SOLUTION)
+    except RoundTooLarge as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(EXIT_TOO_LARGE)
+    except MemoryError:
+        click.echo(_("The machine ran out of memory for this round; nothing was written. "
+                     "Split the round (by commune or by landlord, keeping only that part's "
+                     "units) or lower --max-memory so that the size check refuses it before "
+                     "it starts."), err=True)
+        raise SystemExit(EXIT_TOO_LARGE)
     except KeyboardInterrupt:
         click.echo(_("Interrupted; nothing was written."), err=True)
         raise SystemExit(130)
@@ -238,8 +323,6 @@ def solve(territory: Path | None, out: Path, time_limit: float, seed: int, worke
                      "Set ATTRIBUTION_DEBUG=1 for the traceback.").format(
             error=f"{type(exc).__name__}: {exc}"), err=True)
         raise SystemExit(EXIT_INTERNAL)
-    for line in summary.lines():
-        click.echo(line)
 
 
 # --- validate ------------------------------------------------------------------------
@@ -611,40 +694,14 @@ def _open_ledger_cli(target: str, user: str | None, create: bool = True):
 def _solve_with_ledger_cli(target: str, user: str | None, supersede: bool,
                            territory: Path | None, out: Path, say, **options) -> None:
     """``solve --ledger``: the same exit codes as solve; a refused re-solve exits 2."""
-    import os
-
     from attribution.ledger import LedgerError
     from attribution.ledger.solve import solve_with_ledger
-    from attribution.models.errors import DataError, NoSolutionInTime, PolicyInfeasible
-    from attribution.reporting.atomic import ResultsFolderError
 
     led = _open_ledger_cli(target, user)
     try:
-        with _sigterm_as_interrupt():
+        with _solve_errors(territory, out, usage_errors=(LedgerError,)):
             summary = solve_with_ledger(led, territory, out, supersede=supersede,
                                         progress=say, **options)
-    except (ResultsFolderError, LedgerError) as exc:
-        raise click.UsageError(str(exc)) from None
-    except DataError as exc:
-        _exit_with_problems(str(territory or "bundled territory"), exc, "nothing was written")
-    except PolicyInfeasible as exc:
-        click.echo(f"{exc} Nothing was written.", err=True)
-        raise SystemExit(EXIT_INFEASIBLE)
-    except NoSolutionInTime as exc:
-        click.echo(str(exc), err=True)
-        raise SystemExit(EXIT_NO_SOLUTION)
-    except KeyboardInterrupt:
-        click.echo("Interrupted; nothing was written.", err=True)
-        raise SystemExit(130)
-    except OSError as exc:
-        raise click.UsageError(f"Cannot write the results folder '{out}': "
-                               f"{exc.strerror or exc}; nothing was written.") from None
-    except Exception as exc:  # a bug: one line, the traceback only on request
-        if os.environ.get("ATTRIBUTION_DEBUG"):
-            raise
-        click.echo(f"Internal error (a bug, please report it): {type(exc).__name__}: {exc}. "
-                   "Set ATTRIBUTION_DEBUG=1 for the traceback.", err=True)
-        raise SystemExit(EXIT_INTERNAL)
     finally:
         led.close()
     for line in summary.lines():

@@ -41,8 +41,9 @@ from attribution.models.problem import CompatibilityGraph
 from attribution.models.quotas import build_quotas
 from attribution.optimizer import SolveParams
 from attribution.reporting.atomic import check_target
+from attribution.models.size import check_memory
 from attribution.reporting.command import (SHORTLIST_MODES, SolveSummary, read_territory,
-                                          summary_of)
+                                          round_params, summary_of)
 from attribution.reporting.results import run
 from attribution.reporting.shortlists import ShortlistParams
 from attribution.scenarios.rounds import carry_attempts
@@ -119,7 +120,9 @@ def _check_resolvable(existing: dict | None, supersede: bool) -> None:
 
 
 def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
-                      time_limit: float = 60.0, seed: int = 0, workers: int = 1,
+                      time_limit: float | None = None, seed: int = 0,
+                      workers: int | None = None, params: SolveParams | None = None,
+                      max_memory: int | None = None,
                       shortlists: str = "auto", price_quotas: str = "auto",
                       force: bool = False, supersede: bool = False,
                       csv_dialect: str = "standard", with_names: bool = False,
@@ -136,6 +139,7 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
     """
     check_target(out, force)
     path, label, loaded, names = read_territory(territory, with_names, progress)
+    check_memory(loaded, max_memory)
     policy = loaded.policy
     name, day = policy.territory.name, policy.territory.round_date
     policy_text = (path / "policy.toml").read_text(encoding="utf-8")
@@ -161,7 +165,7 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
     progress(f"{len(kept)} demands, {int(keep_u.sum())} units; building the compatibility "
              "graph")
     problem = without_refused_offers(build_problem(round_territory), state.refused_pairs)
-    params = SolveParams(time_limit=time_limit, workers=workers)
+    params = round_params(params, time_limit, workers)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
     attempts = carry_attempts(accounts, build_quotas(problem), True, strict_flows=True)
     tried: list[dict] = []

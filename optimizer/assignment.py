@@ -127,9 +127,11 @@ class Assignment:
 
 def assign(pairs: Pairs, w: np.ndarray, n_units: int, n_demands: int,
            best: tuple[np.ndarray, np.ndarray] | None = None,
-           max_rounds: int = 500) -> Assignment:
+           max_rounds: int = 500, deadline=None) -> Assignment:
     """Maximum-weight matching (not necessarily of maximum size) for arc weights ``w``;
-    ``best`` is ``pairs.best(w)`` when already computed."""
+    ``best`` is ``pairs.best(w)`` when already computed. The prices' fixpoint stops at
+    ``deadline`` (a :class:`deadline.Deadline`): any prices ``π ≥ 0`` still certify a
+    bound once σ is recomputed (``bound.py``), only a weaker one."""
     if not len(pairs):
         return Assignment(np.zeros(0, dtype=np.int64), np.zeros(n_units), 0.0)
     wp, best_arc = best if best is not None else pairs.best(w)
@@ -143,12 +145,12 @@ def assign(pairs: Pairs, w: np.ndarray, n_units: int, n_demands: int,
     key = pairs.unit * max(n_demands, 1) + pairs.demand
     p = np.searchsorted(key, r[real].astype(np.int64) * max(n_demands, 1) + c[real])
     p = p[wp[p] > 0]
-    pi = _prices(pairs, wp, p, n_units, n_demands, max_rounds)
+    pi = _prices(pairs, wp, p, n_units, n_demands, max_rounds, deadline)
     return Assignment(arcs=np.sort(best_arc[p]), pi=pi, value=float(wp[p].sum()))
 
 
 def _prices(pairs: Pairs, wp: np.ndarray, matched: np.ndarray, n_units: int,
-            n_demands: int, max_rounds: int) -> np.ndarray:
+            n_demands: int, max_rounds: int, deadline=None) -> np.ndarray:
     """Least unit prices meeting complementary slackness with the matching ``matched``.
 
     With ``σ_d = w(matched pair of d) − π(its unit)`` (0 if d is free), dual feasibility
@@ -166,4 +168,6 @@ def _prices(pairs: Pairs, wp: np.ndarray, matched: np.ndarray, n_units: int,
         if np.all(new - pi <= 1e-9 * (1.0 + np.abs(pi))):
             return new
         pi = new
+        if deadline is not None and deadline.expired():
+            break
     return pi

@@ -29,6 +29,7 @@ import numpy as np
 
 from .assignment import assign
 from .data import SolverData
+from .deadline import Deadline
 from .lp import Master
 
 #: Arcs tight for the certificate's duals added per unit and pricing round.
@@ -116,6 +117,7 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
         Print one line per pricing round.
     """
     start = time.perf_counter()
+    deadline = Deadline(time_limit)   # the oracle's prices stop at it (still certified)
     obj = objective.astype(np.float64)
     n_quota = len(data.quotas)
     side_rhs = np.r_[data.quotas.rhs.astype(np.float64), np.array(side.rhs, dtype=np.float64)]
@@ -123,11 +125,12 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
     master = Master(data.n_units, data.n_demands, side_rhs, 1e3 * top)
     in_master = np.zeros(data.n_arcs, dtype=bool)
     cols = np.zeros(0, dtype=np.int64)
-    first = assign(data.pairs, obj, data.n_units, data.n_demands).arcs
+    first = assign(data.pairs, obj, data.n_units, data.n_demands, deadline=deadline).arcs
     new = np.unique(np.r_[first, np.asarray(columns if columns is not None else [],
                                             dtype=np.int64)])
     best = None
     for it in range(1, max_rounds + 1):
+        round_start = time.perf_counter()
         in_master[new] = True
         cols = np.r_[cols, new]
         _add(master, data, obj, side, new)
@@ -139,29 +142,16 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
         for mu, coef in zip(lam[n_quota:], side.coefs):
             if mu:
                 w += mu * coef
-        wp, best_arc = data.pairs.best(w)
-        response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc))
-        certs = [_certificate(data, wp, pi, lam, side_rhs) for pi in (pi_m, response.pi)]
-        for cert in certs:
-            if best is None or cert[0] < best[0]:
-                best = cert + (w, lam)
-        value, tol = best[0], best[1]
-        # New columns: the oracle's allocation, then arcs tight for its duals (a few per
-        # unit); classic pricing against the restricted LP's duals once those run dry.
-        _, _, pi_a, sigma_a = certs[1]
-        tight = np.flatnonzero(wp - pi_a[data.pairs.unit] - sigma_a[data.pairs.demand]
-                               >= -1e-9 * top)
-        new = np.unique(np.r_[response.arcs, best_arc[_per_unit(data, tight, TIGHT_PER_UNIT)]])
-        new = new[~in_master[new]]
-        if not len(new):
-            viol = wp - pi_m[data.pairs.unit] - sigma_m[data.pairs.demand]
-            new = _pick(data, viol, best_arc, 1e-7 * top)
-            new = new[~in_master[new]]
+        best, new = _price(data, w, lam, (pi_m, sigma_m), side_rhs, top, best, in_master,
+                           deadline)
         feasible = art <= 1e-7
+        value, tol = best[0], best[1]
         if log:
             print(f"[lp] round {it}: columns {len(cols)}, restricted {lp_value:.3f}, "
                   f"bound {value:.3f}, new {len(new)}, {time.perf_counter() - start:.2f} s")
-        if time.perf_counter() - start > time_limit:
+        # Stop when the next round (about as long as this one) would end past the limit.
+        now = time.perf_counter()
+        if now - start + (now - round_start) > time_limit:
             break
         done = not len(new) or (math.isfinite(lp_value)
                                 and math.floor(value + tol) <= math.floor(lp_value + tol))
@@ -182,16 +172,49 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
                    pool=np.sort(cols), iterations=it, seconds=time.perf_counter() - start)
 
 
-def quota_free_bound(data: SolverData, objective: np.ndarray
+def _price(data: SolverData, w: np.ndarray, lam: np.ndarray, master_duals: tuple,
+           side_rhs: np.ndarray, top: float, best: tuple | None,
+           in_master: np.ndarray, deadline: Deadline | None = None
+           ) -> tuple[tuple, np.ndarray]:
+    """One pricing round for arc weights ``w = c + λ·A``: the best certificate so far
+    ``(U, tol, π, σ, w, λ)`` and the candidate new columns.
+
+    New columns: the oracle's allocation, then arcs tight for its duals (a few per unit);
+    classic pricing against the restricted LP's duals ``master_duals = (π, σ)`` once those
+    run dry; never a column already in the master (``in_master``).
+    """
+    pi_m, sigma_m = master_duals
+    wp, best_arc = data.pairs.best(w)
+    response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc),
+                      deadline=deadline)
+    certs = [_certificate(data, wp, pi, lam, side_rhs) for pi in (pi_m, response.pi)]
+    for cert in certs:
+        if best is None or cert[0] < best[0]:
+            best = cert + (w, lam)
+    _, _, pi_a, sigma_a = certs[1]
+    tight = np.flatnonzero(wp - pi_a[data.pairs.unit] - sigma_a[data.pairs.demand]
+                           >= -1e-9 * top)
+    new = np.unique(np.r_[response.arcs, best_arc[_per_unit(data, tight, TIGHT_PER_UNIT)]])
+    new = new[~in_master[new]]
+    if not len(new):
+        viol = wp - pi_m[data.pairs.unit] - sigma_m[data.pairs.demand]
+        new = _pick(data, viol, best_arc, 1e-7 * top)
+        new = new[~in_master[new]]
+    return best, new
+
+
+def quota_free_bound(data: SolverData, objective: np.ndarray, deadline=None
                      ) -> tuple[float, int, np.ndarray]:
     """Certified bound of ``max objective·x`` with every side row dropped (λ = 0).
 
     One call of the assignment oracle: its allocation's value, certified by its prices
     (σ recomputed over all arcs). Returns ``(U, floor of U with margin, allocation)``.
+    The prices stop improving at ``deadline`` (the bound stays valid, weaker).
     """
     w = objective.astype(np.float64)
     wp, best_arc = data.pairs.best(w)
-    response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc))
+    response = assign(data.pairs, w, data.n_units, data.n_demands, (wp, best_arc),
+                      deadline=deadline)
     value, tol, _, _ = _certificate(data, wp, response.pi, np.zeros(0), np.zeros(0))
     return value, math.floor(value + tol), response.arcs
 

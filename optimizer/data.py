@@ -2,7 +2,9 @@
 
 Per arc: unit, demand, score and fit cost; the arcs grouped into (unit, demand) pairs for
 the assignment oracle; the quota rows on arc classes. Index arrays are int32 when the
-graph allows it, to keep metropolitan instances (tens of millions of arcs) in memory.
+graph allows it, to keep metropolitan instances (tens of millions of arcs) in memory;
+scores and fit costs are always int64, and :func:`check_range` refuses a problem whose
+objective sums could not be represented exactly (see ``docs/model.md``, "Range").
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from attribution.models.errors import DataError, Problem
 from attribution.models.problem import AllocationProblem
 from attribution.models.quotas import QuotaSystem, build_quotas
 from attribution.models.territory import _freeze
@@ -30,8 +33,8 @@ class SolverData:
     n_units: int
     n_demands: int
     pairs: Pairs
-    score: np.ndarray       # int64 per arc: the demand's score (sums of up to 10⁹ × units)
-    fit: np.ndarray         # int32 per arc: fit cost (level 3, minimised)
+    score: np.ndarray       # int64 per arc: the demand's score
+    fit: np.ndarray         # int64 per arc: fit cost (level 3, minimised)
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -55,9 +58,9 @@ def fit_cost(problem: AllocationProblem, params: SolveParams) -> np.ndarray:
     u, d = rooms[g.unit], need[g.demand]
     misuse = ((u & 1) == 1) & ((d & 1) == 0)
     surplus = np.maximum((u >> 1) - (d >> 1), 0)
-    surplus *= params.surplus_room_cost
-    surplus += params.pmr_misuse_cost * misuse.astype(np.int32)
-    return surplus.astype(np.int32, copy=False)
+    surplus = surplus.astype(np.int64) * params.surplus_room_cost
+    surplus += params.pmr_misuse_cost * misuse.astype(np.int64)
+    return surplus
 
 
 def solver_data(problem: AllocationProblem, params: SolveParams,
@@ -72,3 +75,46 @@ def solver_data(problem: AllocationProblem, params: SolveParams,
         unit=unit, demand=demand, n_units=len(problem.territory.units), n_demands=n_demands,
         pairs=pairs_of(unit, demand, n_demands),
         score=problem.scores.astype(np.int64)[demand], fit=fit_cost(problem, params))
+
+
+#: Every objective value and bound is computed exactly: HiGHS and the certificates work in
+#: float64, exact on integers up to 2**53; CP-SAT checks that no linear expression can
+#: exceed 2**63 − 1 over its variables' domains.
+FLOAT_EXACT = 2**53
+CPSAT_SAFE = 2**62
+
+
+def max_abs_coefficient(n_units: int, n_demands: int, max_model_arcs: int) -> int:
+    """Largest ``|score|`` (or fit cost) the solver handles exactly.
+
+    A level's objective per arc is ``c + μ`` with ``μ = 2·max|c| + 1``, at most
+    ``3·max|c| + 1``; an allocation has at most ``min(units, demands)`` arcs (its sum
+    must stay below 2**53) and a CP-SAT model at most ``max_model_arcs`` (the sum of
+    every coefficient must stay below 2**62).
+    """
+    m = max(1, min(n_units, n_demands))
+    return min((FLOAT_EXACT // m - 1) // 3, (CPSAT_SAFE // max(1, max_model_arcs) - 1) // 3)
+
+
+def check_range(data: SolverData, max_model_arcs: int) -> None:
+    """Refuse a problem whose scores or fit costs are beyond :func:`max_abs_coefficient`.
+
+    Raises
+    ------
+    models.errors.DataError
+        One problem naming the largest score (or fit cost) and the limit.
+    """
+    limit = max_abs_coefficient(data.n_units, data.n_demands, max_model_arcs)
+    problems = []
+    for what, values, where in (("score", data.problem.scores, "cotation"),
+                                ("fit cost", data.fit, "pmr_misuse_cost/surplus_room_cost")):
+        top = int(np.abs(values).max(initial=0))
+        if top > limit:
+            problems.append(Problem(
+                "policy.toml", None, where,
+                f"a {what} of {top:,} is beyond what the solver handles exactly for a round "
+                f"of {data.n_units:,} units and {data.n_demands:,} demands (at most "
+                f"{limit:,} in absolute value, so that every sum stays exact in float64 "
+                f"and within CP-SAT's 64-bit integers); lower the points"))
+    if problems:
+        raise DataError(problems)

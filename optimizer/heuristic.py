@@ -17,12 +17,15 @@ works alone). Nothing here is a proof: bounds come from ``bound.py``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from ortools.sat.python import cp_model
 
 from .assignment import assign
 from .data import SolverData
 from .interrupt import cp_solver
+from .deadline import Deadline
 
 _MAX_SWAPS = 2000
 
@@ -50,10 +53,12 @@ def pair_rows(data: SolverData) -> np.ndarray:
 
 
 def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
-                     start: np.ndarray | None = None) -> np.ndarray | None:
+                     start: np.ndarray | None = None,
+                     deadline: Deadline | None = None) -> np.ndarray | None:
     """Arcs of a valid allocation letting every matched unit, or ``None``.
 
-    ``start`` is the quota-free best allocation when already computed (step 1).
+    ``start`` is the quota-free best allocation when already computed (step 1); the repair
+    gives up (``None``) once ``deadline`` has passed.
     """
     if not data.n_arcs:
         return None
@@ -61,13 +66,17 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         mu = 2.0 * float(np.abs(data.score).max(initial=0)) + 1.0
         w = (data.score + mu).astype(np.float64)
         start = assign(data.pairs, w, data.n_units, data.n_demands).arcs
-    arcs = _repair_pair_rows(data, start)
-    if arcs is None:
+    arcs = _repair_pair_rows(data, start, deadline)
+    if arcs is None or (deadline is not None and deadline.expired()):
         return None
     return _orient(data, arcs, seed, time_limit)
 
 
-def _repair_pair_rows(data: SolverData, arcs: np.ndarray) -> np.ndarray | None:
+def _repair_pair_rows(data: SolverData, arcs: np.ndarray,
+                      deadline: Deadline | None = None) -> np.ndarray | None:
+    """Greedy swaps until every pair row holds: each pass takes the most violated row and
+    applies, best ratio (score lost per unit of the row gained) first, the swaps that help
+    it without breaking another row, until it holds."""
     q, pairs = data.quotas, data.pairs
     rows = pair_rows(data)
     if not len(rows):
@@ -76,41 +85,67 @@ def _repair_pair_rows(data: SolverData, arcs: np.ndarray) -> np.ndarray | None:
     first_arc = pairs.order[pairs.starts[:-1]]
     pair_cls = of_arc[first_arc]                     # any arc of the pair will do here
     coef = q.coef[rows]
-    value = coef @ q.classes.counts(arcs) - q.rhs[rows]
-    current = np.full(data.n_units, -1, dtype=np.int64)
-    current[data.unit[arcs]] = arcs
-    used = np.zeros(data.n_demands, dtype=bool)
-    used[data.demand[arcs]] = True
+    state = _SwapState(value=coef @ q.classes.counts(arcs) - q.rhs[rows],
+                       current=np.full(data.n_units, -1, dtype=np.int64),
+                       used=np.zeros(data.n_demands, dtype=bool))
+    state.current[data.unit[arcs]] = arcs
+    state.used[data.demand[arcs]] = True
     score = data.score
     for _ in range(_MAX_SWAPS):
-        bad = np.flatnonzero(value < 0)
+        bad = np.flatnonzero(state.value < 0)
         if not len(bad):
-            break
-        i = bad[np.argmin(value[bad])]
-        cur = current[pairs.unit]
-        ok = (cur >= 0) & ~used[pairs.demand]
+            return np.sort(state.current[state.current >= 0])
+        if deadline is not None and deadline.expired():
+            return None
+        i = bad[np.argmin(state.value[bad])]
+        cur = state.current[pairs.unit]
+        ok = (cur >= 0) & ~state.used[pairs.demand]
         gain = np.where(ok, coef[i][pair_cls] - coef[i][of_arc[np.maximum(cur, 0)]], 0)
         cand = np.flatnonzero(gain > 0)
         if not len(cand):
             return None
         loss = score[cur[cand]] - score[first_arc[cand]]
         order = cand[np.lexsort((cand, loss / gain[cand]))]
-        for p in order[:200].tolist():
-            old = int(current[pairs.unit[p]])
-            delta = coef[:, pair_cls[p]] - coef[:, of_arc[old]]
-            new = value + delta
-            if np.all((new >= 0) | (new >= value)):
-                value = new
-                arc = int(first_arc[p])
-                current[pairs.unit[p]] = arc
-                used[data.demand[old]] = False
-                used[pairs.demand[p]] = True
-                break
-        else:
+        if not _swap_pass(data, state, order, i, coef, pair_cls, first_arc):
             return None
-    else:
-        return None
-    return np.sort(current[current >= 0])
+    return None
+
+
+@dataclass
+class _SwapState:
+    value: np.ndarray      # slack of every pair row (≥ 0: the row holds)
+    current: np.ndarray    # arc of every unit, -1 if not let
+    used: np.ndarray       # demand housed
+
+
+def _swap_pass(data: SolverData, state: _SwapState, order: np.ndarray, i: int,
+               coef: np.ndarray, pair_cls: np.ndarray, first_arc: np.ndarray) -> bool:
+    """Apply swaps of ``order`` (candidate pairs, best first) for row ``i`` until it holds;
+    a swap must not make any row worse where it is violated. Gives up after 200
+    consecutive refusals. Returns whether any swap was applied."""
+    pairs, of_arc = data.pairs, data.quotas.classes.of_arc
+    touched: set[int] = set()
+    applied, refused = 0, 0
+    for p in order.tolist():
+        u, d = int(pairs.unit[p]), int(pairs.demand[p])
+        if u in touched or state.used[d]:
+            continue
+        old = int(state.current[u])
+        new = state.value + coef[:, pair_cls[p]] - coef[:, of_arc[old]]
+        if not np.all((new >= 0) | (new >= state.value)):
+            refused += 1
+            if refused >= 200:
+                break
+            continue
+        state.value, refused = new, 0
+        state.current[u] = int(first_arc[p])
+        state.used[data.demand[old]] = False
+        state.used[d] = True
+        touched.add(u)
+        applied += 1
+        if state.value[i] >= 0:
+            break
+    return applied > 0
 
 
 def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float

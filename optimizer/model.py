@@ -19,6 +19,7 @@ Families (all hard):
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -213,14 +214,30 @@ def _hint(proto, arcs: np.ndarray, chosen: np.ndarray, cls: np.ndarray,
 
 
 def run(sub: SubModel, *, time_limit: float, seed: int, workers: int = 1,
-        log: bool = False, relative_gap: float = 0.0) -> SubOutcome:
-    """Solve ``sub`` with CP-SAT and map the answer back to global arcs."""
+        log: bool = False, relative_gap: float = 0.0, log_file: str = "",
+        title: str = "") -> SubOutcome:
+    """Solve ``sub`` with CP-SAT and map the answer back to global arcs.
+
+    With ``log_file``, CP-SAT's search log is appended to that file (after a line
+    ``== title ==``) instead of going to stdout.
+    """
     solver = cp_solver()  # signals: see optimizer.interrupt
     prm = solver.parameters
     prm.max_time_in_seconds = max(float(time_limit), 0.01)
     prm.num_workers = int(workers)
     prm.random_seed = int(seed)
-    prm.log_search_progress = bool(log)
+    prm.log_search_progress = bool(log or log_file)
+    with contextlib.ExitStack() as stack:
+        if log_file:
+            fh = stack.enter_context(open(log_file, "a", encoding="utf-8"))
+            fh.write(f"== {title or 'CP-SAT model'} ==\n")
+            prm.log_to_stdout = False
+            solver.log_callback = lambda line: fh.write(line + "\n")
+        return _solve(solver, sub, relative_gap)
+
+
+def _solve(solver: cp_model.CpSolver, sub: SubModel, relative_gap: float) -> SubOutcome:
+    prm = solver.parameters
     # Level 2 linearisation (at-most-one and quota rows in CP-SAT's LP, with cuts) is
     # what closes these models fast; level 1 left the small round unsolved in 20 s.
     prm.linearization_level = 2

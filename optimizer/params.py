@@ -35,7 +35,14 @@ class SolveParams:
         When the quotas cost units (fewer units let than without them), search for the
         smallest set of quota rows responsible.
     diagnosis_time_limit
-        Budget in seconds for that search (on top of ``time_limit``).
+        Budget in seconds for that search, within what is left of ``time_limit``.
+    log_file
+        When not empty, the CP-SAT search log of every model (and one header line per
+        model) is appended to this file.
+    export_model
+        When not empty, a folder where every CP-SAT model of the search and the proofs is
+        written as a binary ``CpModelProto`` (``NNN-<level>-<phase>.pb``), to reproduce
+        a run outside this package (e.g. for a bug report to OR-Tools).
     """
 
     time_limit: float = 60.0
@@ -47,19 +54,27 @@ class SolveParams:
     relative_gap: float = 0.0
     diagnose: bool = True
     diagnosis_time_limit: float = 30.0
+    log_file: str = ""
+    export_model: str = ""
 
     def __post_init__(self) -> None:
         checks = (
-            ("time_limit", self.time_limit > 0, "a positive number of seconds"),
-            ("workers", isinstance(self.workers, int) and self.workers >= 1,
-             "an integer ≥ 1"),
-            ("pmr_misuse_cost", isinstance(self.pmr_misuse_cost, int)
+            ("time_limit", _number(self.time_limit) and 0 < self.time_limit < float("inf"),
+             "a positive number of seconds"),
+            ("workers", _integer(self.workers) and self.workers >= 1, "an integer ≥ 1"),
+            ("log", isinstance(self.log, bool), "true or false"),
+            ("fit_preference", isinstance(self.fit_preference, bool), "true or false"),
+            ("pmr_misuse_cost", _integer(self.pmr_misuse_cost)
              and self.pmr_misuse_cost >= 0, "an integer ≥ 0"),
-            ("surplus_room_cost", isinstance(self.surplus_room_cost, int)
+            ("surplus_room_cost", _integer(self.surplus_room_cost)
              and self.surplus_room_cost >= 0, "an integer ≥ 0"),
-            ("relative_gap", 0 <= self.relative_gap < 1, "a number in [0, 1)"),
-            ("diagnosis_time_limit", self.diagnosis_time_limit >= 0,
-             "a number of seconds ≥ 0"),
+            ("relative_gap", _number(self.relative_gap) and 0 <= self.relative_gap < 1,
+             "a number in [0, 1)"),
+            ("diagnose", isinstance(self.diagnose, bool), "true or false"),
+            ("diagnosis_time_limit", _number(self.diagnosis_time_limit)
+             and self.diagnosis_time_limit >= 0, "a number of seconds ≥ 0"),
+            ("log_file", isinstance(self.log_file, str), "a file path (text)"),
+            ("export_model", isinstance(self.export_model, str), "a folder path (text)"),
         )
         for name, ok, expected in checks:
             if not ok:
@@ -68,12 +83,36 @@ class SolveParams:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "SolveParams":
-        """Parameters from a TOML file whose keys are the field names (all optional)."""
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        """Parameters from a TOML file whose keys are the field names (all optional).
+
+        Raises
+        ------
+        ValueError
+            The file is not valid TOML, has a key that is not a field, or a value the
+            field does not accept (one sentence naming the file and the key).
+        OSError
+            The file cannot be read.
+        """
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise ValueError(f"The file {path} is not valid TOML: {exc}.") from None
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"The file {path} has unknown SolveParams keys {unknown}; "
                              f"expected some of {sorted(known)}.")
-        return cls(**data)
+        try:
+            return cls(**data)
+        except ValueError as exc:
+            raise ValueError(f"In {path}: {exc}") from None
+
+
+def _integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and value == value   # not NaN

@@ -16,6 +16,12 @@ When every lettable unit is let, the quota rows whose base is then a constant ar
 the bound, level 1 is solved on its own on every arc (the quotas cost units) and
 ``conflicts.py`` names the rows responsible. Every allocation is re-checked by
 :func:`models.allocation.check_allocation` before it is returned.
+
+Code layout: one function per level (``_units_level``, ``_score_level``, ``_fit_level``)
+reading a frozen :class:`search.Context`; the CP-SAT search and proof shared by the
+levels are in ``search.py``. ``SolveParams.time_limit`` bounds the whole solve: one
+:class:`deadline.Deadline` is read by every phase, and the quick allocation is returned
+when nothing better is found in time (``docs/model.md``, "Time limit").
 """
 
 from __future__ import annotations
@@ -30,40 +36,39 @@ from attribution.models.allocation import check_allocation, quota_attainment
 from attribution.models.errors import PolicyInfeasible
 from attribution.models.problem import AllocationProblem
 
-from .bound import LPBound, SideRows, lp_bound, quota_free_bound
+from .bound import LPBound, SideRows, quota_free_bound
 from .conflicts import diagnose
 from .cuts import with_rounded_rows
-from .data import SolverData, solver_data
+from .data import SolverData, check_range, solver_data
+from .deadline import Deadline
 from .heuristic import quick_allocation
 from .matching import max_matching
-from .model import build_model, run
 from .params import SolveParams
-from .reduction import cheapest_per_unit, kept_arcs
 from .result import Level, Result
+from .search import (Context, Incumbent, Relaxation, first_allocation, level, max_units,
+                     run_lp, violated_when_empty)
 
 
 #: Largest arc set given to one CP-SAT model: beyond it (a métropole's full graph) the
 #: all-arcs search and the reduced-cost proof are skipped and the LP bound stands.
 MAX_MODEL_ARCS = 2_000_000
 
-
-class _Clock:
-    def __init__(self, limit: float):
-        self.start, self.limit = time.perf_counter(), limit
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
-
-    def left(self, share: float = 1.0) -> float:
-        return max(0.05, share * (self.limit - self.elapsed()))
+#: The least an LP costs, in calls of the assignment oracle: one to start, then a round
+#: (HiGHS, the oracle, two certificates) — measured 3-4 on 16.8 M arcs. No LP is started
+#: with less time left than this.
+LP_ORACLES = 4
 
 
-@dataclass
-class _Incumbent:
-    arcs: np.ndarray
-    value: int        # objective c of the arcs
-    bound: int        # proven upper bound on c among allocations letting ≥ L units
-    proof: str        # how the bound was obtained
+@dataclass(frozen=True)
+class _UnitsLevel:
+    """Level 1: the proven bound on units let, and what was learnt on the way."""
+
+    relax: Relaxation
+    units_bound: int
+    score_free: int                  # bound on the score of any allocation letting `free`
+    quick: np.ndarray | None         # the quick allocation, when valid and complete
+    lp_units: LPBound | None         # LP of "max units let", when it was needed
+    done: Incumbent | None = None    # the answer already (gap target met, or no time)
 
 
 def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
@@ -87,123 +92,223 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
 
     Raises
     ------
+    models.errors.DataError
+        A score or fit cost too large for exact sums (:func:`optimizer.data.check_range`).
     models.errors.PolicyInfeasible
         Not even an empty allocation meets the quota rows (possible only with a
         carry-over or a negative slack).
     """
-    clock = _Clock(params.time_limit)
+    clock = Deadline(params.time_limit)
     stats: dict = {"timings": {}}
     tick = time.perf_counter()
     data = solver_data(problem, params)
+    check_range(data, MAX_MODEL_ARCS)
     stats["timings"]["data"] = time.perf_counter() - tick
     stats.update(arcs=data.n_arcs, pairs=len(data.pairs), quota_rows=len(data.quotas),
                  arc_classes=len(data.quotas.classes))
     matching = max_matching(data)
-    free = len(matching)
-    empty_ok = all(row.holds(0, 0) for row in data.quotas.rows)
-    if free == 0:
-        if not empty_ok:
-            raise PolicyInfeasible(_violated_when_empty(data),
+    ctx = Context(problem=problem, data=data, params=params, seed=seed, clock=clock,
+                  stats=stats, matching=matching,
+                  mu=2 * int(np.abs(data.score).max(initial=0)) + 1,
+                  empty_ok=all(row.holds(0, 0) for row in data.quotas.rows),
+                  max_model_arcs=MAX_MODEL_ARCS)
+    if ctx.free == 0:
+        if not ctx.empty_ok:
+            raise PolicyInfeasible(violated_when_empty(data),
                                    "no unit can be let and the year-to-date counts alone "
                                    "already break these rows")
-        return _result(data, params, [], (0, 0), None, clock, stats, (), 0)
-    ones = np.ones(data.n_arcs, dtype=np.int64)
-    score = data.score
-    mu = 2 * int(np.abs(score).max(initial=0)) + 1   # weight of "one more unit let"
+        return _result(ctx, [], (0, 0), None, ())
+    level1 = _units_level(ctx)
+    best, relax, units_bound = _score_level(ctx, level1)
+    score_level, units = (best.value, best.bound), len(best.arcs)
+    best, fit_level = _fit_level(ctx, best, relax)
+    return _finish(ctx, best, units, units_bound, (score_level, fit_level))
 
-    # Level 1: a matching bounds units let. Usually every lettable unit can be let: then
-    # the rounded rows hold (cuts.py) and a quick allocation may already be enough.
-    all_let = free == len(np.unique(data.unit))
-    rounded = with_rounded_rows(data) if all_let else data
-    tick = time.perf_counter()
-    _, free_bound, free_arcs = quota_free_bound(data, score + mu)
-    score_free = free_bound - mu * free     # no allocation letting `free` units scores more
-    quick = quick_allocation(rounded, seed, clock.left(0.2), start=free_arcs) \
-        if all_let else None
-    if quick is not None and (len(quick) < free or check_allocation(problem, quick,
-                                                                    data.quotas)):
-        quick = None
-    stats["timings"]["quick"] = time.perf_counter() - tick
-    stats["quick"] = {"score": None if quick is None else int(score[quick].sum()),
-                      "quota_free_bound": score_free}
-    best, units_bound, lp, lp1 = None, free, None, None
-    if quick is not None and _gap(int(score[quick].sum()), score_free) <= params.relative_gap:
-        q = int(score[quick].sum())
-        best = _Incumbent(quick, q, score_free, "quota-free bound")
-    else:
-        start_cols = matching if quick is None else np.union1d(matching, quick)
-        lp = _lp(rounded, score + mu, SideRows(), start_cols, clock, params, stats,
-                 "lp_score")
-        if rounded is not data and (not lp.feasible or lp.x.sum() < free - 1e-6):
-            rounded, all_let = data, False   # letting every unit looks out of reach
-            lp = _lp(data, score + mu, SideRows(), matching, clock, params, stats,
-                     "lp_score")
-        if lp.x.sum() < free - 1e-6 or not empty_ok:
-            lp1 = _lp(data, ones, SideRows(), lp.support, clock, params, stats, "lp_units")
-            units_bound = min(free, lp1.bound)
-            if units_bound < free and rounded is not data:
-                rounded, all_let = data, False
-                lp = _lp(data, score + mu, SideRows(), matching, clock, params, stats,
-                         "lp_score")
 
-    # Level 2: score sum among allocations letting units_bound units.
-    side = SideRows().add(ones, units_bound)
-    if best is None and units_bound == free:
-        best = _level(rounded, score, side, lp, mu * units_bound, quick, clock, params,
-                      seed, stats, "score", every_unit_let=all_let)
-        if best is not None:
-            best.bound = min(best.bound, score_free)
-    if best is None:   # the quotas cost units (or none found): level 1 on its own first
-        if rounded is not data:
-            rounded, all_let = data, False
-            lp = _lp(data, score + mu, SideRows(), matching, clock, params, stats,
-                     "lp_score")
-        arcs1, units, units_bound = _max_units(data, units_bound, clock, params, seed,
-                                               stats, lp1 if lp1 is not None else lp)
-        side = SideRows().add(ones, units)
-        best = _level(data, score, side, lp, mu * units, arcs1, clock, params, seed,
-                      stats, "score")
-        if best is None:   # out of time: the level-1 allocation, with the LP bound
-            best = _Incumbent(arcs1, int(score[arcs1].sum()), lp.bound - mu * units,
-                              "LP bound")
-    units = len(best.arcs)
-    score_level = (best.value, best.bound)
-
-    # Level 3: fit cost among allocations with that many units and at least that score.
-    fit_level = None
-    if params.fit_preference and lp is None and params.relative_gap > 0:
-        # The quick route on a gap target: the fit of the allocation, bounded by every
-        # unit's best fit (level 3 is a preference; the gap target is on levels 1-2).
-        fit_level = (int(data.fit[best.arcs].sum()), _least_fit(data) if all_let else 0)
-    elif params.fit_preference and clock.left() > 0.1:
-        side = SideRows().add(ones, units).add(score, best.value)
-        cost = -data.fit
-        mu3 = 2 * int(data.fit.max(initial=0)) + 1
-        lp3 = _lp(rounded, cost + mu3, side, best.arcs, clock, params, stats, "lp_fit")
-        best3 = _level(rounded, cost, side, lp3, mu3 * units, best.arcs, clock, params,
-                       seed, stats, "fit", every_unit_let=all_let)
-        if best3 is not None:
-            best = best3
-            fit_level = (-best.value, -best.bound)
-
-    arcs = best.arcs
-    if len(arcs) == 0 and not empty_ok:
+def _finish(ctx: Context, best: Incumbent, units: int, units_bound: int,
+            levels: tuple) -> Result:
+    """Check the allocation, name the conflicting rows when quotas cost units, and wrap
+    up the result (``NO_SOLUTION`` when nothing valid was found)."""
+    if len(best.arcs) == 0 and not ctx.empty_ok:
         # A carry-over the empty allocation breaks, and no allocation meeting it was found
         # in the pools searched (the model on every arc, which would prove infeasibility
         # and raise above, was not reached): nothing valid to return.
-        result = _result(data, params, arcs, (0, units_bound), None, clock, stats, (), free)
+        result = _result(ctx, best.arcs, (0, units_bound), None, ())
         return dataclasses.replace(result, status="NO_SOLUTION")
-    errors = check_allocation(problem, arcs, data.quotas)
+    errors = check_allocation(ctx.problem, best.arcs, ctx.data.quotas)
     if errors:
         raise RuntimeError("optimizer bug: the allocation found is not valid: "
                            + " ".join(errors[:3]))
     conflicts = ()
-    if params.diagnose and units < free:
+    budget = min(ctx.params.diagnosis_time_limit, ctx.clock.remaining())
+    timings = ctx.stats["timings"]
+    lp_round = timings.get("quota_free_bound", timings["data"])   # ≈ one LP round
+    found = len(best.arcs) > 0 or units_bound == 0   # else NO_SOLUTION: nothing to explain
+    if ctx.params.diagnose and units < ctx.free and found \
+            and budget > max(0.5, 3 * lp_round):
+        # Within what is left of the time limit, like every other phase; its LPs take at
+        # least one round each, so it only starts with time for a few.
         tick = time.perf_counter()
-        conflicts = diagnose(data, free, params, seed)
-        stats["timings"]["diagnosis"] = time.perf_counter() - tick
-    return _result(data, params, arcs, (units, units_bound), (score_level, fit_level),
-                   clock, stats, conflicts, free)
+        conflicts = diagnose(ctx.data, ctx.free, dataclasses.replace(
+            ctx.params, diagnosis_time_limit=budget), ctx.seed)
+        ctx.stats["timings"]["diagnosis"] = time.perf_counter() - tick
+    return _result(ctx, best.arcs, (units, units_bound), levels, conflicts)
+
+
+def _units_level(ctx: Context) -> _UnitsLevel:
+    """Level 1: a matching bounds units let. Usually every lettable unit can be let: then
+    the rounded rows hold (``cuts.py``) and a quick allocation may already be enough;
+    otherwise the LP of "max units let" bounds the level."""
+    data, free, params = ctx.data, ctx.free, ctx.params
+    all_let = free == len(np.unique(data.unit))
+    relax = Relaxation(with_rounded_rows(data) if all_let else data, all_let)
+    score_free, quick = _quick(ctx, relax)
+    # About one LP pricing round: the oracle's time (the arrays' when it was skipped).
+    oracle = ctx.stats["timings"].get("quota_free_bound", ctx.stats["timings"]["data"])
+    if quick is not None:
+        value = int(data.score[quick].sum())
+        if _gap(value, score_free) <= params.relative_gap:
+            done = Incumbent(quick, value, score_free, "quota-free bound")
+            return _UnitsLevel(relax, free, score_free, quick, None, done)
+        if ctx.clock.expired(LP_ORACLES * oracle):   # no time for an LP: the quick one
+            done = Incumbent(quick, value, score_free, "quota-free bound (time limit)")
+            return _UnitsLevel(relax, free, score_free, quick, None, done)
+    elif ctx.clock.expired(LP_ORACLES * oracle):     # no allocation, no time for an LP
+        done = Incumbent(np.zeros(0, dtype=np.int64), 0, score_free, "time limit")
+        return _UnitsLevel(relax, free, score_free, None, None, done)
+    start = ctx.matching if quick is None else np.union1d(ctx.matching, quick)
+    relax = dataclasses.replace(relax, lp=run_lp(ctx, relax.data, data.score + ctx.mu,
+                                                 SideRows(), start, "lp_score"))
+    if relax.data is not data and (not relax.lp.feasible or _lets_fewer(relax.lp, free)):
+        relax = _without_rounded_rows(ctx)   # letting every unit looks out of reach
+    units_bound, lp1 = free, None
+    if (_lets_fewer(relax.lp, free) or not ctx.empty_ok) \
+            and not ctx.clock.expired(LP_ORACLES * oracle):
+        lp1 = run_lp(ctx, data, ctx.ones, SideRows(), relax.lp.support, "lp_units")
+        units_bound = min(free, lp1.bound)
+        if units_bound < free and relax.data is not data:
+            relax = _without_rounded_rows(ctx)
+    return _UnitsLevel(relax, units_bound, score_free, quick, lp1)
+
+
+def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
+    """The quota-free bound on the score of an allocation letting every matched unit, and
+    the quick allocation (``heuristic.py``) when it is valid and lets them all.
+
+    The quick allocation lets as many units as the matching, so when it is valid level 1
+    is proven. It starts from the quota-free best allocation, which the oracle giving the
+    quota-free bound returns. When the time left is too short for the oracle (under
+    1.3 times what the solver's arrays took; measured 0.8-1.3 times), it starts from the maximum
+    matching instead and the bound is every unit's best score (weaker, still certified).
+    """
+    data, score, free, timings = ctx.data, ctx.data.score, ctx.free, ctx.stats["timings"]
+    tick = time.perf_counter()
+    if not ctx.clock.expired(1.3 * timings["data"]):
+        _, free_bound, free_arcs = quota_free_bound(data, score + ctx.mu, ctx.clock)
+        score_free = free_bound - ctx.mu * free
+        timings["quota_free_bound"] = time.perf_counter() - tick
+        quick = _valid_quick(ctx, relax, free_arcs)
+    else:   # no time for the oracle
+        score_free = _best_per_unit(data)
+        quick = None if ctx.clock.expired() else _valid_quick(ctx, relax, ctx.matching)
+    timings["quick"] = time.perf_counter() - tick
+    ctx.stats["quick"] = {"score": None if quick is None else int(score[quick].sum()),
+                          "quota_free_bound": score_free}
+    return score_free, quick
+
+
+def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray) -> np.ndarray | None:
+    """The quick allocation from ``start``, if it lets every matched unit and is valid."""
+    quick = quick_allocation(relax.data, ctx.seed, ctx.clock.left(0.2), start=start,
+                             deadline=ctx.clock)
+    if quick is None or len(quick) < ctx.free or check_allocation(ctx.problem, quick,
+                                                                  ctx.data.quotas):
+        return None
+    first_allocation(ctx)
+    return quick
+
+
+def _best_per_unit(data: SolverData) -> int:
+    """Σ over units of their best arc's score (0 if negative): a bound on the score of
+    any allocation, from one pass over the arcs."""
+    first = np.flatnonzero(np.r_[True, data.unit[1:] != data.unit[:-1]])
+    return int(np.maximum(np.maximum.reduceat(data.score, first), 0).sum())
+
+
+def _lets_fewer(lp: LPBound, free: int) -> bool:
+    """The LP solution lets fewer than ``free`` units."""
+    return lp.x.sum() < free - 1e-6
+
+
+def _without_rounded_rows(ctx: Context) -> Relaxation:
+    """The LP fallback: drop the rounded rows (not every unit will be let) and redo the
+    LP of ``score + μ`` on the policy's own rows, from the matching."""
+    lp = run_lp(ctx, ctx.data, ctx.data.score + ctx.mu, SideRows(), ctx.matching, "lp_score")
+    return Relaxation(ctx.data, False, lp)
+
+
+def _score_level(ctx: Context, level1: _UnitsLevel
+                 ) -> tuple[Incumbent, Relaxation, int]:
+    """Level 2: the best score sum among allocations letting as many units as the bound;
+    when none is found, level 1 is first solved on its own (the quotas cost units).
+
+    Returns the incumbent, the relaxation it was found on and the bound on units let.
+    """
+    data, relax, units_bound = ctx.data, level1.relax, level1.units_bound
+    if level1.done is not None:
+        return level1.done, relax, units_bound
+    mu, score = ctx.mu, data.score
+    if units_bound == ctx.free:
+        side = SideRows().add(ctx.ones, units_bound)
+        best = level(ctx, relax, score, side, relax.lp, mu * units_bound, level1.quick,
+                     "score")
+        if best is None and level1.quick is not None:   # out of time: the quick one
+            quick = level1.quick
+            best = Incumbent(quick, int(score[quick].sum()), relax.lp.bound - mu * units_bound,
+                             "LP bound (time limit)")
+        if best is not None:
+            return (dataclasses.replace(best, bound=min(best.bound, level1.score_free)),
+                    relax, units_bound)
+    # Fewer units than the bound may be let from here on: the policy's own rows, no
+    # "every unit let" row.
+    relax = _without_rounded_rows(ctx) if relax.data is not data \
+        else Relaxation(data, False, relax.lp)
+    lp = relax.lp
+    arcs1, units, units_bound = max_units(ctx, units_bound,
+                                          level1.lp_units if level1.lp_units is not None
+                                          else lp)
+    side = SideRows().add(ctx.ones, units)
+    best = level(ctx, relax, score, side, lp, mu * units, arcs1, "score")
+    if best is None:   # out of time: the level-1 allocation, with the LP bound
+        best = Incumbent(arcs1, int(score[arcs1].sum()), lp.bound - mu * units, "LP bound")
+    return best, relax, units_bound
+
+
+def _fit_level(ctx: Context, best: Incumbent, relax: Relaxation
+               ) -> tuple[Incumbent, tuple[int, int] | None]:
+    """Level 3: the least fit cost among allocations with as many units and at least the
+    score of ``best``. Returns the incumbent and ``(fit, proven lower bound)``."""
+    data, params = ctx.data, ctx.params
+    if not params.fit_preference:
+        return best, None
+    if relax.lp is None and params.relative_gap > 0:
+        # The quick route on a gap target: the fit of the allocation, bounded by every
+        # unit's best fit (level 3 is a preference; the gap target is on levels 1-2).
+        return best, (int(data.fit[best.arcs].sum()),
+                      _least_fit(data) if relax.every_unit_let else 0)
+    oracle = ctx.stats["timings"].get("quota_free_bound", 0.0)
+    if not len(best.arcs) or ctx.clock.expired(max(0.1, LP_ORACLES * oracle)):
+        return best, None
+    units = len(best.arcs)
+    side = SideRows().add(ctx.ones, units).add(data.score, best.value)
+    cost = -data.fit
+    mu3 = 2 * int(data.fit.max(initial=0)) + 1
+    lp3 = run_lp(ctx, relax.data, cost + mu3, side, best.arcs, "lp_fit")
+    best3 = level(ctx, dataclasses.replace(relax, lp=lp3), cost, side, lp3, mu3 * units,
+                   best.arcs, "fit")
+    if best3 is None:
+        return best, None
+    return best3, (-best3.value, -best3.bound)
 
 
 def _gap(value: int, bound: int) -> float:
@@ -217,144 +322,9 @@ def _least_fit(data: SolverData) -> int:
     return int(np.minimum.reduceat(data.fit, first).sum())
 
 
-def _lp(data: SolverData, objective: np.ndarray, side: SideRows, columns, clock: _Clock,
-        params: SolveParams, stats: dict, name: str) -> LPBound:
-    tick = time.perf_counter()
-    lp = lp_bound(data, objective, side=side, columns=columns, time_limit=clock.left(0.4),
-                  log=params.log)
-    stats["timings"][name] = stats["timings"].get(name, 0.0) + time.perf_counter() - tick
-    stats[name] = _lp_stats(lp)
-    return lp
-
-
-def _level(data: SolverData, c: np.ndarray, side: SideRows, lp: LPBound, shift: int,
-           hint: np.ndarray | None, clock: _Clock, params: SolveParams, seed: int,
-           stats: dict, name: str, every_unit_let: bool = False) -> _Incumbent | None:
-    """Best allocation for objective ``c`` under ``side`` (search, then proof), or
-    ``None`` when none was found on every arc.
-
-    ``lp`` bounds ``c + μ`` where ``shift = μ·L`` and ``Σx ≥ L`` is the first row of
-    ``side``: every allocation of ``side`` has ``c·x ≤ lp.value − shift − Σ r_a x_a``.
-    """
-    log = stats.setdefault(name, {"search": []})
-    ub, ub_value = lp.bound - shift, lp.value - shift
-    found = None
-    for k, (pool, fixed) in enumerate(_pools(data, lp, hint)):
-        last = k == 3
-        start_hint = found.arcs if found is not None else hint
-        if start_hint is not None and not np.isin(start_hint, pool).all():
-            start_hint = None
-        out = _run(data, pool, c, side, (None if found is None else found.value, ub),
-                   start_hint, clock.left(1.0 if last else 0.3), params, seed,
-                   log["search"], fixed=fixed, every_unit_let=every_unit_let)
-        if out.status in ("OPTIMAL", "FEASIBLE") and (found is None or out.value > found.value
-                                                      or out.status == "OPTIMAL"):
-            found, found_pool, found_fixed = out, pool, fixed
-        if found is not None and (found.value >= ub or k >= 1):
-            break
-        if clock.left() <= 0.05:
-            break
-    if found is None:
-        return None
-    z, arcs = found.value, found.arcs
-    if z >= ub:
-        return _Incumbent(arcs, z, z, "LP bound reached")
-    kept = kept_arcs(lp.reduced, ub_value, z, arcs)
-    log["kept_arcs"] = len(kept)
-    if found.status == "OPTIMAL" and found_fixed is None and np.isin(kept, found_pool).all():
-        return _Incumbent(arcs, z, z, "CP-SAT optimal on a superset of the kept arcs")
-    if len(kept) > MAX_MODEL_ARCS:
-        return _Incumbent(arcs, z, ub, "LP bound (too many kept arcs for a proof)")
-    proof = _run(data, kept, c, side, (z, ub), arcs, clock.left(), params, seed,
-                 log.setdefault("proof", []), relative_gap=params.relative_gap,
-                 every_unit_let=every_unit_let)
-    if proof.status == "OPTIMAL":
-        return _Incumbent(proof.arcs, proof.value, proof.value,
-                          "CP-SAT optimal on the kept arcs")
-    if proof.status == "FEASIBLE" and proof.value >= z:
-        return _Incumbent(proof.arcs, proof.value, min(ub, max(z, proof.bound)),
-                          "CP-SAT bound on the kept arcs")
-    return _Incumbent(arcs, z, ub, "LP bound")
-
-
-def _pools(data: SolverData, lp: LPBound, hint: np.ndarray | None):
-    """Search spaces, smallest first: ``(arcs, arcs fixed to 1 or None)``.
-
-    1. the LP's integral arcs fixed, its other units free over the LP's columns (a dive
-       around the LP vertex: usually it reaches the LP bound at once);
-    2. the LP's columns; 3. plus the ten cheapest arcs (reduced cost) of every unit;
-    4. every arc.
-    """
-    extra = np.zeros(0, dtype=np.int64) if hint is None else np.asarray(hint, np.int64)
-    pool = np.union1d(np.union1d(lp.pool, lp.support), extra).astype(np.int64)
-    one = lp.support[lp.x > 1 - 1e-6]
-    free = ~np.isin(data.unit[pool], data.unit[one]) & ~np.isin(data.demand[pool],
-                                                                 data.demand[one])
-    yield np.union1d(one, pool[free]), one
-    yield pool, None
-    wider = np.union1d(pool, cheapest_per_unit(lp.reduced, data.unit, 10))
-    yield wider, None
-    if data.n_arcs <= MAX_MODEL_ARCS:
-        yield np.arange(data.n_arcs, dtype=np.int64), None
-
-
-def _run(data: SolverData, arcs: np.ndarray, c: np.ndarray, side: SideRows, window,
-         hint, time_limit: float, params: SolveParams, seed: int, log: list,
-         relative_gap: float = 0.0, fixed=None, every_unit_let: bool = False):
-    tick = time.perf_counter()
-    sub = build_model(data, arcs, c, side=side, window=window, hint=hint, fixed=fixed,
-                      every_unit_let=every_unit_let)
-    out = run(sub, time_limit=time_limit, seed=seed, workers=params.workers, log=params.log,
-              relative_gap=relative_gap)
-    log.append({"arcs": len(arcs), "fixed": 0 if fixed is None else len(fixed),
-                "variables": out.variables, "constraints": out.constraints,
-                "status": out.status, "value": out.value,
-                "seconds": time.perf_counter() - tick})
-    return out
-
-
-def _max_units(data: SolverData, upper: int, clock: _Clock, params: SolveParams, seed: int,
-               stats: dict, lp: LPBound) -> tuple[np.ndarray, int, int]:
-    """Level 1 alone: ``(arcs, units let, proven bound)``.
-
-    CP-SAT maximises the units let on the pools of ``_pools`` (LP dive, LP columns,
-    cheapest arcs, then every arc when the graph is small enough), each starting from the
-    best allocation so far. Only the model on every arc can lower the bound ``upper``.
-    """
-    ones = np.ones(data.n_arcs, dtype=np.int64)
-    log = stats.setdefault("units", {"search": []})["search"]
-    best = np.zeros(0, dtype=np.int64)
-    bound = upper
-    for pool, fixed in _pools(data, lp, None):
-        whole = len(pool) == data.n_arcs
-        hint = best if np.isin(best, pool).all() else None
-        out = _run(data, pool, ones, SideRows(), (len(best) or None, upper), hint,
-                   clock.left(0.3), params, seed, log, fixed=fixed)
-        if out.status == "INFEASIBLE" and whole and not len(best):
-            raise PolicyInfeasible(_violated_when_empty(data),
-                                   "no allocation at all, not even an empty one, meets "
-                                   "every quota row")
-        if out.status in ("OPTIMAL", "FEASIBLE") and out.value >= len(best):
-            best = out.arcs
-            if whole:
-                bound = min(upper, int(out.bound))
-        if len(best) >= bound or clock.left() <= 0.05:
-            break
-    return best, len(best), bound
-
-
-def _violated_when_empty(data: SolverData) -> list[str]:
-    return [row.name for row in data.quotas.rows if not row.holds(0, 0)] or ["(none)"]
-
-
-def _lp_stats(lp: LPBound) -> dict:
-    return {"bound": lp.value, "rounds": lp.iterations, "columns": len(lp.pool),
-            "converged": lp.converged, "seconds": lp.seconds}
-
-
-def _result(data: SolverData, params: SolveParams, arcs, units: tuple[int, int],
-            levels: tuple, clock: _Clock, stats: dict, conflicts: tuple,
-            free: int) -> Result:
+def _result(ctx: Context, arcs, units: tuple[int, int], levels: tuple | None,
+            conflicts: tuple) -> Result:
+    data, clock, stats = ctx.data, ctx.clock, ctx.stats
     arcs = np.asarray(arcs, dtype=np.int64)
     arcs = arcs[np.argsort(data.unit[arcs], kind="stable")]
     score, fit = int(data.score[arcs].sum()), int(data.fit[arcs].sum())
@@ -362,7 +332,7 @@ def _result(data: SolverData, params: SolveParams, arcs, units: tuple[int, int],
     score_bound = score if score_level is None else max(score, score_level[1])
     out = (Level("units_let", "max", len(arcs), int(units[1])),
            Level("score_sum", "max", score, int(score_bound)))
-    if params.fit_preference:
+    if ctx.params.fit_preference:
         fit_bound = fit if score_level is None else (0 if fit_level is None
                                                      else min(fit, fit_level[1]))
         out += (Level("fit", "min", fit, int(max(0, fit_bound))),)
@@ -372,6 +342,6 @@ def _result(data: SolverData, params: SolveParams, arcs, units: tuple[int, int],
     stats["timings"]["total"] = clock.elapsed()
     return Result(status=status, arcs=arcs, levels=out, solve_seconds=clock.elapsed(),
                   quotas=tuple(quota_attainment(data.problem, arcs, data.quotas)),
-                  units_without_quotas=free,
-                  units_lost_to_quotas=max(0, free - int(units[1])),
+                  units_without_quotas=ctx.free,
+                  units_lost_to_quotas=max(0, ctx.free - int(units[1])),
                   conflicts=tuple(conflicts), stats=stats)

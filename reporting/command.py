@@ -6,6 +6,7 @@ that tests can drive a whole run without a subprocess.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 from attribution.models.compatibility import build_problem
 from attribution.models.generator import bundled_territory_path
 from attribution.models.readers import load_territory
+from attribution.models.size import GIB, check_memory
 from attribution.optimizer import SolveParams
 
 from .atomic import check_target
@@ -85,11 +87,12 @@ def _with_pause_points(progress: Callable[[str], None]) -> Callable[[str], None]
     return say
 
 
-def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60.0,
-                    seed: int = 0, workers: int = 1, shortlists: str = "auto",
+def solve_territory(territory: Path | None, out: Path, *, time_limit: float | None = None,
+                    seed: int = 0, workers: int | None = None, shortlists: str = "auto",
                     price_quotas: str = "auto", force: bool = False,
                     progress: Callable[[str], None] = lambda _: None,
-                    solve: Any = None, csv_dialect: str = "standard",
+                    solve: Any = None, params: SolveParams | None = None,
+                    max_memory: int | None = None, csv_dialect: str = "standard",
                     with_names: bool = False) -> SolveSummary:
     """Run one round from a territory folder (the bundled one when ``None``) to ``out``.
 
@@ -100,7 +103,14 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     out
         Results folder (written atomically; see :mod:`reporting.atomic`).
     time_limit, seed, workers
-        Passed to the optimizer (:class:`optimizer.SolveParams`, ``solve(..., seed=)``).
+        Passed to the optimizer (:class:`optimizer.SolveParams`, ``solve(..., seed=)``);
+        ``time_limit`` and ``workers`` override ``params`` when given.
+    params
+        The optimizer's parameters (e.g. from ``--params FILE``); defaults otherwise.
+    max_memory
+        Memory budget in bytes for the round (``--max-memory``); ``None``: 80 % of the
+        memory available (:func:`models.size.default_budget`). The graph's size is
+        estimated before it is built and a round beyond the budget is refused.
     shortlists
         ``auto``, ``exact`` or ``bound`` (:data:`SHORTLIST_MODES`).
     price_quotas
@@ -121,16 +131,17 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float = 60
     Raises
     ------
     models.errors.DataError, models.errors.PolicyInfeasible, models.errors.NoSolutionInTime,
-    reporting.atomic.ResultsFolderError
+    models.size.RoundTooLarge, reporting.atomic.ResultsFolderError
         As documented for the command's exit codes.
     """
     check_target(out, force)          # fail before the work, not after
     progress = _with_pause_points(progress)
     path, label, loaded, names = read_territory(territory, with_names, progress)
+    size = check_memory(loaded, max_memory)
     progress(f"{len(loaded.demands)} demands, {len(loaded.units)} units; building the "
-             "compatibility graph")
+             f"compatibility graph (about {size.arcs:,} arcs, {size.bytes / GIB:.1f} GiB)")
     problem = build_problem(loaded)
-    params = SolveParams(time_limit=time_limit, workers=workers)
+    params = round_params(params, time_limit, workers)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
     folder, result, computed = run(problem, out, params=params, seed=seed, solve=solve,
                                    force=force, options=options, price_quotas=price_quotas,
@@ -173,3 +184,12 @@ def read_territory(territory: Path | str | None, with_names: bool = False,
     for notice in notices:
         progress(notice)
     return path, label, loaded, names
+
+
+def round_params(params: SolveParams | None, time_limit: float | None = None,
+                 workers: int | None = None) -> SolveParams:
+    """The solver parameters of a round: ``params`` (``--params``; the defaults when
+    ``None``) with ``--time-limit`` and ``--workers`` overriding it when given."""
+    change = {k: v for k, v in (("time_limit", time_limit), ("workers", workers))
+              if v is not None}
+    return dataclasses.replace(params if params is not None else SolveParams(), **change)

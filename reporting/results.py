@@ -197,7 +197,7 @@ def warm_reoptimizer(problem: AllocationProblem, arcs: np.ndarray, solve: Solver
 
 def resolve_params(params: Any, solve_seconds: float | None) -> Any:
     """Parameters of the re-solves (shortlist pricing, quota prices): those of the main
-    solve, without the conflict diagnosis, and a time limit of at most three times the main
+    solve, without the conflict diagnosis, the search log file and the model export, and a time limit of at most three times the main
     solve's time (at least 2 s). On a time limit a re-solve's cost is reported as a bound."""
     if not dataclasses.is_dataclass(params):
         return params
@@ -205,6 +205,9 @@ def resolve_params(params: Any, solve_seconds: float | None) -> Any:
     change: dict[str, Any] = {}
     if "diagnose" in names:
         change["diagnose"] = False
+    for name in ("log_file", "export_model"):   # --log/--export-model: the main solve's
+        if name in names:
+            change[name] = ""
     if "time_limit" in names and solve_seconds is not None:
         change["time_limit"] = min(params.time_limit, max(2.0, 3.0 * float(solve_seconds)))
     return dataclasses.replace(params, **change)
