@@ -93,6 +93,40 @@ class _WarmMaster(Master):
             self._h.changeRowBounds(i, float(lo), inf)
 
 
+@dataclass(frozen=True)
+class _Variant:
+    """One re-optimisation: its data and side rows, the integer bound ``ub`` of its
+    certificate (``bound`` as a float, with the reduced costs), its deadline and the arcs
+    it must keep."""
+
+    data: SolverData
+    side: SideRows
+    score: np.ndarray
+    ub: int
+    bound: float
+    reduced: np.ndarray
+    deadline: float
+    must: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class _Incumbent:
+    """The best allocation found so far (``value`` None: none yet)."""
+
+    arcs: np.ndarray
+    value: int | None
+
+    def better(self, out) -> "_Incumbent":
+        """This incumbent or a CP-SAT answer that beats it."""
+        if out.status in ("OPTIMAL", "FEASIBLE") and (self.value is None
+                                                      or out.value > self.value):
+            return _Incumbent(out.arcs, out.value)
+        return self
+
+    def proven(self, how: str) -> Repriced:
+        return Repriced(len(self.arcs), self.value, True, self.value, self.arcs, how)
+
+
 class Reoptimizer:
     """Re-solves variants of a solved round from its optimum (see the module docstring).
 
@@ -227,76 +261,84 @@ class Reoptimizer:
         """Best allocation of ``data`` under ``side`` with every lettable unit let, from
         the complete ``hint``; ``bound`` (float) and ``reduced`` are the variant's
         certificate: ``score·x ≤ bound − Σ r_a x_a``."""
-        score = data.score.astype(np.int64)
-        ub = math.floor(bound + 1e-6 * (1 + abs(bound)))
+        v = _Variant(data, side, data.score.astype(np.int64),
+                     math.floor(bound + 1e-6 * (1 + abs(bound))), bound, reduced, deadline,
+                     must)
         if hint is None:
-            best_arcs, best = np.zeros(0, dtype=np.int64), None
+            inc = _Incumbent(np.zeros(0, dtype=np.int64), None)
         else:
-            best_arcs = np.sort(np.asarray(hint, dtype=np.int64))
-            best = int(score[best_arcs].sum())
-            if best >= ub:
-                return Repriced(len(best_arcs), best, True, best, best_arcs, "LP bound")
-        extra = best_arcs if must is None else np.union1d(best_arcs, must)
-        # A dive around the LP vertex: its integral arcs fixed, the other units free over
-        # the LP's support (and the hint's arcs).
+            arcs = np.sort(np.asarray(hint, dtype=np.int64))
+            inc = _Incumbent(arcs, int(v.score[arcs].sum()))
+            if inc.value >= v.ub:
+                return inc.proven("LP bound")
+        inc, pool = self._dive(v, inc, support, x)
+        if inc.value is not None and inc.value >= v.ub:
+            return inc.proven("CP-SAT")
+        inc, wider, status = self._widen(v, inc, pool)
+        if inc.value is not None and inc.value >= v.ub:
+            return inc.proven("CP-SAT")
+        if inc.value is None:
+            return None
+        return self._prove(v, inc, wider, status)
+
+    def _dive(self, v: "_Variant", inc: "_Incumbent", support: np.ndarray,
+              x: np.ndarray) -> tuple["_Incumbent", np.ndarray]:
+        """A dive around the LP vertex: its integral arcs fixed, the other units free over
+        the LP's support (and the incumbent's arcs). Returns the incumbent and the pool."""
+        extra = inc.arcs if v.must is None else np.union1d(inc.arcs, v.must)
         pool = np.union1d(support, extra)
         one = support[x > 1 - 1e-6]
-        if must is not None and not np.isin(must, one).any():
-            one = one[~np.isin(data.unit[one], data.unit[must])
-                      & ~np.isin(data.demand[one], data.demand[must])]
-        left = deadline - time.perf_counter()
+        if v.must is not None and not np.isin(v.must, one).any():
+            one = one[~np.isin(v.data.unit[one], v.data.unit[v.must])
+                      & ~np.isin(v.data.demand[one], v.data.demand[v.must])]
+        left = v.deadline - time.perf_counter()
         if left > 0.01:
-            h = best_arcs if best is not None else None
-            sub = build_model(data, pool, score, side=side, window=(best, ub), hint=h,
-                              fixed=one if len(one) else None, every_unit_let=True)
-            out = run(sub, time_limit=0.3 * left, seed=self.seed,
-                      workers=self.params.workers)
-            if out.status in ("OPTIMAL", "FEASIBLE") and (best is None or out.value > best):
-                best_arcs, best = out.arcs, out.value
-            if best is not None and best >= ub:
-                return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
-        # Before the proof, a better incumbent (it keeps fewer arcs): the support with
-        # the cheapest arcs (variant's reduced costs) of every unit among those an
-        # improving allocation may use.
-        cand = np.flatnonzero(reduced <= (np.inf if best is None else
-                                          fixing_threshold(bound, best)))
-        wider = np.union1d(pool, cand[cheapest_per_unit(reduced[cand], data.unit[cand],
+            h = inc.arcs if inc.value is not None else None
+            sub = build_model(v.data, pool, v.score, side=v.side, window=(inc.value, v.ub),
+                              hint=h, fixed=one if len(one) else None, every_unit_let=True)
+            inc = inc.better(run(sub, time_limit=0.3 * left, seed=self.seed,
+                                 workers=self.params.workers))
+        return inc, pool
+
+    def _widen(self, v: "_Variant", inc: "_Incumbent", pool: np.ndarray
+               ) -> tuple["_Incumbent", np.ndarray, str]:
+        """Before the proof, a better incumbent (it keeps fewer arcs): the pool with the
+        cheapest arcs (variant's reduced costs) of every unit among those an improving
+        allocation may use. Returns the incumbent, the arcs searched and the status."""
+        cand = np.flatnonzero(v.reduced <= (np.inf if inc.value is None else
+                                            fixing_threshold(v.bound, inc.value)))
+        wider = np.union1d(pool, cand[cheapest_per_unit(v.reduced[cand], v.data.unit[cand],
                                                         4)])
-        left = deadline - time.perf_counter()
-        h = best_arcs if best is not None and np.isin(best_arcs, wider).all() else None
-        sub = build_model(data, wider, score, side=side, window=(best, ub), hint=h,
-                          every_unit_let=True)
-        out = run(sub, time_limit=0.5 * left, seed=self.seed,
-                  workers=self.params.workers)
-        if out.status in ("OPTIMAL", "FEASIBLE") and (best is None or out.value > best):
-            best_arcs, best = out.arcs, out.value
-        if best is not None and best >= ub:
-            return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
-        if best is None:
-            return None
-        kept = kept_arcs(reduced, bound, best, best_arcs)
-        if must is not None:
-            kept = np.union1d(kept, must)
-        if out.status == "OPTIMAL" and np.isin(kept, wider).all():
+        left = v.deadline - time.perf_counter()
+        h = inc.arcs if inc.value is not None and np.isin(inc.arcs, wider).all() else None
+        sub = build_model(v.data, wider, v.score, side=v.side, window=(inc.value, v.ub),
+                          hint=h, every_unit_let=True)
+        out = run(sub, time_limit=0.5 * left, seed=self.seed, workers=self.params.workers)
+        return inc.better(out), wider, out.status
+
+    def _prove(self, v: "_Variant", inc: "_Incumbent", wider: np.ndarray,
+               status: str) -> Repriced:
+        """The proof on every arc an improving allocation may use (reduced-cost fixing)."""
+        kept = kept_arcs(v.reduced, v.bound, inc.value, inc.arcs)
+        if v.must is not None:
+            kept = np.union1d(kept, v.must)
+        if status == "OPTIMAL" and np.isin(kept, wider).all():
             # optimal on a superset of every arc an improving allocation may use
-            return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
-        left = deadline - time.perf_counter()
+            return inc.proven("CP-SAT")
+        left = v.deadline - time.perf_counter()
         if len(kept) > MAX_PROOF_ARCS or left <= 0.01:
-            return Repriced(len(best_arcs), best, False, ub, best_arcs, "not proven")
-        sub = build_model(data, kept, score, side=side, window=(best, ub), hint=best_arcs,
-                          every_unit_let=True)
+            return Repriced(len(inc.arcs), inc.value, False, v.ub, inc.arcs, "not proven")
+        sub = build_model(v.data, kept, v.score, side=v.side, window=(inc.value, v.ub),
+                          hint=inc.arcs, every_unit_let=True)
         out = run(sub, time_limit=left, seed=self.seed, workers=self.params.workers)
         if out.status == "OPTIMAL":
-            arcs = out.arcs if out.value >= best else best_arcs
-            return Repriced(len(arcs), max(best, out.value), True, max(best, out.value),
-                            arcs, "CP-SAT")
-        if out.status == "FEASIBLE" and out.value > best:
-            best_arcs, best = out.arcs, out.value
+            return inc.better(out).proven("CP-SAT")
+        inc = inc.better(out)
         if out.status == "INFEASIBLE":   # nothing beats the incumbent on the kept arcs
-            return Repriced(len(best_arcs), best, True, best, best_arcs, "CP-SAT")
-        bnd = ub if out.bound is None else min(ub, max(best, int(out.bound)))
-        return Repriced(len(best_arcs), best, bnd == best, bnd, best_arcs,
-                        "CP-SAT" if bnd == best else "not proven")
+            return inc.proven("CP-SAT")
+        bnd = v.ub if out.bound is None else min(v.ub, max(inc.value, int(out.bound)))
+        return Repriced(len(inc.arcs), inc.value, bnd == inc.value, bnd, inc.arcs,
+                        "CP-SAT" if bnd == inc.value else "not proven")
 
     # -- the two variants -------------------------------------------------------------
     def pair_cost(self, unit: int, demand: int,

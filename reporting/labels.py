@@ -74,6 +74,11 @@ _EXEMPTIONS = {
 
 _LOCATIONS = {"QPV": N_("QPV"), "non-QPV": N_("outside QPV")}
 
+#: ``decisions.csv`` ``observed_wait_basis`` (with ``--ledger``).
+_WAIT_BASES = {"segment": N_("similar households"),
+               "size_class": N_("households of the same size, all communes"),
+               "none": N_("no observed figure yet")}
+
 #: Column of a results table → its header for people.
 COLUMNS = {
     "unit_id": N_("Unit"), "demand_id": N_("Demand"), "reservataire": N_("Réservataire"),
@@ -114,6 +119,9 @@ COLUMNS = {
     "other_priority_share": N_("Share of other priority households"),
     "household_size": N_("Household size"), "households_housed": N_("Households housed"),
     "months_median": N_("Median (months)"), "months_mean": N_("Mean (months)"),
+    "observed_wait_months": N_("Observed wait (months)"),
+    "observed_wait_households": N_("Households housed behind the observed wait"),
+    "observed_wait_basis": N_("Observed wait: households compared"),
 }
 
 #: Table of the results folder → its sheet name (≤ 31 characters in both languages).
@@ -202,6 +210,10 @@ def cost_method_label(code: str) -> str:
 
 def exemption_label(code: str) -> str:
     return _lookup(_EXEMPTIONS, code)
+
+
+def wait_basis_label(code: str) -> str:
+    return _lookup(_WAIT_BASES, code)
 
 
 def location_label(code: str) -> str:

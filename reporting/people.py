@@ -84,8 +84,12 @@ def people_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             f["segment"] = _map(f["segment"], segment_text)
         if "cost_method" in f.columns:
             f["cost_method"] = _map(f["cost_method"], labels.cost_method_label)
-        if "exemption" in f.columns:
-            f["exemption"] = _map(f["exemption"], labels.exemption_label)
+        if "exemption" in f.columns:   # one or more codes, ';'-separated
+            f["exemption"] = _map(f["exemption"], lambda t: _("; ").join(
+                labels.exemption_label(e) for e in str(t).split(";") if e))
+        if "observed_wait_basis" in f.columns:
+            f["observed_wait_basis"] = _map(f["observed_wait_basis"],
+                                            labels.wait_basis_label)
         if "location" in f.columns:
             f["location"] = _map(f["location"], labels.location_label)
         if "status" in f.columns:

@@ -65,7 +65,7 @@ def test_a_signal_at_any_stage_exits_130_and_leaves_nothing(territory, tmp_path,
     code, err, work, tmpdir = _run_until(args, stage, sig, tmp_path)
     assert "paused at:" in err and stage in err, err
     assert code == 130, err
-    assert "Interrupted" in err and "Traceback" not in err and "Aborted" not in err
+    assert "Interrompu" in err and "Traceback" not in err and "Aborted" not in err
     assert list(work.iterdir()) == []          # no results, no .results.tmp-*
     assert list(tmpdir.iterdir()) == []        # no openpyxl.* or other temporary file
 

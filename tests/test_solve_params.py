@@ -152,4 +152,4 @@ def test_running_out_of_memory_is_not_reported_as_a_bug(territory, tmp_path, mon
     monkeypatch.setattr(command, "build_problem", no_memory)
     res = _solve(territory, "--out", tmp_path / "r")
     assert res.exit_code == EXIT_TOO_LARGE
-    assert "ran out of memory" in res.output and "Internal error" not in res.output
+    assert "manqué de mémoire" in res.output and "Erreur interne" not in res.output
