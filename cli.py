@@ -251,6 +251,15 @@ def _scenario_options(fn):
                      help="First seed; seeds are FIRST..FIRST+N-1 [default: the file's, 0]."),
         click.option("--months", type=click.IntRange(min=1), default=None,
                      help="Monthly rounds to simulate [default: the file's, 12]."),
+        click.option("--years", type=click.IntRange(min=1), default=None,
+                     help="Consecutive years to simulate (stock, queue and vacant units "
+                          "carried over; annual accounts per year) [default: the file's, 1]."),
+        click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="Add seeds until every headline KPI's 95 % half-width is below P "
+                          "(a share: P = 0.02 is ±2 points; a count or months: ±2 % of the "
+                          "mean), up to --max-seeds."),
+        click.option("--max-seeds", type=click.IntRange(min=1), default=40, show_default=True,
+                     help="Cap on the seeds --precision may run."),
         click.option("--time-limit", "round_time_limit", type=click.FloatRange(min=0.1),
                      default=None, help="Seconds per solve [default: the file's, 5]."),
         click.option("--workers", type=click.IntRange(min=0), default=None,
