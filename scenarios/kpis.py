@@ -14,6 +14,7 @@ attribution_rate               Q1..Q4 (income per UC quartile), priority, other,
                                / demands present during the year
 attributions                   all, or per commune, landlord, réservataire (count)
 priority_share                 all, or per réservataire: priority or DALO among attributions
+qpv_share                      attributions in QPV among attributions
 q1_outside_qpv_share           Q1 or ANRU among attributions outside QPV
 non_q1_in_qpv_share            non-Q1 among attributions in QPV
 state_outside_qpv_share        State attributions outside QPV among State attributions
@@ -46,7 +47,7 @@ HORIZON = "all"
 #: count, a number of months or a ratio of counts, ≥ 0 (interval on the log scale).
 SHARE_KPIS = frozenset({"attribution_rate", "priority_share", "q1_outside_qpv_share",
                         "non_q1_in_qpv_share", "state_outside_qpv_share", "q1_share",
-                        "flow_share", "refusal_rate"})
+                        "flow_share", "refusal_rate", "qpv_share"})
 #: Fewer seeds than this are flagged ``few_seeds``: a t interval on 2–4 values is wide
 #: and its coverage rests on the normality of the per-seed values.
 FEW_SEEDS = 5
@@ -107,6 +108,7 @@ def _kpis(a, r, e, t) -> pd.DataFrame:
     qpv = a["qpv"].astype(bool)
     q1 = a["q1"].astype(bool)
     add(("priority_share", "all", _ratio(pri.sum(), len(a))))
+    add(("qpv_share", "all", _ratio(qpv.sum(), len(a))))
     add(("q1_outside_qpv_share", "all", _ratio(((q1 | a["anru"].astype(bool)) & ~qpv).sum(),
                                                (~qpv).sum())))
     add(("non_q1_in_qpv_share", "all", _ratio((~q1 & qpv).sum(), qpv.sum())))

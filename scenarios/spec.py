@@ -62,7 +62,7 @@ class Supply:
     keeps the base territory's units as they are drawn.
     """
 
-    units_per_month: float = 115.0
+    units_per_month: float = 114.75   # 1,377 attributions in 2023 [S] / 12: fitted, see docs
     financing_mix: dict[str, float] | None = None
 
 
