@@ -62,7 +62,7 @@ FIGURES = (
            "tolerance ±5 % [E]", "≈ 6,002", ("pending_end", "all"), 6002 * 0.95, 6002 * 1.05),
     Figure("pressure", "Demands per attribution", "[S] / [E]",
            "≈ 4.8 = 6,593 / 1,377 [S]; 4.36 = 6,002 / 1,377 [E]", "4.36 – 4.8",
-           ("demands_per_attribution", "all"), 4.1, 5.0),
+           ("demands_per_attribution", "all"), 4.2, 5.0),
     Figure("turnover", "Units freed a year / stock (turnover)", "[S] (département)",
            "7.7 % in Loire-Atlantique, 2023 (DREAL); CARENE's own NOT FOUND", "7.7 %",
            ("units_freed", "all"), None, None, factor=1 / STOCK, share=True),
@@ -89,7 +89,8 @@ FIGURES = (
 )
 
 
-def calibration_table(kpis: pd.DataFrame, scenario: str | None = None) -> pd.DataFrame:
+def calibration_table(kpis: pd.DataFrame, scenario: str | None = None,
+                      widen: dict[str, float] | None = None) -> pd.DataFrame:
     """The baseline's simulated value of every :data:`FIGURES` entry, with its interval.
 
     Parameters
@@ -98,6 +99,9 @@ def calibration_table(kpis: pd.DataFrame, scenario: str | None = None) -> pd.Dat
         Per-seed KPIs (``kpis_by_seed.csv`` of a baseline run).
     scenario
         The scenario to read (default: the first).
+    widen
+        Figure key → amount added on both sides of its tolerance (a quick check on a short
+        run adds its own Monte-Carlo noise, see the test).
 
     Returns
     -------
@@ -123,8 +127,10 @@ def calibration_table(kpis: pd.DataFrame, scenario: str | None = None) -> pd.Dat
         n, mean, _sd, low, high, _mn, _mx = interval(
             horizon, scale="share" if f.share and f.factor == 1 else scale_of(f.kpi[0]))
         tested = f.low is not None and np.isfinite(mean)
+        extra = (widen or {}).get(f.key, 0.0)
         status = ("not tested" if not tested
-                  else "ok" if f.low - 1e-9 <= mean <= f.high + 1e-9 else "outside")
+                  else "ok" if f.low - extra - 1e-9 <= mean <= f.high + extra + 1e-9
+                  else "outside")
         rows.append({"key": f.key, "label": f.label, "tag": f.tag, "source": f.source,
                      "sourced": f.value, "n": n, "mean": mean, "ci_low": low, "ci_high": high,
                      "years_min": float(np.nanmin(years)) if len(years) else np.nan,
@@ -178,8 +184,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default=None)
     args = parser.parse_args(argv)
     kpis = pd.read_csv(args.results / "kpis_by_seed.csv", dtype={"period": str})
+    kpis = with_pending_mean(kpis, args.results / "rounds.csv")
     sys.stdout.write(to_markdown(calibration_table(kpis, args.scenario)))
     return 0
+
+
+def with_pending_mean(kpis: pd.DataFrame, rounds_csv: Path) -> pd.DataFrame:
+    """Add ``pending_mean`` and ``demands_per_attribution`` from ``rounds.csv`` when a
+    results folder was written before those KPIs existed."""
+    if (kpis["kpi"] == "pending_mean").any() or not rounds_csv.is_file():
+        return kpis
+    r = pd.read_csv(rounds_csv)
+    if "year" not in r:
+        r["year"] = 1
+    rows = []
+    for (scenario, seed), part in r.groupby(["scenario", "seed"]):
+        periods = [("all", part)] + ([(str(y), p) for y, p in part.groupby("year")]
+                                     if part["year"].nunique() > 1 else [])
+        for period, p in periods:
+            mean = float(p["pending"].mean())
+            per_year = kpis[(kpis["scenario"] == scenario) & (kpis["seed"] == seed)
+                            & (kpis["period"] == period)
+                            & (kpis["kpi"] == "attributions_per_year")]["value"]
+            rows.append((scenario, seed, period, "pending_mean", "all", mean))
+            if len(per_year):
+                rows.append((scenario, seed, period, "demands_per_attribution", "all",
+                             mean / float(per_year.iloc[0])))
+    extra = pd.DataFrame(rows, columns=["scenario", "seed", "period", "kpi", "group", "value"])
+    kpis = kpis[~kpis["kpi"].isin(["pending_mean", "demands_per_attribution"])]
+    return pd.concat([kpis, extra], ignore_index=True)
 
 
 if __name__ == "__main__":

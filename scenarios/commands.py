@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from attribution.models.errors import DataError, Problem
 from attribution.reporting.atomic import check_target
@@ -154,7 +155,8 @@ def run_to_precision(prepared: list[Prepared], seeds: list[int], precision: floa
                      ) -> tuple[BatchResult, list[int], str]:
     """Run the seeds; with ``precision``, add seeds until :func:`precision_ratio` ≤ 1 or
     ``max_seeds`` seeds have run. Each round of additions asks for the seeds the square-root
-    law predicts (n × ratio² in all), at least one per worker and at most the cap.
+    law predicts (n × (ratio × z / t_{n−1})² in all), at least one per worker, at most as
+    many as already run (doubling) and never past the cap.
 
     Returns the batch, the seeds run and a sentence for the page (empty without
     ``precision``)."""
@@ -171,9 +173,15 @@ def run_to_precision(prepared: list[Prepared], seeds: list[int], precision: floa
             note = (f"Précision demandée ({precision:g}) NON atteinte : plafond de {max_seeds} "
                     f"graines atteint (demi-largeur la plus grande = {ratio:.2f} × la cible).")
             break
-        wanted = len(seeds) * ratio ** 2 if np.isfinite(ratio) else 2 * len(seeds)
-        more = int(min(max_seeds - len(seeds),
-                       max(np.ceil(wanted) - len(seeds), workers or default_workers(), 1)))
+        n = len(seeds)
+        # The square-root law, with the t quantile of n seeds replaced by the normal one
+        # (it shrinks as seeds are added), and at most doubling the seeds per step.
+        if np.isfinite(ratio):
+            wanted = n * (ratio * stats.norm.ppf(0.975) / stats.t.ppf(0.975, n - 1)) ** 2
+        else:
+            wanted = 2 * n
+        more = int(min(max_seeds - n, n, max(np.ceil(wanted) - n, workers or default_workers(),
+                                             1)))
         new = list(range(seeds[-1] + 1, seeds[-1] + 1 + more))
         say(f"Precision {precision:g} not reached (largest half-width {ratio:.2f} × the "
             f"target with {len(seeds)} seeds): {more} more seed(s)")

@@ -26,7 +26,8 @@ units_left_empty               at the end of the year; vacant_unit_months: summe
 refusal_rate, refusals         refused offers / offers
 arrivals, lapses, pending_end  demand flow; pending_start, units_freed likewise
 attributions_per_year          attributions × 12 / rounds (the yearly pace)
-demands_per_attribution        pending_end / attributions_per_year (the pressure ratio)
+pending_mean                   pending demands at the start of the rounds, averaged
+demands_per_attribution        pending_mean / attributions_per_year (the pressure ratio)
 targets_met, targets_missed    annual quota rows met / missed (scenarios.accounts)
 relaxed_passes                 passes solved with the carry-over relaxed (scenarios.rounds)
 =============================  ==============================================================
@@ -149,7 +150,11 @@ def _kpis(a, r, e, t) -> pd.DataFrame:
     # 2-month run its yearly pace), and the pressure ratio of the sourced figures.
     per_year = len(a) * 12 / len(r) if len(r) else float("nan")
     add(("attributions_per_year", "all", per_year))
-    add(("demands_per_attribution", "all", _ratio(pending_end, per_year)))
+    # The stock seen at the start of each round (before its lets), averaged: a count "at a
+    # date" like the sourced 6,002, neither just before nor just after a commission.
+    pending_mean = float(r["pending"].mean()) if len(r) else float("nan")
+    add(("pending_mean", "all", pending_mean))
+    add(("demands_per_attribution", "all", _ratio(pending_mean, per_year)))
     met = t["met"].astype(bool) if len(t) else pd.Series(dtype=bool)
     add(("targets_met", "all", float(met.sum())))
     add(("targets_missed", "all", float((~met).sum())))
