@@ -291,7 +291,7 @@ def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> Non
         _exit_with_problems("scenario input", exc, "nothing was simulated")
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(f"{options['out']}: {len(batch.years)} simulated years written "
+    click.echo(f"{options['out']}: {len(batch.years)} simulated horizons written "
                f"(kpis.csv, report.html) in {batch.seconds:.0f} s.")
     if len(batch.failures):
         click.echo(f"{len(batch.failures)} task(s) failed (see failures.csv):", err=True)
@@ -305,7 +305,7 @@ def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> Non
 @click.argument("scenario")
 @_scenario_options
 def simulate(scenario: str, **options) -> None:
-    """Simulate a year of monthly rounds for SCENARIO over Monte-Carlo seeds.
+    """Simulate a year (or --years N) of monthly rounds for SCENARIO over Monte-Carlo seeds.
 
     SCENARIO is a scenario file (TOML: base territory, policy overrides, supply, demand
     flow, refusal model; see docs/scenarios.md) or the name of a shipped example:
@@ -321,8 +321,9 @@ def simulate(scenario: str, **options) -> None:
     Examples:
       attribution simulate baseline --out sim-baseline --seeds 3
       attribution simulate my-cia.toml --out sim --workers 0
+      attribution simulate baseline --out sim-6y --years 6 --seeds 4
     """
-    _run_scenarios([scenario], f"Simulated year — {Path(scenario).stem}", True, **options)
+    _run_scenarios([scenario], f"Simulation — {Path(scenario).stem}", True, **options)
 
 
 @main.command()
@@ -334,8 +335,10 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
     Each SCENARIO is a scenario file or a shipped example name. Every scenario runs with
     the same seeds (those of the first file unless --seeds / --first-seed), so they see
     the same freed units and newcomers. Writes kpis.csv (one row per scenario × KPI ×
-    group, mean and 95 % confidence interval), the per-seed tables, report.html with
-    charts, and manifest.json to OUT. Exit codes as for simulate.
+    group, mean and 95 % confidence interval kept in the possible range), differences.csv
+    (every scenario minus the first, paired seed by seed), the per-seed tables,
+    report.html (leading with the differences) and manifest.json to OUT. Exit codes as
+    for simulate.
 
     \b
     Example:

@@ -42,6 +42,9 @@ def main() -> None:
     parser.add_argument("--sweep-months", type=int, default=12)
     parser.add_argument("--sweep-seeds", type=int, default=None)
     parser.add_argument("--skip", choices=["horizon", "sweep"], default=None)
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="Seconds per solve (raise it on a loaded machine: a solve "
+                             "stopped before it finds anything lets nothing).")
     parser.add_argument("--keep", type=Path, default=None)
     parser.add_argument("--record", action="store_true", help="Append to RESULTS.md.")
     args = parser.parse_args()
@@ -49,17 +52,19 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     py = [sys.executable, "-m", "attribution"]
     runs = []
+    tl = ["--time-limit", f"{args.time_limit:g}"] if args.time_limit else []
+    tl_text = f" --time-limit {args.time_limit:g}" if args.time_limit else ""
     if args.skip != "horizon":
-        runs.append((f"simulate baseline --years {args.years} --seeds {args.seeds}",
+        runs.append((f"simulate baseline --years {args.years} --seeds {args.seeds}{tl_text}",
                      py + ["simulate", "baseline", "--years", str(args.years), "--seeds",
-                           str(args.seeds), "--out", str(root / "horizon"), "--force"]))
+                           str(args.seeds), "--out", str(root / "horizon"), "--force"] + tl))
     if args.skip != "sweep":
         seeds = args.sweep_seeds or args.seeds
         runs.append((f"sweep baseline --set {SWEEP} --seeds {seeds} --months "
-                     f"{args.sweep_months}",
+                     f"{args.sweep_months}{tl_text}",
                      py + ["sweep", "baseline", "--set", SWEEP, "--seeds", str(seeds),
                            "--months", str(args.sweep_months), "--out", str(root / "sweep"),
-                           "--force"]))
+                           "--force"] + tl))
     m = machine(("numpy", "pandas", "ortools", "dask", "distributed"))
     lines = [f"\n## Multi-year horizon and policy sweep on Dask (issue 16) — "
              f"{dt.date.today().isoformat()}\n\n",
@@ -78,7 +83,8 @@ def main() -> None:
                      f"{after[0]:.2f}/{after[1]:.2f}/{after[2]:.2f} |\n")
         print(lines[-1], end="", flush=True)
     lines.append(f"\nReproduce: `python benchmarks/bench_horizon.py --years {args.years} "
-                 f"--seeds {args.seeds} --sweep-months {args.sweep_months} --record`\n")
+                 f"--seeds {args.seeds} --sweep-months {args.sweep_months}{tl_text} "
+                 f"--record`\n")
     publish("".join(lines), args.record)
 
 

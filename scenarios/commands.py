@@ -110,6 +110,7 @@ def run(paths: Sequence[str | Path], out: str | Path, *, title: str,
     if len(seed_list) < FEW_SEEDS and precision is None:
         say(f"Warning: only {len(seed_list)} seed(s): the confidence intervals are indicative "
             f"(flagged few_seeds in kpis.csv); use at least {FEW_SEEDS}, or --precision.")
+    title = f"{title} — {sim.horizon}"
     batch, seed_list, note = run_to_precision(prepared, seed_list, precision, max_seeds,
                                               workers=workers, scheduler=scheduler, say=say)
     sources = {s.name: resolve_scenario_path(p) for s, p in zip(scenarios, paths)}

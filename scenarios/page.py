@@ -101,6 +101,7 @@ def _bars(summary, names, kpi, prefix, title) -> str:
 def _targets(targets: pd.DataFrame, names: list[str]) -> str:
     if targets.empty:
         return "<p>No quota row was enforced.</p>"
+    multi = "year" in targets and targets["year"].nunique() > 1
     worst = targets.sort_values("margin").drop_duplicates(["scenario", "name"])
     grouped = targets.groupby(["scenario", "name"], sort=False)
     summary = grouped.agg(family=("family", "first"), target=("target", "first"),
@@ -127,7 +128,8 @@ def _targets(targets: pd.DataFrame, names: list[str]) -> str:
                         f"<td>{-r['margin']:.1f}</td><td style='text-align:left'>"
                         f"{escape(r['reason'])}</td></tr>")
         lines.append("<table><tr><th>row</th><th>target</th><th>realised (mean)</th>"
-                     "<th>seeds missed</th><th>worst shortfall (attributions)</th>"
+                     f"<th>{'seed-years' if multi else 'seeds'} missed</th>"
+                     "<th>worst shortfall (attributions)</th>"
                      "<th>why (worst seed)</th></tr>" + "".join(rows) + "</table>")
     return "".join(lines)
 

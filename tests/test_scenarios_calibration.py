@@ -17,8 +17,11 @@ MONTHS = 3
 @pytest.fixture(scope="module")
 def quick():
     """The shipped baseline on the bundled territory, 3 months, one seed (a quick check:
-    yearly figures are read annualised; the 6-year table is in the docs)."""
-    scenario = load_scenario("baseline").with_simulation(months=MONTHS, seeds=1)
+    yearly figures are read annualised; the 6-year table is in the docs). A generous time
+    limit per solve: on a loaded machine a solve stopped before it finds anything would
+    let nothing, and the check would measure the machine."""
+    scenario = load_scenario("baseline").with_simulation(months=MONTHS, seeds=1,
+                                                         round_time_limit_s=120)
     return year_kpis(simulate_year(prepare(scenario), seed=0))
 
 

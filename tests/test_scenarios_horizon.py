@@ -19,7 +19,7 @@ from attribution.scenarios.spec import parse_scenario
 def two_years(tmp_path_factory):
     folder = write_territory(tmp_path_factory.mktemp("horizon") / "t", 4, 120, 4)
     raw = {"territory": {"source": str(folder)}, "supply": {"units_per_month": 4},
-           "simulation": {"years": 2, "seeds": 1, "max_offers": 1, "round_time_limit_s": 10}}
+           "simulation": {"years": 2, "seeds": 1, "max_offers": 1, "round_time_limit_s": 60}}
     return simulate_year(prepare(parse_scenario(raw, "h.toml", default_name="h")), seed=1)
 
 
@@ -68,7 +68,7 @@ def compared(tmp_path_factory):
     out = root / "out"
     result = CliRunner().invoke(main, ["compare", str(root / "a.toml"), str(root / "b.toml"),
                                        "--out", str(out), "--seeds", "4", "--months", "2",
-                                       "--workers", "0"])
+                                       "--workers", "0", "--time-limit", "60"])
     assert result.exit_code == 0, result.output
     assert "only 4 seed(s)" in result.stderr
     return out

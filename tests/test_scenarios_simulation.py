@@ -29,7 +29,7 @@ def _scenario(folder, **sections):
     raw = {"territory": {"source": str(folder)},
            "supply": {"units_per_month": 15},
            "demand": {"lapse_rate": 0.3},
-           "simulation": {"months": 3, "seeds": 1, "round_time_limit_s": 10}}
+           "simulation": {"months": 3, "seeds": 1, "round_time_limit_s": 60}}
     for key, value in sections.items():
         raw.setdefault(key, {}).update(value)
     return parse_scenario(raw, "test.toml", default_name="small")
