@@ -1,4 +1,8 @@
-"""A simulated year of monthly allocation rounds on one territory, for one seed.
+"""Simulated years of monthly allocation rounds on one territory, for one seed.
+
+The horizon is ``simulation.months`` rounds (one year or part of one) or ``12 × years``
+rounds: the pending demands, their refusal history and the units left empty carry from
+one year to the next, while the annual accounts restart every 12 rounds.
 
 Each round ``k`` (dated ``start + k`` months, so seniority grows by one month a round):
 
@@ -18,12 +22,13 @@ Each round ``k`` (dated ``start + k`` months, so seniority grows by one month a 
 4. units still not let (no eligible candidate, quotas, or refused ``max_offers`` times)
    stay empty and are offered again next round.
 
-The Q1 threshold is fixed for the year from the demands pending at the start (the law
-fixes it yearly from the demands of 31 December), so "Q1" means the same all year.
-Random draws use independent streams per purpose (supply, arrivals, lapses, refusals,
-refusal ages) spawned from the seed: two scenarios run with the same seed see the same
-freed units and the same newcomers as long as their parameters for those agree
-(common random numbers, which sharpens comparisons).
+The Q1 threshold is fixed for the horizon from the demands pending at the start (the law
+fixes it yearly from the demands of 31 December), so "Q1" means the same in every year
+and every scenario. Random draws use independent streams per purpose (supply, arrivals,
+refusal ages) spawned from the seed, and keyed draws for refusals and lapses
+(:mod:`scenarios.crn`): two scenarios run with the same seed see the same freed units and
+the same newcomers as long as their parameters for those agree, and the same answer to
+the same offer (common random numbers, which sharpens comparisons).
 """
 
 from __future__ import annotations
@@ -70,13 +75,14 @@ class Prepared:
 
 @dataclass(frozen=True)
 class YearResult:
-    """Everything one simulated year produced (small: it travels back from a worker)."""
+    """Everything one simulated horizon (a year, or several: ``year`` columns) produced
+    (small: it travels back from a worker)."""
 
     scenario: str
     seed: int
     rounds: pd.DataFrame        # one row per round
     attributions: pd.DataFrame  # one row per accepted offer
-    entrants: pd.DataFrame      # demands present during the year: quartile, priority, count
+    entrants: pd.DataFrame      # demands present: year, at_start, quartile, priority, count
     targets: pd.DataFrame       # annual check of every quota row (scenarios.accounts)
     seconds: float
 
