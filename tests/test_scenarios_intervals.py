@@ -164,3 +164,23 @@ def test_parse_set():
     for bad in ("quotas.priority_min", "x=1:2", "x=a:b:c", "x=2:1:1", "x=0:1:0"):
         with pytest.raises(ValueError, match="Expected"):
             parse_set(bad)
+
+
+def test_sweep_variants_set_the_key_in_the_file():
+    """One checked scenario per value, named after it, with the override in place; the
+    rest of the file (here priority-30's per-réservataire floor) is kept; an invalid
+    value is an input error naming the key."""
+    from attribution.models.errors import DataError
+    from attribution.scenarios.sweep import variants
+
+    out = variants("priority-30", parse_set("quotas.priority_min=0.2:0.3:0.1"))
+    assert [s.name for s in out] == ["priority-30 priority_min=0.2",
+                                     "priority-30 priority_min=0.3"]
+    for s, value in zip(out, (0.2, 0.3)):
+        values = dict(s.policy.values)
+        assert values["quotas.priority_min"] == value
+        assert values["quotas.priority_min_per_reservataire"] == 0.30
+    supply = variants("baseline", parse_set("supply.units_per_month=100:110:10"))
+    assert [s.supply.units_per_month for s in supply] == [100.0, 110.0]
+    with pytest.raises(DataError, match="priority_min"):
+        variants("baseline", parse_set("quotas.priority_min=0.9:1.3:0.4"))
