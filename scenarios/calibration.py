@@ -4,7 +4,7 @@ Each :class:`Figure` names a published (or derived) figure about CARENE with its
 in ``domain.md`` — **[S]** sourced, **[K]** common practice, **[E]** our estimate,
 **NOT FOUND** — the tolerance within which the simulated baseline must reproduce it, and
 the KPI that measures it. :func:`calibration_table` puts the simulated means and their
-95 % intervals next to them; ``docs/scenarios.md`` holds the table for a 6-year run and
+95 % intervals next to them; ``docs/scenarios.md`` holds the table of a baseline run and
 explains every departure; ``tests/test_scenarios_calibration.py`` fails when a quick
 baseline run leaves a tolerance.
 

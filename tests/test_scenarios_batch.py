@@ -19,7 +19,7 @@ from attribution.scenarios.spec import parse_scenario
 def prepared(tmp_path_factory):
     folder = write_territory(tmp_path_factory.mktemp("terr") / "tiny", 5, 200, 10)
     raw = {"territory": {"source": str(folder)}, "supply": {"units_per_month": 8},
-           "simulation": {"months": 2, "round_time_limit_s": 10}}
+           "simulation": {"months": 2, "round_time_limit_s": 60}}
     good = prepare(parse_scenario(raw, "good.toml", default_name="good"))
     bad = dataclasses.replace(good, scenario=dataclasses.replace(
         good.scenario, name="bad").with_simulation(task_time_limit_s=1e-9))
