@@ -260,6 +260,10 @@ def _scenario_options(fn):
                           "mean), up to --max-seeds."),
         click.option("--max-seeds", type=click.IntRange(min=1), default=40, show_default=True,
                      help="Cap on the seeds --precision may run."),
+        click.option("--task-time-limit", "task_time_limit", type=click.FloatRange(min=1),
+                     default=None, help="Seconds per simulated horizon (one task) "
+                                        "[default: the file's, 3600]; raise it for --years "
+                                        "on a loaded machine."),
         click.option("--time-limit", "round_time_limit", type=click.FloatRange(min=0.1),
                      default=None, help="Seconds per solve [default: the file's, 5]."),
         click.option("--workers", type=click.IntRange(min=0), default=None,

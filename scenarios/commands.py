@@ -75,7 +75,8 @@ def prepare_all(scenarios: Sequence[Scenario]) -> list[Prepared]:
 def run(paths: Sequence[str | Path], out: str | Path, *, title: str,
         seeds: int | None = None, first_seed: int | None = None, months: int | None = None,
         years: int | None = None, round_time_limit: float | None = None,
-        workers: int | None = None, scheduler: str | None = None, force: bool = False,
+        task_time_limit: float | None = None, workers: int | None = None,
+        scheduler: str | None = None, force: bool = False,
         with_attributions: bool = False, precision: float | None = None,
         max_seeds: int = DEFAULT_MAX_SEEDS,
         progress: Callable[[str], None] | None = None) -> BatchResult:
@@ -99,7 +100,8 @@ def run(paths: Sequence[str | Path], out: str | Path, *, title: str,
     check_target(out, force)
     say = progress or (lambda _line: None)
     scenarios = load_all(paths, seeds=seeds, first_seed=first_seed, months=months,
-                         years=years, round_time_limit_s=round_time_limit)
+                         years=years, round_time_limit_s=round_time_limit,
+                         task_time_limit_s=task_time_limit)
     say(f"Preparing {len(scenarios)} scenario(s): "
         + ", ".join(f"{s.name} ({s.territory.label})" for s in scenarios))
     prepared = prepare_all(scenarios)
