@@ -143,8 +143,13 @@ def xy_chart(title: str, series: dict[str, Sequence[dict]], x_label: str, y_labe
     def sy(v):
         return top + ph * (1 - (min(max(v, y0), y1) - y0) / (y1 - y0))
 
-    def fmt(v, pct):
-        return f"{v:.0%}" if pct else f"{v:,.0f}" if abs(v) >= 10 else f"{v:.2g}"
+    def fmt(v, pct, span):
+        # As many decimals as the axis span needs for distinct ticks.
+        if pct:
+            digits = 0 if span >= 0.05 else 1 if span >= 0.005 else 2
+            return f"{v:.{digits}%}"
+        digits = 0 if span >= 10 else 1 if span >= 1 else 2
+        return f"{v:,.{digits}f}"
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
            f'height="{height}" viewBox="0 0 {width} {height}" {_FONT}>'
@@ -152,11 +157,11 @@ def xy_chart(title: str, series: dict[str, Sequence[dict]], x_label: str, y_labe
     for t in np.linspace(x0, x1, 6)[1:-1]:
         out.append(f'<line x1="{sx(t):.1f}" y1="{top}" x2="{sx(t):.1f}" y2="{top + ph}" '
                    f'stroke="#e4e4e4"/><text x="{sx(t):.1f}" y="{top + ph + 16}" '
-                   f'text-anchor="middle" fill="#555">{fmt(t, x_percent)}</text>')
+                   f'text-anchor="middle" fill="#555">{fmt(t, x_percent, x1 - x0)}</text>')
     for t in np.linspace(y0, y1, 6)[1:-1]:
         out.append(f'<line x1="{left}" y1="{sy(t):.1f}" x2="{left + pw}" y2="{sy(t):.1f}" '
                    f'stroke="#e4e4e4"/><text x="{left - 6}" y="{sy(t):.1f}" text-anchor="end" '
-                   f'dominant-baseline="middle" fill="#555">{fmt(t, y_percent)}</text>')
+                   f'dominant-baseline="middle" fill="#555">{fmt(t, y_percent, y1 - y0)}</text>')
     out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" '
                f'stroke="#999"/><text x="{left + pw / 2:.1f}" y="{height - 6}" '
                f'text-anchor="middle">{escape(x_label)}</text><text x="14" '
