@@ -55,9 +55,11 @@ def main() -> None:
     tl = ["--time-limit", f"{args.time_limit:g}"] if args.time_limit else []
     tl_text = f" --time-limit {args.time_limit:g}" if args.time_limit else ""
     if args.skip != "horizon":
-        runs.append((f"simulate baseline --years {args.years} --seeds {args.seeds}{tl_text}",
+        runs.append((f"simulate baseline --years {args.years} --seeds {args.seeds}{tl_text}"
+                     " --task-time-limit 20000",
                      py + ["simulate", "baseline", "--years", str(args.years), "--seeds",
-                           str(args.seeds), "--out", str(root / "horizon"), "--force"] + tl))
+                           str(args.seeds), "--out", str(root / "horizon"), "--force",
+                           "--task-time-limit", "20000"] + tl))
     if args.skip != "sweep":
         seeds = args.sweep_seeds or args.seeds
         runs.append((f"sweep baseline --set {SWEEP} --seeds {seeds} --months "

@@ -38,7 +38,7 @@ def test_failed_task_is_reported_and_the_others_complete(prepared):
     assert set(result.kpis["scenario"]) == {"good"}
     f = result.failures
     assert f[["scenario", "seed"]].values.tolist() == [["bad", 0], ["bad", 1]]
-    assert f["error"].str.startswith("TaskTimeout: The simulated year of 'bad'").all()
+    assert f["error"].str.startswith("TaskTimeout: The simulated horizon of 'bad'").all()
     assert sum("FAILED" in line for line in lines) == 2
     assert sum(line.endswith("done") for line in lines) == 2
 
