@@ -432,6 +432,19 @@ def _scenario_options(fn):
                      help="First seed; seeds are FIRST..FIRST+N-1 [default: the file's, 0]."),
         click.option("--months", type=click.IntRange(min=1), default=None,
                      help="Monthly rounds to simulate [default: the file's, 12]."),
+        click.option("--years", type=click.IntRange(min=1), default=None,
+                     help="Consecutive years to simulate (stock, queue and vacant units "
+                          "carried over; annual accounts per year) [default: the file's, 1]."),
+        click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="Add seeds until every headline KPI's 95 % half-width is below P "
+                          "(a share: P = 0.02 is ±2 points; a count or months: ±2 % of the "
+                          "mean), up to --max-seeds."),
+        click.option("--max-seeds", type=click.IntRange(min=1), default=40, show_default=True,
+                     help="Cap on the seeds --precision may run."),
+        click.option("--task-time-limit", "task_time_limit", type=click.FloatRange(min=1),
+                     default=None, help="Seconds per simulated horizon (one task) "
+                                        "[default: the file's, 3600]; raise it for --years "
+                                        "on a loaded machine."),
         click.option("--time-limit", "round_time_limit", type=click.FloatRange(min=0.1),
                      default=None, help="Seconds per solve [default: the file's, 5]."),
         click.option("--workers", type=click.IntRange(min=0), default=None,
@@ -463,7 +476,7 @@ def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> Non
         _exit_with_problems("scenario input", exc, "nothing was simulated")
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(f"{options['out']}: {len(batch.years)} simulated years written "
+    click.echo(f"{options['out']}: {len(batch.years)} simulated horizons written "
                f"(kpis.csv, report.html) in {batch.seconds:.0f} s.")
     if len(batch.failures):
         click.echo(f"{len(batch.failures)} task(s) failed (see failures.csv):", err=True)
@@ -478,7 +491,7 @@ def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> Non
 @_scenario_options
 @_lang_option
 def simulate(scenario: str, **options) -> None:
-    """Simulate a year of monthly rounds for SCENARIO over Monte-Carlo seeds.
+    """Simulate a year (or --years N) of monthly rounds for SCENARIO over Monte-Carlo seeds.
 
     SCENARIO is a scenario file (TOML: base territory, policy overrides, supply, demand
     flow, refusal model; see docs/scenarios.md) or the name of a shipped example:
@@ -494,8 +507,9 @@ def simulate(scenario: str, **options) -> None:
     Examples:
       attribution simulate baseline --out sim-baseline --seeds 3
       attribution simulate my-cia.toml --out sim --workers 0
+      attribution simulate baseline --out sim-6y --years 6 --seeds 4
     """
-    _run_scenarios([scenario], f"Simulated year — {Path(scenario).stem}", True, **options)
+    _run_scenarios([scenario], f"Simulation — {Path(scenario).stem}", True, **options)
 
 
 @main.command()
@@ -508,8 +522,10 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
     Each SCENARIO is a scenario file or a shipped example name. Every scenario runs with
     the same seeds (those of the first file unless --seeds / --first-seed), so they see
     the same freed units and newcomers. Writes kpis.csv (one row per scenario × KPI ×
-    group, mean and 95 % confidence interval), the per-seed tables, report.html with
-    charts, and manifest.json to OUT. Exit codes as for simulate.
+    group, mean and 95 % confidence interval kept in the possible range), differences.csv
+    (every scenario minus the first, paired seed by seed), the per-seed tables,
+    report.html (leading with the differences) and manifest.json to OUT. Exit codes as
+    for simulate.
 
     \b
     Example:
@@ -517,6 +533,72 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
     """
     _run_scenarios(list(scenarios), "Scenario comparison — "
                    + ", ".join(Path(s).stem for s in scenarios), False, **options)
+
+
+# --- sweep (scenarios) ----------------------------------------------------------------
+
+@main.command()
+@click.argument("scenario")
+@click.option("--set", "set_text", required=True, metavar="KEY=START:STOP:STEP",
+              help="The parameter to sweep and its values, STOP included "
+                   "(e.g. quotas.priority_min=0.25:0.45:0.05).")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Results folder to write (atomically: all of it or nothing).")
+@click.option("--seeds", type=click.IntRange(min=1), default=None,
+              help="Monte-Carlo seeds, the same for every value [default: the file's, 10].")
+@click.option("--first-seed", type=click.IntRange(min=0), default=None,
+              help="First seed [default: the file's, 0].")
+@click.option("--months", type=click.IntRange(min=1), default=None,
+              help="Monthly rounds to simulate [default: the file's, 12].")
+@click.option("--years", type=click.IntRange(min=1), default=None,
+              help="Consecutive years to simulate [default: the file's, 1].")
+@click.option("--time-limit", "round_time_limit", type=click.FloatRange(min=0.1),
+              default=None, help="Seconds per solve [default: the file's, 5].")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Local Dask worker processes [default: one per core]; 0 = serial.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Use an existing Dask scheduler (tcp://host:8786).")
+@click.option("--force", is_flag=True, help="Replace OUT if it is a results folder.")
+def sweep(scenario: str, set_text: str, out: Path, **options) -> None:
+    """Run SCENARIO for every value of one parameter and chart the trade-offs.
+
+    SCENARIO is a scenario file or a shipped example name. KEY is a key of the scenario
+    file (a policy override when its first part is not a section: quotas.priority_min
+    is policy.quotas.priority_min; supply.units_per_month, demand.lapse_rate...). Every
+    value runs with the same seeds. Writes what compare writes (differences.csv against
+    the first value) plus sweep.csv and sweep.html (priority share against the median
+    wait of other households, Q1 share outside QPV, attributions per commune). Exit codes
+    as for simulate; 2 on a malformed --set.
+
+    \b
+    Example:
+      attribution sweep baseline --set quotas.priority_min=0.25:0.45:0.05 --out sw --seeds 4
+    """
+    from attribution.models.errors import DataError
+    from attribution.reporting.atomic import ResultsFolderError
+    from attribution.scenarios.simulation import TaskTimeout
+    from attribution.scenarios.sweep import parse_set, run_sweep
+
+    try:
+        parse_set(set_text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from None
+    try:
+        batch = run_sweep(scenario, set_text, out, progress=lambda line: click.echo(line, err=True),
+                          **options)
+    except DataError as exc:
+        _exit_with_problems("scenario input", exc, "nothing was simulated")
+    except ResultsFolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"{out}: {len(batch.years)} simulated horizons written (sweep.csv, sweep.html, "
+               f"report.html) in {batch.seconds:.0f} s.")
+    if len(batch.failures):
+        click.echo(f"{len(batch.failures)} task(s) failed (see failures.csv).", err=True)
+        timeouts = batch.failures["error"].str.startswith(TaskTimeout.__name__).all()
+        raise SystemExit(EXIT_NO_SOLUTION if timeouts else EXIT_INTERNAL)
+
+
+# --- explain (reporting) -------------------------------------------------------------
 
 
 # --- explain and letters (reporting) ------------------------------------------------

@@ -12,13 +12,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+from scipy import stats
+
 from attribution.models.errors import DataError, Problem
 from attribution.reporting.atomic import check_target
 
-from .batch import BatchResult, run_batch
+from .batch import BatchResult, default_workers, run_batch
+from .kpis import FEW_SEEDS, HORIZON, scale_of, summarise
 from .output import write_results
 from .simulation import Prepared, prepare
 from .spec import Scenario, load_scenario, resolve_scenario_path
+
+
+#: Largest number of seeds ``--precision`` may reach.
+DEFAULT_MAX_SEEDS = 40
 
 
 def load_all(paths: Sequence[str | Path], **overrides) -> list[Scenario]:
@@ -32,9 +41,12 @@ def load_all(paths: Sequence[str | Path], **overrides) -> list[Scenario]:
     scenarios, problems = [], []
     for path in paths:
         try:
-            scenarios.append(load_scenario(path).with_simulation(**overrides))
+            scenario = load_scenario(path).with_simulation(**overrides)
         except DataError as exc:
             problems += exc.problems
+            continue
+        scenarios.append(scenario)
+        problems += scenario.simulation.problems(scenario.file)
     seen: dict[str, str] = {}
     for s in scenarios:
         if s.name in seen:
@@ -62,10 +74,16 @@ def prepare_all(scenarios: Sequence[Scenario]) -> list[Prepared]:
 
 def run(paths: Sequence[str | Path], out: str | Path, *, title: str,
         seeds: int | None = None, first_seed: int | None = None, months: int | None = None,
-        round_time_limit: float | None = None, workers: int | None = None,
-        scheduler: str | None = None, force: bool = False, with_attributions: bool = False,
+        years: int | None = None, round_time_limit: float | None = None,
+        task_time_limit: float | None = None, workers: int | None = None,
+        scheduler: str | None = None, force: bool = False,
+        with_attributions: bool = False, precision: float | None = None,
+        max_seeds: int = DEFAULT_MAX_SEEDS,
         progress: Callable[[str], None] | None = None) -> BatchResult:
     """Simulate the scenario files and write the results folder ``out``.
+
+    With ``precision``, seeds are added (in batches) until the headline KPIs' interval
+    half-widths are below it (:func:`precision_ratio`) or ``max_seeds`` is reached.
 
     Returns
     -------
@@ -82,15 +100,109 @@ def run(paths: Sequence[str | Path], out: str | Path, *, title: str,
     check_target(out, force)
     say = progress or (lambda _line: None)
     scenarios = load_all(paths, seeds=seeds, first_seed=first_seed, months=months,
-                         round_time_limit_s=round_time_limit)
+                         years=years, round_time_limit_s=round_time_limit,
+                         task_time_limit_s=task_time_limit)
     say(f"Preparing {len(scenarios)} scenario(s): "
         + ", ".join(f"{s.name} ({s.territory.label})" for s in scenarios))
     prepared = prepare_all(scenarios)
     seed_list = list(scenarios[0].simulation.seed_list)
+    sim = scenarios[0].simulation
     say(f"Simulating {len(prepared)} scenario(s) × {len(seed_list)} seed(s) × "
-        f"{scenarios[0].simulation.months} months")
-    batch = run_batch(prepared, seed_list, workers=workers, scheduler=scheduler, progress=say)
+        f"{sim.rounds} months ({sim.horizon})")
+    if len(seed_list) < FEW_SEEDS and precision is None:
+        say(f"Warning: only {len(seed_list)} seed(s): the confidence intervals are indicative "
+            f"(flagged few_seeds in kpis.csv); use at least {FEW_SEEDS}, or --precision.")
+    title = f"{title} — {sim.horizon}"
+    batch, seed_list, note = run_to_precision(prepared, seed_list, precision, max_seeds,
+                                              workers=workers, scheduler=scheduler, say=say)
     sources = {s.name: resolve_scenario_path(p) for s, p in zip(scenarios, paths)}
     write_results(out, prepared, batch, seed_list, title, force=force,
-                  with_attributions=with_attributions, sources=sources)
+                  with_attributions=with_attributions, sources=sources, precision_note=note)
     return batch
+
+
+#: KPIs held to ``--precision``: shares (absolute half-width) and counts or months
+#: (half-width relative to the mean).
+PRECISION_KPIS = (
+    ("attribution_rate", "Q1"), ("attribution_rate", "Q2"), ("attribution_rate", "Q3"),
+    ("attribution_rate", "Q4"), ("attribution_rate", "priority"),
+    ("priority_share", "all"), ("q1_outside_qpv_share", "all"),
+    ("non_q1_in_qpv_share", "all"), ("attributions", "all"), ("wait_months", "all"),
+    ("wait_months", "priority"), ("wait_months", "other"),
+)
+
+
+def precision_ratio(summary: pd.DataFrame, precision: float) -> float:
+    """Largest (half-width / allowed half-width) over :data:`PRECISION_KPIS` and scenarios
+    of the horizon: ≤ 1 when every headline KPI is precise enough; ``inf`` when a KPI has
+    no interval yet (one seed). The allowed half-width is ``precision`` for a share
+    (0.02 = ±2 points) and ``precision × mean`` for a count or a number of months
+    (0.02 = ±2 %)."""
+    worst = 0.0
+    part = summary[summary["period"] == HORIZON]
+    for kpi, group in PRECISION_KPIS:
+        for _, row in part[(part["kpi"] == kpi) & (part["group"] == group)].iterrows():
+            if not np.isfinite(row["mean"]):
+                continue
+            if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
+                return float("inf")
+            half = (row["ci_high"] - row["ci_low"]) / 2
+            allowed = precision if scale_of(kpi) == "share" else precision * abs(row["mean"])
+            if half > 0:
+                worst = max(worst, half / allowed if allowed > 0 else float("inf"))
+    return worst
+
+
+def run_to_precision(prepared: list[Prepared], seeds: list[int], precision: float | None,
+                     max_seeds: int, workers=None, scheduler=None, say=lambda _l: None
+                     ) -> tuple[BatchResult, list[int], str]:
+    """Run the seeds; with ``precision``, add seeds until :func:`precision_ratio` ≤ 1 or
+    ``max_seeds`` seeds have run. Each round of additions asks for the seeds the square-root
+    law predicts (n × (ratio × z / t_{n−1})² in all), at least one per worker, at most as
+    many as already run (doubling) and never past the cap.
+
+    Returns the batch, the seeds run and a sentence for the page (empty without
+    ``precision``)."""
+    batch = run_batch(prepared, seeds, workers=workers, scheduler=scheduler, progress=say)
+    if precision is None:
+        return batch, list(seeds), ""
+    seeds = list(seeds)
+    while True:
+        ratio = precision_ratio(summarise(batch.kpis), precision)
+        if ratio <= 1:
+            note = (f"Précision demandée ({precision:g}) atteinte avec {len(seeds)} graines.")
+            break
+        if len(seeds) >= max_seeds:
+            note = (f"Précision demandée ({precision:g}) NON atteinte : plafond de {max_seeds} "
+                    f"graines atteint (demi-largeur la plus grande = {ratio:.2f} × la cible).")
+            break
+        n = len(seeds)
+        # The square-root law, with the t quantile of n seeds replaced by the normal one
+        # (it shrinks as seeds are added), and at most doubling the seeds per step.
+        if np.isfinite(ratio):
+            wanted = n * (ratio * stats.norm.ppf(0.975) / stats.t.ppf(0.975, n - 1)) ** 2
+        else:
+            wanted = 2 * n
+        more = int(min(max_seeds - n, n, max(np.ceil(wanted) - n, workers or default_workers(),
+                                             1)))
+        new = list(range(seeds[-1] + 1, seeds[-1] + 1 + more))
+        say(f"Precision {precision:g} not reached (largest half-width {ratio:.2f} × the "
+            f"target with {len(seeds)} seeds): {more} more seed(s)")
+        extra = run_batch(prepared, new, workers=workers, scheduler=scheduler, progress=say)
+        batch = merge_batches(batch, extra)
+        seeds += new
+    say(note)
+    return batch, seeds, note
+
+
+def merge_batches(first: BatchResult, second: BatchResult) -> BatchResult:
+    """Both batches' years, KPIs and failures (ordered by scenario, then seed)."""
+    order = {name: i for i, name in enumerate(dict.fromkeys(
+        [y.scenario for y in first.years] + [y.scenario for y in second.years]))}
+    years = tuple(sorted(first.years + second.years, key=lambda y: (order[y.scenario], y.seed)))
+    kpis = pd.concat([first.kpis, second.kpis], ignore_index=True)
+    kpis = kpis.assign(_o=kpis["scenario"].map(order)).sort_values(
+        ["_o", "seed"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    failures = pd.concat([first.failures, second.failures], ignore_index=True)
+    return BatchResult(years, kpis, failures, first.seconds + second.seconds,
+                       max(first.workers, second.workers))

@@ -3,9 +3,12 @@
 Files (every CSV UTF-8, comma-separated, header row):
 
 ==================  =========================================================================
-kpis.csv            summary over seeds: scenario, kpi, group, n, mean, std, ci_low, ci_high,
-                    min, max (95 % Student t interval on the mean)
-kpis_by_seed.csv    scenario, seed, kpi, group, value
+kpis.csv            summary over seeds: scenario, period, kpi, group, n, mean, std, ci_low,
+                    ci_high, min, max, method, flag (95 % interval kept in the KPI's
+                    possible range; period "all" = the horizon, "1".."N" = each year)
+kpis_by_seed.csv    scenario, seed, period, kpi, group, value
+differences.csv     (compare) every scenario minus the first, paired by seed
+                    (scenarios.differences)
 rounds.csv          one row per scenario × seed × round (arrivals, lapses, units, offers,
                     refusals, let, left empty, passes and carry mode, year-to-date shares)
 targets.csv         annual check of every quota row per scenario × seed (met, margin, and
@@ -33,7 +36,8 @@ from attribution.reporting.csv_safe import write_csv
 from attribution.reporting.manifest import package_version, to_jsonable
 
 from .batch import BatchResult
-from .kpis import summarise
+from .differences import differences
+from .kpis import HORIZON, summarise
 from .page import render_page
 from .shortfalls import explain
 from .simulation import Prepared
@@ -41,9 +45,12 @@ from .simulation import Prepared
 
 def write_results(out: Path | str, prepared: list[Prepared], batch: BatchResult,
                   seeds: list[int], title: str, force: bool = False,
-                  with_attributions: bool = False, sources: dict[str, Path] | None = None
-                  ) -> Path:
+                  with_attributions: bool = False, sources: dict[str, Path] | None = None,
+                  precision_note: str = "", extra: dict[str, str] | None = None) -> Path:
     """Write every file of the results folder ``out`` (see the module docstring).
+
+    ``extra`` (file name → text) adds files of the caller's (``sweep`` writes sweep.csv
+    and sweep.html) to the same atomic folder.
 
     Returns
     -------
@@ -51,25 +58,36 @@ def write_results(out: Path | str, prepared: list[Prepared], batch: BatchResult,
         The folder written.
     """
     summary = summarise(batch.kpis)
+    order = [p.scenario.name for p in prepared]
+    diffs = differences(batch.kpis, order) if len(prepared) > 1 else None
     rounds = _stack(batch, "rounds")
     targets = _stack(batch, "targets")
     targets["reason"] = explain(targets, rounds) if len(targets) else pd.Series(dtype=object)
     scenarios = [{"name": p.scenario.name, "description": p.scenario.description,
                   "territory": p.scenario.territory.label,
-                  "months": p.scenario.simulation.months, "seeds": len(seeds)}
+                  "months": p.scenario.simulation.rounds,
+                  "horizon": p.scenario.simulation.horizon, "seeds": len(seeds)}
                  for p in prepared]
     note = (f"{len(batch.years)} simulated years finished, {len(batch.failures)} failed; "
-            f"{batch.workers or 'no'} Dask workers; wall time {batch.seconds:.0f} s.")
-    html = render_page(title, scenarios, summary, targets, batch.failures, note)
+            f"{batch.workers or 'no'} Dask workers; wall time {batch.seconds:.0f} s."
+            + (f" {precision_note}" if precision_note else ""))
+    horizon = summary[summary["period"] == HORIZON]
+    by_year = summary[summary["period"] != HORIZON]
+    html = render_page(title, scenarios, horizon, targets, batch.failures, note,
+                       differences=diffs, by_year=by_year if len(by_year) else None)
     with atomic_folder(out, force=force) as tmp:
         write_csv(summary, tmp / "kpis.csv")  # csv_safe: no cell read as a formula
         write_csv(batch.kpis, tmp / "kpis_by_seed.csv")
+        if diffs is not None:
+            write_csv(diffs, tmp / "differences.csv")
         write_csv(rounds, tmp / "rounds.csv")
         write_csv(targets, tmp / "targets.csv")
         if with_attributions:
             write_csv(_stack(batch, "attributions"), tmp / "attributions.csv")
         write_csv(batch.failures[["scenario", "seed", "error"]], tmp / "failures.csv")
         (tmp / "report.html").write_text(html, encoding="utf-8")
+        for name, text in (extra or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
         outputs = {f.name: sha256_file(f) for f in sorted(tmp.iterdir())}
         manifest = {
             "tool": "attribution", "version": package_version(), "command": title,

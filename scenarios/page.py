@@ -30,7 +30,8 @@ th{background:#f0f3f6;text-align:center}td:first-child,th:first-child{text-align
 
 #: Headline KPIs of the comparison table: (kpi, group, label, is a share).
 HEADLINE = (
-    ("attributions", "all", "Attributions in the year", False),
+    ("attributions", "all", "Attributions over the horizon", False),
+    ("attributions_per_year", "all", "Attributions per year", False),
     ("attribution_rate", "Q1", "Attribution rate, income Q1", True),
     ("attribution_rate", "Q2", "Attribution rate, income Q2", True),
     ("attribution_rate", "Q3", "Attribution rate, income Q3", True),
@@ -43,9 +44,9 @@ HEADLINE = (
     ("wait_months", "all", "Median wait of housed households (months)", False),
     ("wait_months", "priority", "Median wait, priority publics (months)", False),
     ("refusal_rate", "all", "Offers refused", True),
-    ("units_left_empty", "end", "Units left empty at year end", False),
+    ("units_left_empty", "end", "Units left empty at the end", False),
     ("vacant_unit_months", "all", "Vacant unit-months", False),
-    ("pending_end", "all", "Demands pending at year end", False),
+    ("pending_end", "all", "Demands pending at the end", False),
     ("targets_missed", "all", "Annual quota rows missed", False),
     ("relaxed_passes", "all", "Passes with the carry-over relaxed", False),
 )
@@ -100,6 +101,7 @@ def _bars(summary, names, kpi, prefix, title) -> str:
 def _targets(targets: pd.DataFrame, names: list[str]) -> str:
     if targets.empty:
         return "<p>No quota row was enforced.</p>"
+    multi = "year" in targets and targets["year"].nunique() > 1
     worst = targets.sort_values("margin").drop_duplicates(["scenario", "name"])
     grouped = targets.groupby(["scenario", "name"], sort=False)
     summary = grouped.agg(family=("family", "first"), target=("target", "first"),
@@ -126,13 +128,122 @@ def _targets(targets: pd.DataFrame, names: list[str]) -> str:
                         f"<td>{-r['margin']:.1f}</td><td style='text-align:left'>"
                         f"{escape(r['reason'])}</td></tr>")
         lines.append("<table><tr><th>row</th><th>target</th><th>realised (mean)</th>"
-                     "<th>seeds missed</th><th>worst shortfall (attributions)</th>"
+                     f"<th>{'seed-years' if multi else 'seeds'} missed</th>"
+                     "<th>worst shortfall (attributions)</th>"
                      "<th>why (worst seed)</th></tr>" + "".join(rows) + "</table>")
     return "".join(lines)
 
 
+#: Libellés français des indicateurs de tête (sections nouvelles, en français d'abord).
+HEADLINE_FR = {
+    ("attributions", "all"): "Attributions sur l'horizon",
+    ("attributions_per_year", "all"): "Attributions par an",
+    ("attribution_rate", "Q1"): "Taux d'attribution, revenus Q1",
+    ("attribution_rate", "Q2"): "Taux d'attribution, revenus Q2",
+    ("attribution_rate", "Q3"): "Taux d'attribution, revenus Q3",
+    ("attribution_rate", "Q4"): "Taux d'attribution, revenus Q4",
+    ("attribution_rate", "priority"): "Taux d'attribution, publics prioritaires",
+    ("priority_share", "all"): "Part des prioritaires ou DALO dans les attributions",
+    ("q1_outside_qpv_share", "all"): "Part Q1 (ou ANRU) hors QPV",
+    ("non_q1_in_qpv_share", "all"): "Part hors Q1 en QPV",
+    ("state_outside_qpv_share", "all"): "Contingent de l'État hors QPV",
+    ("wait_months", "all"): "Attente médiane des ménages logés (mois)",
+    ("wait_months", "priority"): "Attente médiane, prioritaires (mois)",
+    ("wait_months", "other"): "Attente médiane, autres ménages (mois)",
+    ("refusal_rate", "all"): "Propositions refusées",
+    ("units_left_empty", "end"): "Logements vacants à la fin",
+    ("vacant_unit_months", "all"): "Mois-logements vacants",
+    ("pending_end", "all"): "Demandes en attente à la fin",
+    ("targets_missed", "all"): "Objectifs annuels manqués",
+    ("relaxed_passes", "all"): "Passes avec report assoupli",
+}
+
+
+def _fmt_diff(row: pd.Series, share: bool) -> str:
+    if not np.isfinite(row["diff_mean"]):
+        return "–"
+    if share:
+        f = lambda v: f"{v * 100:+.1f} pt".replace("-", "−")  # noqa: E731
+    else:
+        f = lambda v: f"{v:+,.1f}".replace(",", "\u202f").replace("-", "−")  # noqa: E731
+    text = f(row["diff_mean"])
+    if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
+        text += f" <span class='note'>[{f(row['ci_low'])}, {f(row['ci_high'])}]</span>"
+    if row["distinguishable"]:
+        return f"<b>{text}</b>"
+    return text
+
+
+def differences_section(differences: pd.DataFrame, names: list[str]) -> str:
+    """The page's lead when several scenarios are compared: each scenario minus the first,
+    seed by seed, on the headline indicators (French)."""
+    if differences is None or differences.empty or len(names) < 2:
+        return ""
+    d = differences[differences["period"] == "all"]
+    ref = names[0]
+    head = "".join(f"<th>{escape(n)} − {escape(ref)}</th>" for n in names[1:])
+    rows = []
+    keys = [(k, g, k.endswith("share") or k.endswith("rate")) for k, g, _l, _s in HEADLINE]
+    keys.insert(keys.index(("wait_months", "priority", False)) + 1,
+                ("wait_months", "other", False))
+    for kpi, group, share in keys:
+        cells = []
+        for n in names[1:]:
+            hit = d[(d["scenario"] == n) & (d["kpi"] == kpi) & (d["group"] == group)]
+            cells.append(f"<td>{_fmt_diff(hit.iloc[0], share) if len(hit) else '–'}</td>")
+        label = HEADLINE_FR.get((kpi, group), f"{kpi} {group}")
+        rows.append(f"<tr><td>{escape(label)}</td>{''.join(cells)}</tr>")
+    n_seeds = int(d["n"].max()) if len(d) else 0
+    return (f"<h2>Différences avec « {escape(ref)} »</h2>"
+            f"<p class='sub'>Écart moyen de chaque scénario avec « {escape(ref)} », graine par "
+            f"graine ({n_seeds} graines communes : mêmes logements libérés, mêmes nouveaux "
+            f"demandeurs, même réponse à une même proposition), et son intervalle de confiance "
+            f"à 95 % apparié. <b>En gras</b> : l'intervalle exclut zéro, la différence est "
+            f"discernable du bruit de simulation. Les parts sont en points de pourcentage. "
+            f"Toutes les différences : differences.csv.</p>"
+            f"<table><tr><th>Indicateur</th>{head}</tr>{''.join(rows)}</table>")
+
+
+def seeds_warning(summary: pd.DataFrame) -> str:
+    """A visible warning when the intervals rest on few seeds (French)."""
+    if summary.empty or "flag" not in summary:
+        return ""
+    n = int(summary["n"].max())
+    if n >= 5:
+        return ""
+    return (f"<p class='no'>Attention : seulement {n} graine{'s' if n > 1 else ''} Monte-Carlo. "
+            f"Les intervalles sont indicatifs{' (aucun intervalle avec une seule graine)' if n == 1 else ''} ; "
+            f"comptez au moins 5 graines, ou utilisez --precision pour en ajouter jusqu'à la "
+            f"précision voulue.</p>")
+
+
+def per_year_section(by_year: pd.DataFrame, names: list[str]) -> str:
+    """Headline indicators year by year, when the horizon spans several years (French)."""
+    if by_year is None or by_year.empty:
+        return ""
+    years = sorted(by_year["period"].unique(), key=int)
+    parts = ["<h2>Année par année</h2><p class='sub'>Chaque année simulée a ses propres "
+             "comptes annuels ; le stock de demandes et les logements vacants passent d'une "
+             "année à l'autre.</p>"]
+    for n in names:
+        part = by_year[by_year["scenario"] == n]
+        head = "".join(f"<th>année {y}</th>" for y in years)
+        rows = []
+        for kpi, group, _label, share in HEADLINE:
+            if kpi == "attributions_per_year":
+                continue
+            cells = "".join(f"<td>{_fmt(*_get(part[part['period'] == y], n, kpi, group), share)}"
+                            f"</td>" for y in years)
+            rows.append(f"<tr><td>{escape(HEADLINE_FR.get((kpi, group), kpi))}</td>{cells}</tr>")
+        parts.append(f"<h3>{escape(n)}</h3><table><tr><th>Indicateur</th>{head}</tr>"
+                     f"{''.join(rows)}</table>")
+    return "".join(parts)
+
+
 def render_page(title: str, scenarios: list[dict], summary: pd.DataFrame,
-                targets: pd.DataFrame, failures: pd.DataFrame, note: str) -> str:
+                targets: pd.DataFrame, failures: pd.DataFrame, note: str,
+                differences: pd.DataFrame | None = None,
+                by_year: pd.DataFrame | None = None) -> str:
     """The HTML page (a string).
 
     Parameters
@@ -152,11 +263,16 @@ def render_page(title: str, scenarios: list[dict], summary: pd.DataFrame,
         Failed tasks (scenario, seed, error).
     note
         Run facts for the footer (seeds, workers, wall time).
+    differences
+        :func:`scenarios.differences.differences` (compare): the page leads with them.
+    by_year
+        The summary of each year of a multi-year horizon (``period`` "1".."N").
     """
     names = [s["name"] for s in scenarios]
     intro = "".join(f"<li><b>{escape(s['name'])}</b> — {escape(s['description'] or '')} "
-                    f"<span class='note'>(territory {escape(s['territory'])}, "
-                    f"{s['months']} months, {s['seeds']} seeds)</span></li>" for s in scenarios)
+                    f"<span class='note'>(territoire {escape(s['territory'])}, horizon "
+                    f"{escape(s.get('horizon', str(s['months']) + ' mois'))}, {s['seeds']} "
+                    f"graines)</span></li>" for s in scenarios)
     quotas = [("priority_share", "all", 0.25), ("q1_outside_qpv_share", "all", 0.25),
               ("non_q1_in_qpv_share", "all", 0.50), ("state_outside_qpv_share", "all", 0.30)]
     share_series = {n: [_get(summary, n, k, g) for k, g, _ in quotas] for n in names}
@@ -164,9 +280,14 @@ def render_page(title: str, scenarios: list[dict], summary: pd.DataFrame,
     parts = [
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body><main>",
-        f"<h1>{escape(title)}</h1><p class='sub'>Monte-Carlo means over the seeds, with "
-        f"95 % Student t confidence intervals in brackets.</p><ul>{intro}</ul>",
+        f"<h1>{escape(title)}</h1><p class='sub'>Moyennes Monte-Carlo sur les graines, avec "
+        f"l'intervalle de confiance à 95 % entre crochets (t de Student sur l'échelle logit "
+        f"pour les parts, logarithmique pour les effectifs et les durées : les bornes restent "
+        f"dans le domaine possible).</p><ul>{intro}</ul>",
+        seeds_warning(summary),
+        differences_section(differences, names),
         "<h2>Key figures</h2>", _headline(summary, names),
+        per_year_section(by_year, names),
         "<h2>Who is housed</h2>",
         _chart(summary, names, "attribution_rate", ["Q1", "Q2", "Q3", "Q4", "priority", "other"],
                "Attribution rate by income quartile and public"),

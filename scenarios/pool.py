@@ -28,6 +28,7 @@ import pandas as pd
 from attribution.models.household import months_between
 from attribution.models.territory import Demands
 
+from .crn import keyed_uniform
 from .tables import concat, renamed, take, with_columns
 
 
@@ -89,13 +90,23 @@ def refused(pool: Pool, ids: np.ndarray, k: int) -> Pool:
 
 
 def lapsing(pool: Pool, previous: dt.date, current: dt.date, lapse_rate: float,
-            rng: np.random.Generator) -> np.ndarray:
-    """Ids of the demands not renewed at an anniversary falling in (previous, current]."""
+            rng: np.random.Generator | None = None, seed: int | None = None) -> np.ndarray:
+    """Ids of the demands not renewed at an anniversary falling in (previous, current].
+
+    With ``seed``, each decision is keyed by (demand id, anniversary number)
+    (:func:`scenarios.crn.keyed_uniform`): a demand pending at its anniversary in two
+    scenarios run with that seed lapses in both or in neither. Otherwise one draw of
+    ``rng`` per pending demand.
+    """
     reg = pool.demands.registered_on
     before = months_between(reg, previous) // 12
     after = months_between(reg, current) // 12
     due = (after > before) & (after >= 1)
-    draw = rng.random(len(pool))
+    if seed is not None:
+        draw = np.ones(len(pool))
+        draw[due] = keyed_uniform(seed, "lapse", pool.demands.ids[due], after[due])
+    else:
+        draw = rng.random(len(pool))
     return pool.demands.ids[due & (draw < lapse_rate)]
 
 

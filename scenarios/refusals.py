@@ -14,6 +14,7 @@ import numpy as np
 
 from attribution.models.territory import Demands, Units
 
+from .crn import keyed_uniform
 from .spec import REFUSAL_GROUPS, RefusalModel
 
 
@@ -36,7 +37,19 @@ def refusal_probability(model: RefusalModel, demands: Demands, units: Units,
 
 def draw_refusals(model: RefusalModel, demands: Demands, units: Units,
                   demand_idx: np.ndarray, unit_idx: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
-    """Bool per offer: refused. One uniform draw per offer, in the given order."""
+                  rng: np.random.Generator | None = None,
+                  key: tuple[int, int] | None = None) -> np.ndarray:
+    """Bool per offer: refused.
+
+    With ``key = (seed, round)`` each offer's uniform is keyed by (demand id, unit id,
+    round) (:func:`scenarios.crn.keyed_uniform`): the same offer gets the same answer in
+    every scenario run with that seed (common random numbers). Otherwise one draw of
+    ``rng`` per offer, in the given order.
+    """
     p = refusal_probability(model, demands, units, demand_idx, unit_idx)
+    if key is not None:
+        seed, k = key
+        d = demands.ids[np.asarray(demand_idx, dtype=np.int64)]
+        u = units.ids[np.asarray(unit_idx, dtype=np.int64)]
+        return keyed_uniform(seed, "refusal", d, u, np.full(len(p), k)) < p
     return rng.random(len(p)) < p

@@ -69,16 +69,18 @@ def explain(targets: pd.DataFrame, rounds: pd.DataFrame) -> pd.Series:
     """
     if targets.empty:
         return pd.Series([], dtype=object)
+    # A horizon of several years: each year's targets are explained by that year's rounds.
+    keys = ["scenario", "seed"] + (["year"] if "year" in targets and "year" in rounds else [])
     modes = rounds.assign(modes=rounds["modes"].fillna("").str.split(";"))
-    last = modes.sort_values("round").groupby(["scenario", "seed"])["modes"].last()
-    relaxed = modes.explode("modes").groupby(["scenario", "seed"])["modes"].apply(
+    last = modes.sort_values("round").groupby(keys)["modes"].last()
+    relaxed = modes.explode("modes").groupby(keys)["modes"].apply(
         lambda m: bool(set(m) - HELD - {""}))
     out = []
     for row in targets.itertuples(index=False):
         if row.met:
             out.append("")
             continue
-        key = (row.scenario, row.seed)
+        key = tuple(getattr(row, k) for k in keys)
         out.append(reason(row.family, row.sense, set(last.get(key, [])),
                           bool(relaxed.get(key, False))))
     return pd.Series(out, index=targets.index, dtype=object)

@@ -1,4 +1,8 @@
-"""A simulated year of monthly allocation rounds on one territory, for one seed.
+"""Simulated years of monthly allocation rounds on one territory, for one seed.
+
+The horizon is ``simulation.months`` rounds (one year or part of one) or ``12 × years``
+rounds: the pending demands, their refusal history and the units left empty carry from
+one year to the next, while the annual accounts restart every 12 rounds.
 
 Each round ``k`` (dated ``start + k`` months, so seniority grows by one month a round):
 
@@ -18,12 +22,13 @@ Each round ``k`` (dated ``start + k`` months, so seniority grows by one month a 
 4. units still not let (no eligible candidate, quotas, or refused ``max_offers`` times)
    stay empty and are offered again next round.
 
-The Q1 threshold is fixed for the year from the demands pending at the start (the law
-fixes it yearly from the demands of 31 December), so "Q1" means the same all year.
-Random draws use independent streams per purpose (supply, arrivals, lapses, refusals,
-refusal ages) spawned from the seed: two scenarios run with the same seed see the same
-freed units and the same newcomers as long as their parameters for those agree
-(common random numbers, which sharpens comparisons).
+The Q1 threshold is fixed for the horizon from the demands pending at the start (the law
+fixes it yearly from the demands of 31 December), so "Q1" means the same in every year
+and every scenario. Random draws use independent streams per purpose (supply, arrivals,
+refusal ages) spawned from the seed, and keyed draws for refusals and lapses
+(:mod:`scenarios.crn`): two scenarios run with the same seed see the same freed units and
+the same newcomers as long as their parameters for those agree, and the same answer to
+the same offer (common random numbers, which sharpens comparisons).
 """
 
 from __future__ import annotations
@@ -70,13 +75,14 @@ class Prepared:
 
 @dataclass(frozen=True)
 class YearResult:
-    """Everything one simulated year produced (small: it travels back from a worker)."""
+    """Everything one simulated horizon (a year, or several: ``year`` columns) produced
+    (small: it travels back from a worker)."""
 
     scenario: str
     seed: int
     rounds: pd.DataFrame        # one row per round
     attributions: pd.DataFrame  # one row per accepted offer
-    entrants: pd.DataFrame      # demands present during the year: quartile, priority, count
+    entrants: pd.DataFrame      # demands present: year, at_start, quartile, priority, count
     targets: pd.DataFrame       # annual check of every quota row (scenarios.accounts)
     seconds: float
 
@@ -98,73 +104,100 @@ def prepare(scenario: Scenario, base: Territory | None = None) -> Prepared:
 
 
 def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
-    """Simulate the scenario's months for one Monte-Carlo ``seed`` (see the module docstring).
+    """Simulate the scenario's horizon for one Monte-Carlo ``seed`` (module docstring).
+
+    The horizon is ``simulation.months`` rounds for one year, or ``12 × simulation.years``
+    rounds: the pending demands, their refusal history and the units left empty carry
+    from one year to the next; the annual accounts (and the last-round buffers) restart
+    with every simulated year. Every table of the result has a ``year`` column (1..N).
 
     Parameters
     ----------
     prepared
         From :func:`prepare`.
     seed
-        Seed of every random draw of the year (and of the solver).
+        Seed of every random draw of the horizon (and of the solver).
     progress
         Optional callable receiving one line of text per round.
 
     Raises
     ------
     TaskTimeout
-        The year ran past ``simulation.task_time_limit_s``.
+        The horizon ran past ``simulation.task_time_limit_s``.
     """
     sc, sim = prepared.scenario, prepared.scenario.simulation
     started = time.perf_counter()
+    # Streams per purpose; lapses and refusals are keyed draws (scenarios.crn), so the
+    # spawned streams 2 and 3 are left unused (kept so the others keep their numbers).
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
-    rng_supply, rng_arrivals, rng_lapse, rng_refusal, rng_ages = streams
+    rng_supply, rng_arrivals, _unused_lapse, _unused_refusal, rng_ages = streams
     policy = prepared.territory.policy
     start = policy.territory.round_date
     initial = prepared.territory.demands
     pool = start_pool(initial, rng_ages)
-    arrivals_mean = (sc.demand.arrivals_per_month if sc.demand.arrivals_per_month is not None
-                     else sc.supply.units_per_month + sc.demand.lapse_rate * len(initial) / 12)
-    present = [entrants(initial, prepared.quartile_edges)]
+    arrivals_mean = stationary_arrivals(sc, len(initial))
+    total = sim.rounds
+    present = [entrants(initial, prepared.quartile_edges).assign(year=1, at_start=True)]
     accounts = Accounts()
+    targets = []
     vacant = take(prepared.templates, np.zeros(0, dtype=np.int64))
     rounds, records = [], []
-    for k in range(sim.months):
+    for k in range(total):
         elapsed = time.perf_counter() - started
         if elapsed > sim.task_time_limit_s:
-            raise TaskTimeout(f"The simulated year of '{sc.name}' (seed {seed}) ran past its "
-                              f"time limit of {sim.task_time_limit_s:g} s at round {k + 1}.")
+            raise TaskTimeout(f"The simulated horizon of '{sc.name}' (seed {seed}) ran past "
+                              f"its time limit of {sim.task_time_limit_s:g} s at round "
+                              f"{k + 1}.")
+        year = k // 12 + 1
+        if k and k % 12 == 0:                     # a new simulated year: fresh accounts
+            targets.append(annual_check(accounts).assign(year=year - 1))
+            accounts = Accounts()
+            present.append(entrants(pool.demands, prepared.quartile_edges)
+                           .assign(year=year, at_start=True))
         date = add_months(start, k)
         n_lapsed = n_new = 0
         if k:
             previous = add_months(start, k - 1)
-            lapsed = lapsing(pool, previous, date, sc.demand.lapse_rate, rng_lapse)
+            lapsed = lapsing(pool, previous, date, sc.demand.lapse_rate, seed=seed)
             pool, n_lapsed = without(pool, lapsed), len(lapsed)
             new = arrivals(initial, int(rng_arrivals.poisson(arrivals_mean)), previous, date, k,
                            rng_arrivals)
             pool, n_new = arrive(pool, new), len(new)
-            present.append(entrants(new, prepared.quartile_edges))
+            present.append(entrants(new, prepared.quartile_edges).assign(year=year,
+                                                                         at_start=False))
         fresh = draw_units(prepared.templates, sc.supply.units_per_month,
                            sc.supply.financing_mix, k, date, rng_supply)
-        row = {"round": k + 1, "date": date.isoformat(), "pending": len(pool),
+        row = {"round": k + 1, "year": year, "date": date.isoformat(), "pending": len(pool),
                "arrivals": n_new, "lapses": n_lapsed, "units_freed": len(fresh),
                "units_offered": len(vacant) + len(fresh)}
         params = SolveParams(time_limit=max(1.0, min(sim.round_time_limit_s,
                                                      sim.task_time_limit_s - elapsed)),
                              workers=1, diagnose=False)
+        last_of_year = k % 12 == 11 or k == total - 1
         played = _play_round(prepared, pool, accounts, concat(vacant, fresh), k, date, params,
-                             seed, rng_refusal)
+                             seed, last_of_year)
         pool, accounts, vacant = played.pool, played.accounts, played.vacant
-        records += played.records
+        records += [r.assign(year=year) for r in played.records]
         row.update(played.counts, units_left_empty=len(vacant), **_ytd_shares(accounts))
         rounds.append(row)
         if progress is not None:
-            progress(f"{sc.name} seed {seed}: round {k + 1}/{sim.months} ({date}): "
+            progress(f"{sc.name} seed {seed}: round {k + 1}/{total} ({date}): "
                      f"{row['let']} let, {row['refusals']} refused, {len(vacant)} left empty")
+    targets.append(annual_check(accounts).assign(year=(total - 1) // 12 + 1))
     return YearResult(sc.name, seed, pd.DataFrame(rounds),
                       pd.concat(records, ignore_index=True) if records else pd.DataFrame(),
-                      pd.concat(present).groupby(["quartile", "priority"], as_index=False)
-                      ["count"].sum(),
-                      annual_check(accounts), time.perf_counter() - started)
+                      pd.concat(present).groupby(["year", "at_start", "quartile", "priority"],
+                                                 as_index=False)["count"].sum(),
+                      pd.concat(targets, ignore_index=True), time.perf_counter() - started)
+
+
+def stationary_arrivals(scenario: Scenario, pending: int) -> float:
+    """Monthly arrivals of the scenario: its number, or "stationary" = expected
+    attributions (``supply.units_per_month``) + expected lapses (``lapse_rate`` × pending
+    / 12), so that the pool keeps its size on average."""
+    if scenario.demand.arrivals_per_month is not None:
+        return scenario.demand.arrivals_per_month
+    return scenario.supply.units_per_month + scenario.demand.lapse_rate * pending / 12
 
 
 @dataclass(frozen=True)
@@ -179,8 +212,7 @@ class _Played:
 
 
 def _play_round(prepared: Prepared, pool: Pool, accounts: Accounts, offered: Units, k: int,
-                date: dt.date, params: SolveParams, seed: int,
-                rng: np.random.Generator) -> _Played:
+                date: dt.date, params: SolveParams, seed: int, last_of_year: bool) -> _Played:
     """Up to ``max_offers`` passes over the units on offer (steps 3–4 of the module doc)."""
     sc, sim = prepared.scenario, prepared.scenario.simulation
     policy = prepared.territory.policy
@@ -198,10 +230,10 @@ def _play_round(prepared: Prepared, pool: Pool, accounts: Accounts, offered: Uni
         current = take(current, ~np.isin(current.ids, np.asarray(refusers, dtype=object)))
         out = solve_pass(Territory(round_policy, current, offered), accounts, params, seed,
                          sim.carry_over, strict_flows=True,
-                         buffers=LAST_ROUND_BUFFERS if k == sim.months - 1 else ())
+                         buffers=LAST_ROUND_BUFFERS if last_of_year else ())
         d_idx = out.problem.graph.demand[out.arcs].astype(np.int64)
         u_idx = out.problem.graph.unit[out.arcs].astype(np.int64)
-        no = draw_refusals(sc.refusals, current, offered, d_idx, u_idx, rng)
+        no = draw_refusals(sc.refusals, current, offered, d_idx, u_idx, key=(seed, k))
         accounts = accounts.add(out.quotas, out.arcs[~no])
         records.append(attributions(out.problem, out.arcs[~no], k + 1, p + 1, date,
                                     prepared.quartile_edges))

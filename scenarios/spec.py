@@ -62,7 +62,7 @@ class Supply:
     keeps the base territory's units as they are drawn.
     """
 
-    units_per_month: float = 115.0
+    units_per_month: float = 114.75   # 1,377 attributions in 2023 [S] / 12: fitted, see docs
     financing_mix: dict[str, float] | None = None
 
 
@@ -94,7 +94,9 @@ class RefusalModel:
 class SimulationParams:
     """How the year is run.
 
-    ``start = None`` starts at the base policy's round_date. ``max_offers`` is the number of
+    ``start = None`` starts at the base policy's round_date. The horizon is ``months``
+    monthly rounds (one year or part of one) or, with ``years > 1``, ``12 × years`` rounds
+    (``months`` must then be 12). ``max_offers`` is the number of
     successive candidates a freed unit is offered to within its round (the commission's
     ranked attribution). ``round_time_limit_s`` bounds each solve; ``task_time_limit_s``
     bounds one simulated year (checked between rounds).
@@ -102,6 +104,7 @@ class SimulationParams:
 
     start: dt.date | None = None
     months: int = 12
+    years: int = 1
     seeds: int = 10
     first_seed: int = 0
     max_offers: int = 3
@@ -112,6 +115,26 @@ class SimulationParams:
     @property
     def seed_list(self) -> tuple[int, ...]:
         return tuple(range(self.first_seed, self.first_seed + self.seeds))
+
+    @property
+    def rounds(self) -> int:
+        """Monthly rounds of the horizon."""
+        return self.months if self.years == 1 else 12 * self.years
+
+    @property
+    def horizon(self) -> str:
+        """The horizon in words (French): "3 mois", "1 an", "6 ans"."""
+        if self.years > 1:
+            return f"{self.years} ans"
+        return "1 an" if self.months == 12 else f"{self.months} mois"
+
+    def problems(self, file: str) -> list[Problem]:
+        """Inconsistent combinations (a year of 12 months is needed for several years)."""
+        if self.years > 1 and self.months != 12:
+            return [Problem(file, None, "simulation.months",
+                            f"Expected 12 (whole years) when simulating {self.years} years; "
+                            f"got {self.months}. Drop --months or set it to 12.")]
+        return []
 
 
 @dataclass(frozen=True)
@@ -280,7 +303,8 @@ def _simulation(t: dict, out: Collector) -> SimulationParams:
     d = SimulationParams()
     start = out.date(t["start"], "simulation.start") if "start" in t else None
     ints = {k: out.number(t.get(k, getattr(d, k)), f"simulation.{k}", low, integer=True)
-            for k, low in (("months", 1), ("seeds", 1), ("first_seed", 0), ("max_offers", 1))}
+            for k, low in (("months", 1), ("years", 1), ("seeds", 1), ("first_seed", 0),
+                           ("max_offers", 1))}
     floats = {k: out.number(t.get(k, getattr(d, k)), f"simulation.{k}", 0.0, strict_low=True)
               for k in ("round_time_limit_s", "task_time_limit_s")}
     carry = out.boolean(t.get("carry_over", d.carry_over), "simulation.carry_over")

@@ -19,7 +19,7 @@ from attribution.scenarios.spec import parse_scenario
 def prepared(tmp_path_factory):
     folder = write_territory(tmp_path_factory.mktemp("terr") / "tiny", 5, 200, 10)
     raw = {"territory": {"source": str(folder)}, "supply": {"units_per_month": 8},
-           "simulation": {"months": 2, "round_time_limit_s": 10}}
+           "simulation": {"months": 2, "round_time_limit_s": 60}}
     good = prepare(parse_scenario(raw, "good.toml", default_name="good"))
     bad = dataclasses.replace(good, scenario=dataclasses.replace(
         good.scenario, name="bad").with_simulation(task_time_limit_s=1e-9))
@@ -38,7 +38,7 @@ def test_failed_task_is_reported_and_the_others_complete(prepared):
     assert set(result.kpis["scenario"]) == {"good"}
     f = result.failures
     assert f[["scenario", "seed"]].values.tolist() == [["bad", 0], ["bad", 1]]
-    assert f["error"].str.startswith("TaskTimeout: The simulated year of 'bad'").all()
+    assert f["error"].str.startswith("TaskTimeout: The simulated horizon of 'bad'").all()
     assert sum("FAILED" in line for line in lines) == 2
     assert sum(line.endswith("done") for line in lines) == 2
 

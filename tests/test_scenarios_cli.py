@@ -38,7 +38,7 @@ def test_compare_writes_every_file_with_intervals(scenario_files, tmp_path):
     assert "[4/4]" in result.stderr and "Simulating 2 scenario(s) × 2 seed(s)" in result.stderr
     assert {p.name for p in out.iterdir()} == {
         "kpis.csv", "kpis_by_seed.csv", "rounds.csv", "targets.csv", "failures.csv",
-        "report.html", "manifest.json"}
+        "report.html", "manifest.json", "differences.csv"}
     kpis = pd.read_csv(out / "kpis.csv")
     rate = kpis[(kpis.kpi == "attribution_rate") & (kpis.group == "all")]
     assert rate["scenario"].tolist() == ["a", "b"] and (rate["n"] == 2).all()

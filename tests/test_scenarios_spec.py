@@ -27,7 +27,7 @@ def test_empty_file_gives_every_default():
     assert s.name == "empty"
     assert s.territory.kind == "bundled"
     assert not s.policy
-    assert s.supply.units_per_month == 115.0 and s.supply.financing_mix is None
+    assert s.supply.units_per_month == 114.75 and s.supply.financing_mix is None
     assert s.demand.arrivals_per_month is None and s.demand.lapse_rate == 0.20
     assert s.refusals.probability == DEFAULT_REFUSALS
     assert (s.simulation.months, s.simulation.seeds, s.simulation.max_offers) == (12, 10, 3)
