@@ -29,7 +29,6 @@ and flagged ``outside_tool``: the accounts count what really happened.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from attribution.models.errors import DataError, Problem
+from attribution.models.folders import sha256_file
 from attribution.models.readers import read_table_lenient
 
 from . import schema
@@ -88,14 +88,6 @@ def parse_date(text: str) -> dt.date | None:
         except ValueError:
             pass
     return None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def parse_rows(path: Path) -> tuple[list[dict], list[Problem]]:
@@ -387,7 +379,7 @@ def record(ledger: Ledger, path: str | Path, *, territory=None, _fail_after: int
         decided: list[int] = []
         if new:
             batch = conn.execute(schema.batches.insert().values(
-                file_name=path.name[:300], file_sha256=_sha256(path), rows=len(rows),
+                file_name=path.name[:300], file_sha256=sha256_file(path), rows=len(rows),
                 new_events=len(new), recorded_at=stamp, recorded_by=ledger.user)
             ).inserted_primary_key[0]
             values = [{k: r[k] for k in ("unit_id", "demand_id", "event", "event_date", "rank",

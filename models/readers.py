@@ -10,7 +10,6 @@ for an empty cell) whose index is the row number a spreadsheet shows (header = 1
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandas as pd
 
 from . import extraction
 from .errors import DataError, Problem
+from .folders import sha256_file as sha256  # noqa: F401  (input hashes: one definition)
 from .policy_io import read_policy
 from .score_range import check_objective
 from .table_formats import read_csv, read_parquet, read_xlsx
@@ -120,15 +120,6 @@ def find_table(folder: Path, stem: str) -> Path:
             if old.is_file() else "")
     raise DataError([Problem(f"{stem}.csv", None, None, f"the file is missing: expected "
                              f"{stem}.csv, {stem}.parquet or {stem}.xlsx in {folder}{hint}")])
-
-
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 #: Headers (folded) read as the applicants' names by ``load_territory(..., names=)``.
