@@ -24,13 +24,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.models.policy import TYPOLOGIES
-from attribution.reporting import svg
 from attribution.models import folders
+from attribution.models.household import priority_group
+from attribution.models.i18n import language
+from attribution.models.policy import TYPOLOGIES
 from attribution.models.readers import sha256
+from attribution.reporting import svg
 from attribution.reporting.csv_safe import write_csv
 from attribution.reporting.manifest import package_version
-from attribution.models.i18n import language
 from attribution.reporting.webpage import page
 from attribution.reporting.xlsx import write_xlsx
 from attribution.scenarios.accounts import annual_check
@@ -89,7 +90,7 @@ def quotas_table(check: pd.DataFrame) -> pd.DataFrame:
 def priority_table(policy, att: pd.DataFrame) -> pd.DataFrame:
     """Priority (priority or DALO) share per réservataire and per landlord."""
     q = policy.quotas
-    pri = att["priority"] | att["dalo"]
+    pri = priority_group(att["priority"], att["dalo"])
     rows = []
     for rid in policy.reservataire_ids:
         m = att["reservataire"] == rid
@@ -149,7 +150,7 @@ def communes_table(policy, att: pd.DataFrame, check: pd.DataFrame) -> pd.DataFra
     for commune in sorted(set(policy.territory.communes) | set(att["commune"])):
         m = att["commune"] == commune
         n, q1 = int(m.sum()), int((m & att["q1"]).sum())
-        pri = int((m & (att["priority"] | att["dalo"])).sum())
+        pri = int((m & priority_group(att["priority"], att["dalo"])).sum())
         met = all(bool(by.loc[f"spatial[{commune}].{g}.{s}"]["met"])
                   for g in ("q1", "priority") for s in ("min", "max")
                   if f"spatial[{commune}].{g}.{s}" in by.index)
@@ -231,7 +232,7 @@ def compute_bilan(ledger: Ledger, year: int) -> Bilan:
               "priority": priority_table(policy, att), "dalo": dalo_table(policy, att),
               "qpv": qpv_table(policy, check), "communes": communes_table(policy, att, check),
               "refusals": refusals_table(events), "waits": waits_table(att)}
-    pri = att["priority"] | att["dalo"]
+    pri = priority_group(att["priority"], att["dalo"])
     ref = events[events["event"] == "offer_refused"]
     summary = {
         "year": year, "territory": policy.territory.name,

@@ -142,3 +142,11 @@ def q1_flags(demands: Demands, policy: Policy, threshold: float | None = None) -
     if threshold is None:
         threshold = q1_threshold(demands, policy)
     return income_per_uc(demands) <= threshold
+
+
+def priority_group(priority, dalo):
+    """The contract's "priority" household: a recognised priority public (CCH L441-1) or a
+    DALO household — what every priority quota, share and KPI counts (data contract,
+    Quotas: "a priority attribution is one to a demand with priority or dalo true").
+    Works element-wise on numpy arrays and pandas Series alike (same type back)."""
+    return priority.astype(bool) | dalo.astype(bool)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .territory import Territory, _freeze
+from .household import priority_group
 
 
 @dataclass(frozen=True)
@@ -76,4 +77,4 @@ class AllocationProblem:
     def priority_group(self) -> np.ndarray:
         """Demands counting as a "priority" attribution: priority or DALO."""
         d = self.territory.demands
-        return d.priority | d.dalo
+        return priority_group(d.priority, d.dalo)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .household import priority_group
 from .territory import Territory
 
 
@@ -62,7 +63,7 @@ def summarise(territory: Territory) -> TerritorySummary:
 
     return TerritorySummary(
         name=policy.territory.name, n_demands=len(d), n_units=len(u),
-        priority_share=share(d.priority | d.dalo), dalo_share=share(d.dalo),
+        priority_share=share(priority_group(d.priority, d.dalo)), dalo_share=share(d.dalo),
         q1_share=share(q1), q1_threshold=threshold,
         q1_auto=policy.territory.q1_threshold is None, qpv_share=share(u.qpv),
         outside_flow=int(u.outside_flow.sum()), pre_oriented=int((u.reservataire >= 0).sum()))

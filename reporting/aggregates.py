@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attribution.models.household import priority_group
 from attribution.models.problem import AllocationProblem
 
 from .tables import income_quartiles
@@ -35,7 +36,7 @@ def _group(assign: pd.DataFrame, key: str, universe: pd.Series) -> pd.DataFrame:
 
 def _assign_frame(problem: AllocationProblem, assignments: pd.DataFrame) -> pd.DataFrame:
     a = assignments.copy()
-    a["priority_group"] = a["priority"] | a["dalo"]
+    a["priority_group"] = priority_group(a["priority"], a["dalo"])
     a["qpv_label"] = np.where(a["qpv"], "QPV", "non-QPV")
     a["non_qpv"] = ~a["qpv"].astype(bool)
     a["reservataire"] = a["reservataire"].replace("", "(outside flow)")

@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from attribution.models.household import income_per_uc, months_between
+from attribution.models.household import income_per_uc, months_between, priority_group
 from attribution.models.policy import FINANCINGS, TYPOLOGIES
 from attribution.models.problem import AllocationProblem
 from attribution.models.segments import ANY, segment_keys
@@ -28,7 +28,7 @@ def quartile(demands: Demands, edges: tuple[float, float, float]) -> np.ndarray:
 def entrants(demands: Demands, edges) -> pd.DataFrame:
     """Demands present, counted by income quartile and priority (or DALO) flag."""
     frame = pd.DataFrame({"quartile": quartile(demands, edges),
-                          "priority": np.asarray(demands.priority | demands.dalo, dtype=bool),
+                          "priority": np.asarray(priority_group(demands.priority, demands.dalo)),
                           "count": 1})
     return frame.groupby(["quartile", "priority"], as_index=False)["count"].sum()
 

@@ -211,3 +211,18 @@ def test_months_between_large_arrays_match_plain_python():
         expected.append(12 * (round_date.year - d.year) + (round_date.month - d.month)
                         - (1 if round_date.day < d.day else 0))
     assert months_between(dates, round_date).tolist() == expected
+
+
+def test_priority_group_is_priority_or_dalo_on_arrays_and_series():
+    """Data contract, Quotas: "a 'priority' attribution is one to a demand with priority
+    or dalo true" — the one definition, on the four cases, for numpy and pandas alike."""
+    import numpy as np
+    import pandas as pd
+
+    from attribution.models.household import priority_group
+
+    p = np.array([False, True, False, True])
+    d = np.array([False, False, True, True])
+    assert priority_group(p, d).tolist() == [False, True, True, True]
+    s = priority_group(pd.Series(p), pd.Series(d.astype(int)))
+    assert isinstance(s, pd.Series) and s.tolist() == [False, True, True, True]
