@@ -147,7 +147,7 @@ def main() -> None:
              f"{info['scipy']}, ortools {info['ortools']}, openpyxl {info['openpyxl']}. "
              f"Shared, noisy machine: load average {load_before[0]:.2f} before, "
              f"{load_after[0]:.2f} after.",
-             "- Instance: the bundled territory (6,002 demands × 115 units, 266,661 arcs).",
+             "- Instance: the bundled territory (6,002 demands × 115 units, 266,649 arcs since issue 9).",
              f"- Result: {kpis['status']}, shortlist pricing `{kpis['shortlists']['pricing']}`"
              f", quota prices computed: {kpis['quota_prices_computed']}.",
              f"- Each command a fresh `python -m attribution` process, {args.runs} runs "
