@@ -24,6 +24,7 @@ from attribution.models.i18n import _, colon, date, language, ngettext, num
 from . import labels
 from .csv_safe import restore_frame
 from .decision_text import reason_text
+from .people import breakdown_parts, segment_text
 from .webpage import page
 
 
@@ -98,21 +99,6 @@ class _Folder:
         return self.manifest.get("policy", {}).get("territory", {}).get("name", "")
 
 
-def _parts(text: str) -> list[tuple[str, str, str]]:
-    """(label, points, note) of each part of a compact score breakdown."""
-    out = []
-    for part in filter(None, str(text).split(";")):
-        name, _sep, value = part.partition("=")
-        points, _sep, note = value.partition(" (")
-        note = note.rstrip(")")
-        if name == "seniority" and note.endswith("months"):
-            note = _("{months} months").format(months=note.split()[0])
-        elif name.startswith("rubric_") and note:
-            note = labels.criterion_label(note)
-        out.append((labels.score_part_label(name), points, note))
-    return out
-
-
 def _n(text: str) -> str:
     """A number read from a CSV cell, for people (``17.0`` → ``17``, ``2.5`` → ``2,5``)."""
     try:
@@ -148,7 +134,7 @@ def explain(folder: Path | str, demand_id: str) -> str:
                       if r["reservataire"] else ""))
     out += ["", colon(_("Reason")), "  " + f.reason(r), "",
             colon(_("Score")) + " " + _("{points} points").format(points=r["score"])]
-    for label, points, note in _parts(r["score_breakdown"]):
+    for label, points, note in breakdown_parts(r["score_breakdown"]):
         out.append(f"    {label:<40} {points:>6}" + (f"   ({note})" if note else ""))
     out += ["", colon(_("Similar demands")) + " " + _segment(r["segment"]),
             "  " + colon(_("Rank")) + " " + _("{rank} of {n}").format(
@@ -174,7 +160,6 @@ def explain(folder: Path | str, demand_id: str) -> str:
 
 
 def _segment(text: str) -> str:
-    from .people import segment_text
     return segment_text(text)
 
 
@@ -206,7 +191,7 @@ def letter(folder: Path | str, demand_id: str, *, _f: _Folder | None = None) -> 
              _el("p", f.reason(r, for_applicant=True))]
     # 2. score and breakdown
     rows = "".join(f"<tr><td>{e(lab)}</td><td>{e(p)}</td><td>{e(note)}</td></tr>"
-                   for lab, p, note in _parts(r["score_breakdown"]))
+                   for lab, p, note in breakdown_parts(r["score_breakdown"]))
     heads = "".join(_el("th", h) for h in (_("Part"), _("Points"), _("Detail")))
     body += [_el("h2", _("Your score and how it is made")),
              _el("p", _("Your score is {points} points. It adds up the following parts:"

@@ -22,18 +22,27 @@ _DROP = {
 }
 
 
-def breakdown_text(text: str) -> str:
-    """``seniority=45 (45 months);bonus_dalo=50`` → ``ancienneté 45 (45 mois) ; …``."""
-    parts = []
+def breakdown_parts(text: str) -> list[tuple[str, str, str]]:
+    """(label, points, note) of each part of a compact score breakdown, for people
+    (``seniority=45 (45 months)`` → ``("ancienneté", "45", "45 mois")``; a rubric's note is
+    its criterion in words)."""
+    out = []
     for part in filter(None, str(text).split(";")):
         name, _sep, value = part.partition("=")
         points, _sep, note = value.partition(" (")
         note = note.rstrip(")")
         if name == "seniority" and note.endswith(" months"):
             note = _("{months} months").format(months=note.split()[0])
-        parts.append(f"{labels.score_part_label(name)} {points}"
-                     + (f" ({note})" if note else ""))
-    return _("; ").join(parts)
+        elif name.startswith("rubric_") and note:
+            note = labels.criterion_label(note)
+        out.append((labels.score_part_label(name), points, note))
+    return out
+
+
+def breakdown_text(text: str) -> str:
+    """``seniority=45 (45 months);bonus_dalo=50`` → ``ancienneté 45 (45 mois) ; …``."""
+    return _("; ").join(f"{label} {points}" + (f" ({note})" if note else "")
+                        for label, points, note in breakdown_parts(text))
 
 
 def rule_detail_text(text: str) -> str:

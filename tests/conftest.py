@@ -152,3 +152,12 @@ def chromium_path() -> str:
             pytest.fail("CI=true but chromium is missing: .ci/run should have installed it")
         pytest.skip("headless Chromium is not installed (apt-get install chromium)")
     return found
+
+
+@pytest.fixture(scope="module")
+def territory(tmp_path_factory):
+    """A small generated territory folder (seed 4, 250 demands, 12 units) for CLI tests."""
+    from attribution.models.generator import write_territory
+    path = tmp_path_factory.mktemp("t") / "territory"
+    write_territory(path, 4, 250, 12)
+    return path

@@ -12,19 +12,11 @@ from click.testing import CliRunner
 from attribution import optimizer
 from attribution.cli import main
 from attribution.models.errors import PolicyInfeasible
-from attribution.models.generator import write_territory
 from attribution.reporting.manifest import TIMING_KEY
 
 FILES = {"assignments.csv", "shortlists.csv", "decisions.csv", "quotas.csv",
          "quota_prices.csv", "kpis.json", "manifest.json", "report.html", "results.xlsx",
          "agenda.html"}
-
-
-@pytest.fixture(scope="module")
-def territory(tmp_path_factory):
-    path = tmp_path_factory.mktemp("t") / "territory"
-    write_territory(path, 4, 250, 12)
-    return path
 
 
 def _solve(*args):

@@ -20,14 +20,8 @@ import time
 from pathlib import Path
 
 import pytest
-from attribution.models.generator import write_territory
 
 INT, TERM = signal.SIGINT, signal.SIGTERM
-
-
-@pytest.fixture(scope="module")
-def territory(tmp_path_factory):
-    return write_territory(tmp_path_factory.mktemp("t") / "territory", 4, 250, 12)
 
 
 def _run_until(args, stage, sig, tmp_path, timeout=180):

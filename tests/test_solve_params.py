@@ -11,7 +11,6 @@ from ortools.sat import cp_model_pb2
 
 from attribution.cli import EXIT_TOO_LARGE, main
 from attribution.models.allocation import QuotaAttainment
-from attribution.models.generator import write_territory
 from attribution.optimizer import SolveParams
 from attribution.optimizer.result import Conflict, Level, Result
 
@@ -79,13 +78,6 @@ def test_summary_says_what_the_result_holds():
 
 
 # --- the command ---------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def territory(tmp_path_factory):
-    path = tmp_path_factory.mktemp("t") / "territory"
-    write_territory(path, 4, 250, 12)
-    return path
-
 
 def _solve(*args):
     return CliRunner().invoke(main, ["solve", *map(str, args)])
