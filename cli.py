@@ -267,7 +267,8 @@ def solve(territory: Path | None, out: Path, time_limit: float | None, seed: int
         _solve_with_ledger_cli(ledger, user, supersede, territory, out, say, **options)
         return
     if supersede:
-        raise click.UsageError("--supersede only applies with --ledger.")
+        from attribution.models.i18n import _
+        raise click.UsageError(_("--supersede only applies with --ledger."))
     with _solve_errors(territory, out):
         summary = solve_territory(territory, out, progress=say, **options)
     for line in summary.lines():
@@ -403,6 +404,7 @@ def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | Non
     """
     from attribution.models.folders import OutputFolderError
     from attribution.models.generator import PROFILES, write_territory
+    from attribution.models.i18n import _, date
 
     prof = PROFILES[profile]
     n_demands = prof.default_n_demands if n_demands is None else n_demands
@@ -413,10 +415,12 @@ def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | Non
     except (FileExistsError, OutputFolderError) as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:  # permission denied, disk full, ...
-        raise click.UsageError(f"Cannot write the folder '{out_dir}': "
-                               f"{exc.strerror or exc}.") from None
-    click.echo(f"{out_dir}: {n_demands} demands, {n_units} units, profile {profile}, "
-               f"seed {seed}, round {round_date.date().isoformat()}.")
+        raise click.UsageError(_("Cannot write the folder '{out}': {error}.").format(
+            out=out_dir, error=exc.strerror or exc)) from None
+    click.echo(_("{out}: {demands} demands, {units} units, profile {profile}, seed {seed}, "
+                 "round {date}.").format(out=out_dir, demands=n_demands, units=n_units,
+                                         profile=profile, seed=seed,
+                                         date=date(round_date.date())))
 
 
 # --- simulate and compare (scenarios) ------------------------------------------------
@@ -462,6 +466,7 @@ def _scenario_options(fn):
 
 def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> None:
     from attribution.models.errors import DataError
+    from attribution.models.i18n import _, ngettext
     from attribution.reporting.atomic import ResultsFolderError
     from attribution.scenarios.commands import run
     from attribution.scenarios.simulation import TaskTimeout
@@ -473,15 +478,21 @@ def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> Non
         batch = run(paths, title=title, with_attributions=with_attributions, progress=say,
                     **options)
     except DataError as exc:
-        _exit_with_problems("scenario input", exc, "nothing was simulated")
+        _exit_with_problems(_("scenario input"), exc, _("nothing was simulated"))
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(f"{options['out']}: {len(batch.years)} simulated horizons written "
-               f"(kpis.csv, report.html) in {batch.seconds:.0f} s.")
+    click.echo(ngettext("{out}: {n} simulated horizon written (kpis.csv, report.html) in "
+                        "{seconds} s.",
+                        "{out}: {n} simulated horizons written (kpis.csv, report.html) in "
+                        "{seconds} s.", len(batch.years)).format(
+        out=options["out"], n=len(batch.years), seconds=f"{batch.seconds:.0f}"))
     if len(batch.failures):
-        click.echo(f"{len(batch.failures)} task(s) failed (see failures.csv):", err=True)
-        for _, row in batch.failures.iterrows():
-            click.echo(f"- {row['scenario']} seed {row['seed']}: {row['error']}", err=True)
+        click.echo(ngettext("{n} task failed (see failures.csv):",
+                            "{n} tasks failed (see failures.csv):", len(batch.failures))
+                   .format(n=len(batch.failures)), err=True)
+        for _i, row in batch.failures.iterrows():
+            click.echo("- " + _("{scenario} seed {seed}: {error}").format(
+                scenario=row["scenario"], seed=row["seed"], error=row["error"]), err=True)
         timeouts = batch.failures["error"].str.startswith(TaskTimeout.__name__).all()
         raise SystemExit(EXIT_NO_SOLUTION if timeouts else EXIT_INTERNAL)
 
@@ -509,7 +520,9 @@ def simulate(scenario: str, **options) -> None:
       attribution simulate my-cia.toml --out sim --workers 0
       attribution simulate baseline --out sim-6y --years 6 --seeds 4
     """
-    _run_scenarios([scenario], f"Simulation — {Path(scenario).stem}", True, **options)
+    from attribution.models.i18n import _
+    _run_scenarios([scenario], _("Simulation — {name}").format(name=Path(scenario).stem),
+                   True, **options)
 
 
 @main.command()
@@ -531,8 +544,9 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
     Example:
       attribution compare baseline priority-30 plai-a-supply --out cmp --seeds 10
     """
-    _run_scenarios(list(scenarios), "Scenario comparison — "
-                   + ", ".join(Path(s).stem for s in scenarios), False, **options)
+    from attribution.models.i18n import _
+    _run_scenarios(list(scenarios), _("Scenario comparison — {names}").format(
+        names=", ".join(Path(s).stem for s in scenarios)), False, **options)
 
 
 # --- sweep (scenarios) ----------------------------------------------------------------
@@ -575,6 +589,7 @@ def sweep(scenario: str, set_text: str, out: Path, **options) -> None:
       attribution sweep baseline --set quotas.priority_min=0.25:0.45:0.05 --out sw --seeds 4
     """
     from attribution.models.errors import DataError
+    from attribution.models.i18n import _, ngettext
     from attribution.reporting.atomic import ResultsFolderError
     from attribution.scenarios.simulation import TaskTimeout
     from attribution.scenarios.sweep import parse_set, run_sweep
@@ -587,13 +602,18 @@ def sweep(scenario: str, set_text: str, out: Path, **options) -> None:
         batch = run_sweep(scenario, set_text, out, progress=lambda line: click.echo(line, err=True),
                           **options)
     except DataError as exc:
-        _exit_with_problems("scenario input", exc, "nothing was simulated")
+        _exit_with_problems(_("scenario input"), exc, _("nothing was simulated"))
     except ResultsFolderError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(f"{out}: {len(batch.years)} simulated horizons written (sweep.csv, sweep.html, "
-               f"report.html) in {batch.seconds:.0f} s.")
+    click.echo(ngettext("{out}: {n} simulated horizon written (sweep.csv, sweep.html, "
+                        "report.html) in {seconds} s.",
+                        "{out}: {n} simulated horizons written (sweep.csv, sweep.html, "
+                        "report.html) in {seconds} s.", len(batch.years)).format(
+        out=out, n=len(batch.years), seconds=f"{batch.seconds:.0f}"))
     if len(batch.failures):
-        click.echo(f"{len(batch.failures)} task(s) failed (see failures.csv).", err=True)
+        click.echo(ngettext("{n} task failed (see failures.csv).",
+                            "{n} tasks failed (see failures.csv).", len(batch.failures))
+                   .format(n=len(batch.failures)), err=True)
         timeouts = batch.failures["error"].str.startswith(TaskTimeout.__name__).all()
         raise SystemExit(EXIT_NO_SOLUTION if timeouts else EXIT_INTERNAL)
 
@@ -819,6 +839,7 @@ def record(ledger: str, decisions: Path, territory: Path | None, user: str | Non
     from attribution.ledger import LedgerError
     from attribution.ledger.events import record as record_events
     from attribution.models.errors import DataError
+    from attribution.models.i18n import _
 
     loaded = None
     if territory is not None:
@@ -826,12 +847,12 @@ def record(ledger: str, decisions: Path, territory: Path | None, user: str | Non
         try:
             loaded = load_territory(territory)
         except DataError as exc:
-            _exit_with_problems(str(territory), exc, "nothing was recorded")
+            _exit_with_problems(str(territory), exc, _("nothing was recorded"))
     led = _open_ledger_cli(ledger, user)
     try:
         summary = record_events(led, decisions, territory=loaded)
     except DataError as exc:
-        _exit_with_problems(str(decisions), exc, "nothing was recorded")
+        _exit_with_problems(str(decisions), exc, _("nothing was recorded"))
     except LedgerError as exc:
         raise click.UsageError(str(exc)) from None
     finally:
@@ -863,6 +884,7 @@ def bilan(ledger: str, year: int, out: Path, force: bool) -> None:
     """
     from attribution.ledger import LedgerError
     from attribution.ledger.bilan import check_bilan_target, compute_bilan, write_bilan
+    from attribution.models.i18n import _, pct
     from attribution.reporting.atomic import ResultsFolderError
 
     try:
@@ -878,11 +900,13 @@ def bilan(ledger: str, year: int, out: Path, force: bool) -> None:
     finally:
         led.close()
     s = result.summary
-    share = "–" if s["attributions"] == 0 else f"{s['priority_share']:.1%}"
-    click.echo(f"{folder}: bilan {year}: {s['attributions']} attributions "
-               f"({s['outside_tool']} outside the tool), priority share {share}, "
-               f"{s['flows_within_tolerance']} of {s['flows']} flows within tolerance, "
-               f"{s['quotas_met']} of {s['quotas']} annual quota rows met.")
+    share = "–" if s["attributions"] == 0 else pct(s["priority_share"])
+    click.echo(_("{folder}: bilan {year}: {attributions} attributions ({outside} outside the "
+                 "tool), priority share {share}, {flows_ok} of {flows} flows within "
+                 "tolerance, {quotas_met} of {quotas} annual quota rows met.").format(
+        folder=folder, year=year, attributions=s["attributions"], outside=s["outside_tool"],
+        share=share, flows_ok=s["flows_within_tolerance"], flows=s["flows"],
+        quotas_met=s["quotas_met"], quotas=s["quotas"]))
 
 
 @main.group("ledger")
@@ -916,6 +940,7 @@ def ledger_close(ledger: str, round_id: int, user: str | None) -> None:
     solved again."""
     from attribution.ledger import LedgerError
     from attribution.ledger.solve import close_round
+    from attribution.models.i18n import _
 
     led = _open_ledger_cli(ledger, user, create=False)
     try:
@@ -924,7 +949,7 @@ def ledger_close(ledger: str, round_id: int, user: str | None) -> None:
         raise click.UsageError(str(exc)) from None
     finally:
         led.close()
-    click.echo(f"round {round_id}: {before} → closed")
+    click.echo(_("round {id}: {before} → closed").format(id=round_id, before=before))
 
 
 @ledger_group.command("purge")
@@ -937,15 +962,19 @@ def ledger_purge(ledger: str, years: int, dry_run: bool, user: str | None) -> No
     """Delete the personal data of households housed or lapsed more than N years ago
     (their demand row, events and proposals; docs/ledger.md, "Retention")."""
     from attribution.ledger.retention import purge
+    from attribution.models.i18n import _, date
 
     led = _open_ledger_cli(ledger, user, create=False)
     try:
         counts = purge(led, years, dry_run=dry_run)
     finally:
         led.close()
-    verb = "would be purged" if dry_run else "purged"
-    click.echo(f"{counts['demands']} demands, {counts['events']} events and "
-               f"{counts['proposals']} proposals last seen before {counts['cutoff']} {verb}.")
+    message = (_("{demands} demands, {events} events and {proposals} proposals last seen "
+                 "before {cutoff} would be purged.") if dry_run else
+               _("{demands} demands, {events} events and {proposals} proposals last seen "
+                 "before {cutoff} purged."))
+    click.echo(message.format(demands=counts["demands"], events=counts["events"],
+                              proposals=counts["proposals"], cutoff=date(counts["cutoff"])))
 
 
 if __name__ == "__main__":

@@ -139,7 +139,13 @@ def suggest(name: str, names: Sequence[str]) -> str:
         folded = {n.casefold(): n for n in names}
         matches = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
         close = [folded[c] for c in matches]
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return did_you_mean(close[0]) if close else ""
+
+
+def did_you_mean(name: str) -> str:
+    """`` (did you mean 'x'?)`` in the current language."""
+    from .i18n import _
+    return _(" (did you mean '{name}'?)").format(name=name)
 
 
 def parse_category(col: pd.Series, names: Sequence[str]) -> Parsed:

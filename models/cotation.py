@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, Problem
+from .i18n import _
 from .household import months_between
 from .policy import Policy
 from .territory import Demands
@@ -39,8 +40,9 @@ def _check_columns(demands: Demands, policy: Policy) -> None:
     named += [(c, f"cotation.rubric.{r.name}.points.{c}") for r in grid.rubrics for c in r.points]
     for col, key in named:
         if not demands.has_column(col):
-            problems.append(Problem("policy.toml", None, key, f"expected a column of "
-                                    f"demands.csv; got '{col}', which is not one."))
+            problems.append(Problem("policy.toml", None, key, _(
+                "expected a column of demands.csv; got '{column}', which is not one.").format(
+                column=col)))
     if problems:
         raise DataError(problems)
 

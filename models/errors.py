@@ -33,13 +33,15 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        from .i18n import _, colon
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.column is not None:
-            where.append(f"column '{self.column}'" if "." not in self.column
-                         else f"key '{self.column}'")
-        return f"{', '.join(where)}: {self.message}"
+            where.append(_("column '{column}'").format(column=self.column)
+                         if "." not in self.column
+                         else _("key '{key}'").format(key=self.column))
+        return f"{colon(', '.join(where))} {self.message}"
 
 
 class AttributionError(Exception):
@@ -51,9 +53,10 @@ class DataError(AttributionError):
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
         self.problems = tuple(problems)
+        from .i18n import colon, ngettext
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the input"
-        super().__init__(head + ":\n" + "\n".join(f"- {p}" for p in self.problems))
+        head = ngettext("{n} problem in the input", "{n} problems in the input", n).format(n=n)
+        super().__init__(colon(head) + "\n" + "\n".join(f"- {p}" for p in self.problems))
 
 
 class PolicyInfeasible(AttributionError):

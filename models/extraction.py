@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cells import BOOL_WORDS, parse_criterion
+from .cells import BOOL_WORDS, did_you_mean, parse_criterion
 from .errors import Problem
 from .i18n import _
 from .schema import DEMAND_COLUMNS, UNIT_COLUMNS
@@ -80,80 +80,84 @@ def read_mapping(folder: Path) -> tuple[ColumnsMapping, list[Problem]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return ColumnsMapping(), [Problem(FILE, None, None, f"is not valid TOML ({exc})")]
+        return ColumnsMapping(), [Problem(FILE, None, None, _(
+            "is not valid TOML ({error})").format(error=exc))]
     problems: list[Problem] = []
     columns: dict[str, dict[str, str]] = {}
     values: dict[str, dict[str, dict[str, str]]] = {}
     for key in data:
         if key not in (*TABLES, "values"):
-            problems.append(Problem(FILE, None, key, "is not a table of columns.toml; "
-                                    "expected demands, units or values"))
+            problems.append(Problem(FILE, None, key, _(
+                "is not a table of columns.toml; expected demands, units or values")))
     for table, specs in TABLES.items():
         section = data.get(table, {})
         if not isinstance(section, dict):
-            problems.append(Problem(FILE, None, table, "expected a table ([demands.columns]"
-                                    ", [units.columns])"))
+            problems.append(Problem(FILE, None, table, _(
+                "expected a table ([demands.columns], [units.columns])")))
             continue
         for key in section:
             if key not in ("columns", "values"):
-                problems.append(Problem(FILE, None, f"{table}.{key}", "is not a key of "
-                                        "columns.toml; expected columns or values"))
+                problems.append(Problem(FILE, None, f"{table}.{key}", _(
+                    "is not a key of columns.toml; expected columns or values")))
         cols = section.get("columns", {})
         if not isinstance(cols, dict):
-            problems.append(Problem(FILE, None, f"{table}.columns", "expected a table of "
-                                    "contract column = \"header in the file\""))
+            problems.append(Problem(FILE, None, f"{table}.columns", _(
+                "expected a table of contract column = \"header in the file\"")))
             cols = {}
         mapped: dict[str, str] = {}
         by_header: dict[str, str] = {}
         for contract, header in cols.items():
             where = f"{table}.columns.{contract}"
             if not isinstance(header, str) or not header.strip():
-                problems.append(Problem(FILE, None, where, "expected the header of the "
-                                        f"file as a non-empty string, got {header!r}"))
+                problems.append(Problem(FILE, None, where, _(
+                    "expected the header of the file as a non-empty string, got {value}").format(
+                    value=repr(header))))
                 continue
             if contract not in specs and table == "units":
                 close = difflib.get_close_matches(contract, list(specs), n=1)
-                problems.append(Problem(FILE, None, where, "is not a column of units in the "
-                                        "data contract" + (f" (did you mean '{close[0]}'?)"
-                                                           if close else "")))
+                problems.append(Problem(FILE, None, where, _(
+                    "is not a column of units in the data contract{hint}").format(
+                    hint=did_you_mean(close[0]) if close else "")))
                 continue
             other = by_header.get(fold(header))
             if other is not None:
-                problems.append(Problem(FILE, None, where, f"maps the header {header!r} "
-                                        f"already mapped to '{other}'; one header can "
-                                        "feed one contract column only"))
+                problems.append(Problem(FILE, None, where, _(
+                    "maps the header {header} already mapped to '{other}'; one header can "
+                    "feed one contract column only").format(header=repr(header), other=other)))
                 continue
             by_header[fold(header)] = contract
             mapped[contract] = header
         columns[table] = mapped
         vals = section.get("values", {})
         if not isinstance(vals, dict) or not all(isinstance(v, dict) for v in vals.values()):
-            problems.append(Problem(FILE, None, f"{table}.values", "expected tables "
-                                    f"[{table}.values.<column>] of \"spelling\" = \"value\""))
+            problems.append(Problem(FILE, None, f"{table}.values", _(
+                "expected tables [{table}.values.<column>] of \"spelling\" = \"value\"").format(
+                table=table)))
             vals = {}
         values[table] = {c: {fold(k): str(v) for k, v in m.items()} for c, m in vals.items()}
     words = data.get("values", {})
     true = false = ()
     if not isinstance(words, dict):
-        problems.append(Problem(FILE, None, "values", "expected a table with true = [...] "
-                                "and false = [...]"))
+        problems.append(Problem(FILE, None, "values", _(
+            "expected a table with true = [...] and false = [...]")))
     else:
         for key in words:
             if key not in ("true", "false"):
-                problems.append(Problem(FILE, None, f"values.{key}", "expected only the "
-                                        "keys true and false"))
+                problems.append(Problem(FILE, None, f"values.{key}", _(
+                    "expected only the keys true and false")))
         lists = {}
         for key in ("true", "false"):
             v = words.get(key, [])
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-                problems.append(Problem(FILE, None, f"values.{key}", "expected a list of "
-                                        "strings, such as [\"Oui\", \"O\"]"))
+                problems.append(Problem(FILE, None, f"values.{key}", _(
+                    "expected a list of strings, such as {example}").format(
+                    example='["Oui", "O"]')))
                 v = []
             lists[key] = tuple(x.strip().casefold() for x in v)
         both = set(lists["true"]) & set(lists["false"])
         if both:
-            problems.append(Problem(FILE, None, "values", "spells both true and false: "
-                                    + ", ".join(sorted(both))))
+            problems.append(Problem(FILE, None, "values", _(
+                "spells both true and false: {words}").format(words=", ".join(sorted(both)))))
         true, false = lists["true"], lists["false"]
     return ColumnsMapping(columns, values, true, false), problems
 
@@ -178,10 +182,9 @@ def normalise(df: pd.DataFrame, table: str, file: str, mapping: ColumnsMapping,
         found = by_fold.get(fold(header), [])
         if not found:
             close = difflib.get_close_matches(header, present, n=1, cutoff=0.6)
-            problems.append(Problem(FILE, None, f"{table}.columns.{contract}",
-                                    f"maps the header {header!r}, which {file} does not "
-                                    "have" + (f" (did you mean {close[0]!r}?)" if close
-                                              else "")))
+            problems.append(Problem(FILE, None, f"{table}.columns.{contract}", _(
+                "maps the header {header}, which {file} does not have{hint}").format(
+                header=repr(header), file=file, hint=did_you_mean(close[0]) if close else "")))
             continue
         rename[found[0]] = contract
     # 2. headers matching a contract or criterion column up to case, accents and spaces
@@ -202,9 +205,9 @@ def normalise(df: pd.DataFrame, table: str, file: str, mapping: ColumnsMapping,
     for c in df.columns:
         if c in seen:
             originals = [o for o in present if rename.get(o, o) == c]
-            problems.append(Problem(file, 1, c, "is given by more than one header ("
-                                    + ", ".join(repr(o) for o in originals) + "); keep one "
-                                    "or fix columns.toml"))
+            problems.append(Problem(file, 1, c, _(
+                "is given by more than one header ({headers}); keep one or fix "
+                "columns.toml").format(headers=", ".join(repr(o) for o in originals))))
         seen.add(c)
     if problems:
         return df, problems, []

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AttributionError
+from .i18n import N_, _, ngettext
 
 #: The tool name every manifest carries.
 TOOL = "attribution"
@@ -145,7 +146,7 @@ def foreign_entries(folder: Path, manifest: dict[str, Any]) -> list[str]:
                 except OSError:
                     same = False
                 if not same:
-                    lost.append(rel + " (changed since it was written)")
+                    lost.append(rel + _(" (changed since it was written)"))
     return lost
 
 
@@ -156,19 +157,21 @@ def resolve_target(target: Path | str) -> Path:
     try:
         resolved = path.resolve()
     except (OSError, RuntimeError) as exc:  # a loop of links
-        raise OutputFolderError(f"The output path '{target}' cannot be resolved ({exc}).") \
-            from None
+        raise OutputFolderError(_("The output path '{target}' cannot be resolved ({error}).")
+                                .format(target=target, error=exc)) from None
     cwd = Path.cwd().resolve()
     if cwd == resolved or resolved in cwd.parents:
-        where = "the current folder" if cwd == resolved else "a parent of the current folder"
-        raise OutputFolderError(
-            f"The output folder '{target}' is {where}; choose a folder outside it (for "
-            f"example '{resolved.name or 'results'}-new' beside it).")
+        where = (_("the current folder") if cwd == resolved
+                 else _("a parent of the current folder"))
+        raise OutputFolderError(_(
+            "The output folder '{target}' is {where}; choose a folder outside it (for "
+            "example '{name}-new' beside it).").format(target=target, where=where,
+                                                        name=resolved.name or "results"))
     return resolved
 
 
 def check_target(target: Path | str, *, force: bool, kinds: Iterable[str],
-                 what: str = "results folder", empty_ok: bool = False,
+                 what: str = N_("results folder"), empty_ok: bool = False,
                  make_parents: bool = False) -> Path:
     """Refuse a target that may not be written; return its resolved path.
 
@@ -199,47 +202,56 @@ def check_target(target: Path | str, *, force: bool, kinds: Iterable[str],
     clean_stale(path)  # what a killed earlier run left beside the target
     shown = f"'{target}'" + (f" (→ '{path}')" if Path(os.path.abspath(target)) != path
                              else "")
+    what = _(what)
     if not path.exists():
         parent = path.parent
         if parent.exists() and not parent.is_dir():
-            raise OutputFolderError(f"The {what}'s parent '{parent}' is a file, not a folder.")
+            raise OutputFolderError(_(
+                "The parent '{parent}' of the {what} is a file, not a folder.").format(
+                parent=parent, what=what))
         if not make_parents and not parent.is_dir():
-            raise OutputFolderError(
-                f"The {what}'s parent '{parent}' must be an existing folder; it does not "
-                "exist.")
+            raise OutputFolderError(_(
+                "The parent '{parent}' of the {what} must be an existing folder; it does not "
+                "exist.").format(parent=parent, what=what))
         return path
     if not path.is_dir():
-        raise OutputFolderError(f"The {what} path {shown} must be a folder; got a file.")
+        raise OutputFolderError(_("The {what} path {shown} must be a folder; got a file.")
+                                .format(what=what, shown=shown))
     try:
         empty = not any(path.iterdir())
     except OSError as exc:
-        raise OutputFolderError(f"The {what} {shown} cannot be read ({exc.strerror}).") \
-            from None
+        raise OutputFolderError(_("The {what} {shown} cannot be read ({error}).").format(
+            what=what, shown=shown, error=exc.strerror)) from None
     if empty and (force or empty_ok):
         return path
     if not force:
-        raise OutputFolderError(
-            f"The {what} {shown} already exists; pass --force to replace it (only a "
-            "folder this tool wrote is replaced).")
+        raise OutputFolderError(_(
+            "The {what} {shown} already exists; pass --force to replace it (only a folder "
+            "this tool wrote is replaced).").format(what=what, shown=shown))
     manifest = read_marker(path)
     if manifest is None:
-        raise OutputFolderError(
-            f"The folder {shown} is not empty and holds no manifest.json written by "
-            f"{TOOL}; refusing to replace a folder this tool did not write, even with "
-            "--force. Choose another folder.")
+        raise OutputFolderError(_(
+            "The folder {shown} is not empty and holds no manifest.json written by {tool}; "
+            "refusing to replace a folder this tool did not write, even with --force. "
+            "Choose another folder.").format(shown=shown, tool=TOOL))
     kind = folder_kind(manifest)
     if kind not in set(kinds):
-        raise OutputFolderError(
-            f"The folder {shown} is a {kind} folder written by {TOOL}, not a {what}; "
-            "refusing to replace it, even with --force. Choose another folder.")
+        raise OutputFolderError(_(
+            "The folder {shown} is a '{kind}' folder written by {tool}, not a {what}; "
+            "refusing to replace it, even with --force. Choose another folder.").format(
+            shown=shown, kind=kind, tool=TOOL, what=what))
     lost = foreign_entries(path, manifest)
     if lost:
-        listed = ", ".join(lost[:SHOWN]) + (f" and {len(lost) - SHOWN} more"
+        listed = ", ".join(lost[:SHOWN]) + (_(" and {n} more").format(n=len(lost) - SHOWN)
                                             if len(lost) > SHOWN else "")
-        raise OutputFolderError(
-            f"The {what} {shown} holds {len(lost)} entr{'ies' if len(lost) > 1 else 'y'} "
-            f"that {TOOL} did not write, and --force would lose them: {listed}. Move "
-            "them out of the folder (or choose another folder) and run again.")
+        raise OutputFolderError(ngettext(
+            "The {what} {shown} holds {n} entry that {tool} did not write, and --force would "
+            "lose it: {listed}. Move it out of the folder (or choose another folder) and run "
+            "again.",
+            "The {what} {shown} holds {n} entries that {tool} did not write, and --force "
+            "would lose them: {listed}. Move them out of the folder (or choose another "
+            "folder) and run again.", len(lost)).format(
+            what=what, shown=shown, n=len(lost), tool=TOOL, listed=listed))
     return path
 
 
@@ -299,13 +311,16 @@ def clean_stale(target: Path) -> list[str]:
             continue
         if m.group("what") == "tmp":
             shutil.rmtree(entry, ignore_errors=True)
-            done.append(f"removed the unfinished folder {entry.name} of an interrupted run")
+            done.append(_("removed the unfinished folder {name} of an interrupted run").format(
+                name=entry.name))
         elif not target.exists():
             os.replace(entry, target)
-            done.append(f"restored {target.name} from {entry.name} (an interrupted replace)")
+            done.append(_("restored {target} from {name} (an interrupted replace)").format(
+                target=target.name, name=entry.name))
         else:
             _remove_written(entry, read_marker(entry))
-            done.append(f"removed the replaced folder {entry.name} of an interrupted run")
+            done.append(_("removed the replaced folder {name} of an interrupted run").format(
+                name=entry.name))
     return done
 
 
@@ -327,7 +342,7 @@ def _signals_held() -> Iterator[None]:
 
 @contextmanager
 def atomic_folder(target: Path | str, *, force: bool = False,
-                  kinds: Iterable[str] = RESULTS_KINDS, what: str = "results folder",
+                  kinds: Iterable[str] = RESULTS_KINDS, what: str = N_("results folder"),
                   empty_ok: bool = False, make_parents: bool = False) -> Iterator[Path]:
     """Yield a temporary folder whose content becomes ``target`` when the block succeeds.
 

@@ -12,6 +12,7 @@ import datetime as dt
 import numpy as np
 
 from .errors import DataError, Problem
+from .i18n import _
 from .policy import Policy
 from .territory import Demands
 
@@ -119,8 +120,9 @@ def q1_threshold(demands: Demands, policy: Policy) -> float:
     if fixed is not None:
         return float(fixed)
     if len(demands) == 0:
-        raise DataError([Problem("demands.csv", None, None, "expected at least one demand to "
-                                 "compute the 'auto' Q1 threshold from; got none.")])
+        raise DataError([Problem("demands.csv", None, None, _(
+            "expected at least one demand to compute the 'auto' Q1 threshold from; got "
+            "none."))])
     return float(np.percentile(income_per_uc(demands), 25))
 
 

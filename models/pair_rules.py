@@ -37,6 +37,7 @@ import numpy as np
 
 from .ceilings import income_ceilings
 from .errors import DataError, Problem
+from .i18n import _
 from .household import category_of
 from .policy import FINANCINGS, TYPOLOGIES, Policy
 from .territory import Demands, Territory
@@ -87,8 +88,9 @@ def demand_slots(demands: Demands, policy: Policy, idx=slice(None)) -> np.ndarra
         for col in res.eligible_if_any:
             if not demands.has_column(col):
                 problems.append(Problem("policy.toml", None, f"reservataires.{res.id}."
-                                        "eligible_if_any", f"expected columns of demands.csv; "
-                                        f"got '{col}', which is not one."))
+                                        "eligible_if_any", _(
+                    "expected columns of demands.csv; got '{column}', which is not one.").format(
+                    column=col)))
                 continue
             values = demands.criteria[col] if col in demands.criteria else getattr(demands, col)
             values = np.asarray(values)[idx]
@@ -108,8 +110,8 @@ def unit_slots(territory: Territory) -> np.ndarray:
     for i, f in enumerate(policy.flows):
         if f.reservataire not in res_ids:
             problems.append(Problem("policy.toml", None, f"flows[{i}].reservataire",
-                                    f"expected one of {', '.join(res_ids)}; got "
-                                    f"'{f.reservataire}'."))
+                                    _("expected one of {names}; got '{value}'.").format(
+                                        names=", ".join(res_ids), value=f.reservataire)))
             continue
         flows[policy.landlords.index(f.landlord), 1 + res_ids.index(f.reservataire)] = True
     if problems:

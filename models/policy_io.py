@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .cells import suggest
 from .errors import DataError, Problem
+from .i18n import _
 from .policy import (TYPOLOGIES, Cotation, Eligibility, Flow, Policy, Quotas, Reservataire,
                      Rubric, SpatialBalance, TerritoryInfo)
 from .policy_keys import KEYS, PolicyKeys
@@ -65,28 +66,29 @@ def read_policy(path: str | Path, *, name: str | None = None) -> PolicyRead:
     path = Path(path)
     file = path.name
     if not path.is_file():
-        return PolicyRead(None, (Problem(file, None, None, "the file is missing"),))
+        return PolicyRead(None, (Problem(file, None, None, _("the file is missing")),))
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         return PolicyRead(None, (Problem(file, None, None,
-                                         "is not UTF-8 text; save it as UTF-8"),))
+                                         _("is not UTF-8 text; save it as UTF-8")),))
     if not text.strip():
-        return PolicyRead(None, (Problem(file, None, None, "the file is empty"),))
+        return PolicyRead(None, (Problem(file, None, None, _("the file is empty")),))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"at line (\d+)", str(exc))
         return PolicyRead(None, (Problem(file, int(line.group(1)) if line else None, None,
-                                         f"is not valid TOML: {exc}"),))
+                                         _("is not valid TOML: {error}").format(
+                                             error=exc)),))
     except ValueError as exc:  # an integer of more than 4,300 digits
-        what = ("holds a number with thousands of digits; expected values of a policy"
-                if "digits" in str(exc) else f"cannot be read ({exc})")
+        what = (_("holds a number with thousands of digits; expected values of a policy")
+                if "digits" in str(exc) else _("cannot be read ({error})").format(error=exc))
         return PolicyRead(None, (Problem(file, None, None, what),))
     except RecursionError:  # tomllib recurses once per nesting level of arrays and tables
-        return PolicyRead(None, (Problem(file, None, None, "has arrays or tables nested too "
-                                         "deeply to read; a policy nests a few levels at "
-                                         "most"),))
+        return PolicyRead(None, (Problem(file, None, None, _(
+            "has arrays or tables nested too deeply to read; a policy nests a few levels at "
+            "most")),))
     return parse_policy(data, file=file, name=name or path.parent.name)
 
 
@@ -148,11 +150,13 @@ def check_columns(uses: Iterable[tuple[str, str]], numeric: Iterable[str], prese
     problems = []
     for key, col in uses:
         if col not in present:
-            problems.append(Problem(file, None, key, f"names the column '{col}', which "
-                                    f"{table} does not have{suggest(col, sorted(numeric))}"))
+            problems.append(Problem(file, None, key, _(
+                "names the column '{column}', which {table} does not have{hint}").format(
+                column=col, table=table, hint=suggest(col, sorted(numeric)))))
         elif col not in numeric:
-            problems.append(Problem(file, None, key, f"names the column '{col}' of {table}, "
-                                    "which holds neither numbers nor true/false"))
+            problems.append(Problem(file, None, key, _(
+                "names the column '{column}' of {table}, which holds neither numbers nor "
+                "true/false").format(column=col, table=table)))
     return problems
 
 
@@ -163,7 +167,7 @@ def _territory(k: PolicyKeys, t: dict, default_name: str) -> dict:
                 "ceilings_year": None, "q1_threshold": None, "landlords": ()}
     communes = k.names(t, p, "communes", required=True, fold=True)
     if communes == ():
-        k.err(f"{p}.communes", "must list at least one commune")
+        k.err(f"{p}.communes", _("must list at least one commune"))
     out = {
         "name": k.get(t, p, "name", str, default=default_name),
         "communes": communes,
@@ -180,25 +184,27 @@ def _territory(k: PolicyKeys, t: dict, default_name: str) -> dict:
             available_years = None
         if available_years is not None and year not in set(available_years()):
             years = ", ".join(str(y) for y in sorted(available_years()))
-            k.err(f"{p}.ceilings_year", f"has no income-ceiling table for {year}; "
-                  f"tables exist for {years}")
+            k.err(f"{p}.ceilings_year", _(
+                "has no income-ceiling table for {year}; tables exist for {years}").format(
+                year=year, years=years))
     return out
 
 
 def _reservataires(k: PolicyKeys, data: dict) -> tuple[Reservataire, ...]:
     entries = k.array(data, "reservataires", required=True)
     if data.get("reservataires") is not None and not entries:
-        k.err("reservataires", "needs at least one [[reservataires]] entry")
+        k.err("reservataires", _("needs at least one [[reservataires]] entry"))
     out, seen, folded = [], set(), {}
     for i, e in enumerate(entries, 1):
         p = f"reservataires[{i}]"
         rid = k.get(e, p, "id", str, required=True)
         cols = k.names(e, p, "eligible_if_any") or ()
         if rid in seen:
-            k.err(f"{p}.id", f"repeats the réservataire '{rid}'")
+            k.err(f"{p}.id", _("repeats the réservataire '{id}'").format(id=rid))
         elif rid is not None and rid.strip().casefold() in folded:
-            k.err(f"{p}.id", f"repeats the réservataire '{folded[rid.strip().casefold()]}' "
-                  f"as '{rid}': ids differing only by case or spaces are the same id")
+            k.err(f"{p}.id", _(
+                "repeats the réservataire '{first}' as '{id}': ids differing only by case or "
+                "spaces are the same id").format(first=folded[rid.strip().casefold()], id=rid))
         if rid:
             seen.add(rid)
             folded.setdefault(rid.strip().casefold(), rid)
@@ -215,18 +221,21 @@ def _flows(k: PolicyKeys, data: dict, ids: set[str]) -> tuple[Flow, ...]:
         share = k.share(e, p, "share", required=True)
         tol = k.share(e, p, "tolerance")
         if res is not None and ids and res not in ids:
-            k.err(f"{p}.reservataire", f"names '{res}', which is not a [[reservataires]] id"
-                  f"{suggest(res, sorted(ids))}")
+            k.err(f"{p}.reservataire", _(
+                "names '{name}', which is not a [[reservataires]] id{hint}").format(
+                name=res, hint=suggest(res, sorted(ids))))
         if None not in (landlord, res) and (landlord, res) in pairs:
-            k.err(f"{p}.reservataire", f"repeats the flow {landlord} → {res}")
+            k.err(f"{p}.reservataire", _("repeats the flow {landlord} → {reservataire}").format(
+                landlord=landlord, reservataire=res))
         pairs.add((landlord, res))
         if None not in (landlord, res, share):
             totals[landlord] = totals.get(landlord, 0.0) + share
             out.append(Flow(landlord, res, share, 0.0 if tol is None else tol))
     for landlord, total in totals.items():
         if total > 1 + 1e-9:
-            k.err("flows.share", f"the shares of landlord '{landlord}' sum to {total:.4g}, "
-                  "above 1")
+            k.err("flows.share", _(
+                "the shares of landlord '{landlord}' sum to {total}, above 1").format(
+                landlord=landlord, total=f"{total:.4g}"))
     return tuple(out)
 
 
@@ -236,7 +245,7 @@ def _spatial(k: PolicyKeys, data: dict) -> SpatialBalance | None:
     t, p = k.table(data, "spatial_balance"), "spatial_balance"
     slack = k.get(t, p, "slack_units", int, default=1)
     if slack is not None and slack < 0:
-        k.err(f"{p}.slack_units", f"must be ≥ 0; got {slack}")
+        k.err(f"{p}.slack_units", _("must be ≥ 0; got {value}").format(value=slack))
     return SpatialBalance(1 if slack is None else slack, k.interval(t, p, "q1_share"),
                           k.interval(t, p, "priority_share"))
 
@@ -245,27 +254,32 @@ def _eligibility(k: PolicyKeys, t: dict) -> Eligibility:
     p = "eligibility"
     burden = k.get(t, p, "max_rent_burden", float)
     if burden is not None and not 0 < burden <= 1:
-        k.err(f"{p}.max_rent_burden", f"must be a share in (0, 1]; got {burden}")
+        k.err(f"{p}.max_rent_burden", _("must be a share in (0, 1]; got {value}").format(
+            value=burden))
     grid = {}
     raw = t.get("typology_by_size")
     if raw is not None and not isinstance(raw, dict):
-        k.err(f"{p}.typology_by_size", "must be a table such as { 1 = [\"T1\", \"T2\"], ... }")
+        k.err(f"{p}.typology_by_size", _("must be a table such as {example}").format(
+            example='{ 1 = ["T1", "T2"], ... }'))
     elif raw is not None:
         for key, value in raw.items():
             if key not in {"1", "2", "3", "4", "5", "6"}:
-                k.err(f"{p}.typology_by_size", f"has the household size '{key}'; sizes are "
-                      "1 to 6 (6 stands for 6 persons and more)")
+                k.err(f"{p}.typology_by_size", _(
+                    "has the household size '{size}'; sizes are 1 to 6 (6 stands for 6 "
+                    "persons and more)").format(size=key))
                 continue
             typos = k.names(raw, f"{p}.typology_by_size", key, required=True) or ()
             wrong = [x for x in typos if x not in TYPOLOGIES]
             if wrong:
-                k.err(f"{p}.typology_by_size.{key}", f"has {', '.join(map(repr, wrong))}; "
-                      f"typologies are {', '.join(TYPOLOGIES)}")
+                k.err(f"{p}.typology_by_size.{key}", _(
+                    "has {wrong}; typologies are {typologies}").format(
+                    wrong=", ".join(map(repr, wrong)), typologies=", ".join(TYPOLOGIES)))
             grid[int(key)] = typos
         missing = sorted({1, 2, 3, 4, 5, 6} - set(grid) - {int(x) for x in raw if x.isdigit()})
         if missing:
-            k.err(f"{p}.typology_by_size", "gives no typologies for household size "
-                  + ", ".join(map(str, missing)))
+            k.err(f"{p}.typology_by_size", _(
+                "gives no typologies for household size {sizes}").format(
+                sizes=", ".join(map(str, missing))))
     return Eligibility(burden, dict(sorted(grid.items())))
 
 
@@ -275,7 +289,8 @@ def _cotation(k: PolicyKeys, t: dict) -> Cotation:
            (("points_per_month", 1), ("overdue_months", 36), ("overdue_bonus", 0),
             ("refusal_malus", 0))}
     if out["overdue_months"] is not None and out["overdue_months"] < 0:
-        k.err(f"{p}.overdue_months", f"must be ≥ 0; got {out['overdue_months']}")
+        k.err(f"{p}.overdue_months", _("must be ≥ 0; got {value}").format(
+            value=out["overdue_months"]))
     for name in ("points_per_month", "overdue_bonus", "refusal_malus"):
         if out[name] is not None and not k.in_range(f"{p}.{name}", out[name]):
             out[name] = None

@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 
 from .errors import Problem
+from .i18n import _, num
 
 #: Largest |points| of a policy value (= models.score_range.MAX_SCORE, kept import-free).
 MAX_POINTS = 1_000_000_000
@@ -43,18 +44,18 @@ def _schema_path(prefix: str) -> str:
 def kind_of(value: object) -> str:
     """Plain-words TOML type of a value, for messages."""
     if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
+        return _("{value} (true/false)").format(value=str(value).lower())
     if isinstance(value, int):
-        return f"{value} (an integer)"
+        return _("{value} (an integer)").format(value=value)
     if isinstance(value, float):
-        return f"{value} (a number)"
+        return _("{value} (a number)").format(value=value)
     if isinstance(value, str):
-        return f"'{value}' (text)"
+        return _("'{value}' (text)").format(value=value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return f"{value.isoformat()} (a date or time)"
+        return _("{value} (a date or time)").format(value=value.isoformat())
     if isinstance(value, list):
-        return "a list"
-    return "a table"
+        return _("a list")
+    return _("a table")
 
 
 class PolicyKeys:
@@ -80,18 +81,20 @@ class PolicyKeys:
             close = difflib.get_close_matches(key, sorted(valid), n=1, cutoff=0.6)
             home = [t for t, keys in KEYS.items() if key in keys and t]
             if close:
-                hint = f"; did you mean '{close[0]}'?"
+                hint = _("; did you mean '{name}'?").format(name=close[0])
             elif home:
-                hint = f"; it belongs in [{home[0]}]"
+                hint = _("; it belongs in [{table}]").format(table=home[0])
             elif prefix and key in KEYS[""]:
-                hint = f"; [{key}] is a top-level table, not part of [{prefix}]"
+                hint = _("; [{key}] is a top-level table, not part of [{prefix}]").format(
+                    key=key, prefix=prefix)
             else:
-                hint = f"; valid keys here: {', '.join(sorted(valid))}"
+                hint = _("; valid keys here: {keys}").format(keys=", ".join(sorted(valid)))
             if prefix:
-                self.problems.append(Problem(self.file, None, full, "is not a known key" + hint))
+                self.problems.append(Problem(self.file, None, full,
+                                             _("is not a known key") + hint))
             else:
-                self.problems.append(Problem(self.file, None, None,
-                                             f"unknown top-level key '{key}'" + hint))
+                self.problems.append(Problem(self.file, None, None, _(
+                    "unknown top-level key '{key}'").format(key=key) + hint))
 
     def table(self, data: dict, key: str, *, prefix: str = "", required: bool = False) -> dict:
         """A sub-table (``{}`` when absent or wrong), its keys checked against :data:`KEYS`."""
@@ -99,10 +102,10 @@ class PolicyKeys:
         value = data.get(key)
         if value is None:
             if required:
-                self.err(full, "is missing")
+                self.err(full, _("is missing"))
             return {}
         if not isinstance(value, dict):
-            self.err(full, f"must be a table; got {kind_of(value)}")
+            self.err(full, _("must be a table; got {value}").format(value=kind_of(value)))
             return {}
         schema = _schema_path(full)
         if schema in KEYS:
@@ -116,10 +119,12 @@ class PolicyKeys:
         value = data.get(key)
         if value is None:
             if required:
-                self.err(full, f"is missing: add at least one [[{full}]] entry")
+                self.err(full, _("is missing: add at least one [[{table}]] entry").format(
+                    table=full))
             return []
         if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
-            self.err(full, f"must be an array of tables ([[{full}]]); got {kind_of(value)}")
+            self.err(full, _("must be an array of tables ([[{table}]]); got {value}").format(
+                table=full, value=kind_of(value)))
             return []
         for i, entry in enumerate(value, 1):
             self.known(entry, f"{full}[{i}]", set(KEYS[_schema_path(full)]))
@@ -131,17 +136,18 @@ class PolicyKeys:
         key, value = f"{prefix}.{name}", t.get(name)
         if value is None:
             if required:
-                self.err(key, "is missing")
+                self.err(key, _("is missing"))
             return default
         ok = {str: isinstance(value, str),
               int: isinstance(value, int) and not isinstance(value, bool),
               float: isinstance(value, (int, float)) and not isinstance(value, bool)}[kind]
         if not ok:
-            word = {str: "text", int: "an integer", float: "a number"}[kind]
-            self.err(key, f"must be {word}; got {kind_of(value)}")
+            word = {str: _("text"), int: _("an integer"), float: _("a number")}[kind]
+            self.err(key, _("must be {kind}; got {value}").format(kind=word,
+                                                                  value=kind_of(value)))
             return None
         if kind is str and not value.strip():
-            self.err(key, "must not be empty")
+            self.err(key, _("must not be empty"))
             return None
         return float(value) if kind is float else value
 
@@ -149,7 +155,8 @@ class PolicyKeys:
         """A number in [0, 1]."""
         value = self.get(t, prefix, name, float, required=required)
         if value is not None and not 0.0 <= value <= 1.0:
-            self.err(f"{prefix}.{name}", f"must be a share between 0 and 1; got {value:g}")
+            self.err(f"{prefix}.{name}", _("must be a share between 0 and 1; got {value}").format(
+                value=f"{value:g}"))
             return None
         return value
 
@@ -161,31 +168,37 @@ class PolicyKeys:
         key, value = f"{prefix}.{name}", t.get(name)
         if value is None:
             if required:
-                self.err(key, "is missing")
+                self.err(key, _("is missing"))
             return None
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.err(key, f"must be a list of non-empty texts such as [\"a\", \"b\"]; got "
-                     f"{kind_of(value) if not isinstance(value, list) else value!r}")
+            self.err(key, _("must be a list of non-empty texts such as {example}; got "
+                            "{value}").format(
+                example='["a", "b"]',
+                value=kind_of(value) if not isinstance(value, list) else repr(value)))
             return None
         dupes = sorted({v for v in value if value.count(v) > 1})
         if dupes:
-            self.err(key, f"lists {', '.join(map(repr, dupes))} more than once")
+            self.err(key, _("lists {names} more than once").format(
+                names=", ".join(map(repr, dupes))))
         if fold:
             spellings: dict[str, list[str]] = {}
             for v in dict.fromkeys(value):
                 spellings.setdefault(v.strip().casefold(), []).append(v)
             for same in (s for s in spellings.values() if len(s) > 1):
-                self.err(key, f"lists {' and '.join(map(repr, same))}, which differ only by "
-                         "case or spaces: the tables match names regardless of case, so "
-                         "this is one name listed twice; keep one spelling")
+                self.err(key, _(
+                    "lists {names}, which differ only by case or spaces: the tables match "
+                    "names regardless of case, so this is one name listed twice; keep one "
+                    "spelling").format(names=_(" and ").join(map(repr, same))))
         return tuple(dict.fromkeys(v.strip() for v in value))
 
     def in_range(self, key: str, value: int) -> bool:
         """Points within ±:data:`MAX_POINTS` (models.score_range); records a problem if not."""
         if -MAX_POINTS <= value <= MAX_POINTS:
             return True
-        self.err(key, f"must be a whole number of points between {-MAX_POINTS:,} and "
-                 f"{MAX_POINTS:,} (the supported range, docs/cotation.md); got {value:,}")
+        self.err(key, _(
+            "must be a whole number of points between {low} and {high} (the supported "
+            "range, docs/cotation.md); got {value}").format(
+            low=num(-MAX_POINTS), high=num(MAX_POINTS), value=num(value)))
         return False
 
     def date(self, t: dict, prefix: str, name: str) -> dt.date | None:
@@ -198,8 +211,9 @@ class PolicyKeys:
                 pass
         elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
-        self.err(key, "is missing" if value is None else
-                 f"must be a date such as 2025-03-01; got {kind_of(value)}")
+        self.err(key, _("is missing") if value is None else
+                 _("must be a date such as 2025-03-01; got {value}").format(
+                     value=kind_of(value)))
         return None
 
     def q1(self, t: dict, prefix: str) -> float | None:
@@ -209,8 +223,9 @@ class PolicyKeys:
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
             return float(value)
-        self.err(f"{prefix}.q1_threshold", "must be a number ≥ 0 (€ per consumption unit "
-                 f"and year) or \"auto\"; got {kind_of(value)}")
+        self.err(f"{prefix}.q1_threshold", _(
+            "must be a number ≥ 0 (€ per consumption unit and year) or \"auto\"; got "
+            "{value}").format(value=kind_of(value)))
         return None
 
     def interval(self, t: dict, prefix: str, name: str) -> tuple[float, float] | None:
@@ -220,15 +235,17 @@ class PolicyKeys:
             return None
         if (not isinstance(value, list) or len(value) != 2
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
-            self.err(key, f"must be [min, max], two shares between 0 and 1; got "
-                     f"{kind_of(value) if not isinstance(value, list) else value!r}")
+            self.err(key, _("must be [min, max], two shares between 0 and 1; got {value}").format(
+                value=kind_of(value) if not isinstance(value, list) else repr(value)))
             return None
         lo, hi = float(value[0]), float(value[1])
         if not (0 <= lo <= 1 and 0 <= hi <= 1):
-            self.err(key, f"must hold shares between 0 and 1; got [{lo:g}, {hi:g}]")
+            self.err(key, _("must hold shares between 0 and 1; got {value}").format(
+                value=f"[{lo:g}, {hi:g}]"))
             return None
         if lo > hi:
-            self.err(key, f"has min {lo:g} above max {hi:g}")
+            self.err(key, _("has min {low} above max {high}").format(low=f"{lo:g}",
+                                                                     high=f"{hi:g}"))
             return None
         return lo, hi
 
@@ -240,6 +257,7 @@ class PolicyKeys:
                 if self.in_range(f"{prefix}.{col}", value):
                     out[col] = value
             else:
-                self.err(f"{prefix}.{col}", f"must be an integer number of points; got "
-                         f"{kind_of(value)}")
+                self.err(f"{prefix}.{col}", _(
+                    "must be an integer number of points; got {value}").format(
+                    value=kind_of(value)))
         return out

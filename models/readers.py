@@ -18,6 +18,7 @@ import pandas as pd
 from . import extraction
 from .errors import DataError, Problem
 from .folders import sha256_file as sha256  # noqa: F401  (input hashes: one definition)
+from .i18n import _
 from .policy_io import read_policy
 from .score_range import check_objective
 from .table_formats import read_csv, read_parquet, read_xlsx
@@ -55,7 +56,7 @@ def read_table_lenient(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     path = Path(path)
     file = path.name
     if not path.is_file():
-        raise DataError([Problem(file, None, None, "the file is missing")])
+        raise DataError([Problem(file, None, None, _("the file is missing"))])
     suffix = path.suffix.lower()
     if suffix == ".csv":
         df = read_csv(path)
@@ -64,12 +65,13 @@ def read_table_lenient(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     elif suffix == ".xlsx":
         df = read_xlsx(path)
     else:
-        raise DataError([Problem(file, None, None, "has an unsupported format; expected "
-                                 ".csv, .parquet or .xlsx")])
+        raise DataError([Problem(file, None, None, _("has an unsupported format; "
+                                                             "expected .csv, .parquet or .xlsx"))])
     df = _drop_empty_nameless(df, file)
     if len(df.columns) == 0:
-        raise DataError([Problem(file, 1, None, "the header row names no column; expected "
-                                 "the column names of the data contract")])
+        raise DataError([Problem(file, 1, None, _("the header row names no column; "
+                                                         "expected the column names of the "
+                                                         "data contract"))])
     if "rows" in df.attrs:  # some rows were left out: keep the others' numbers
         df.index = df.attrs.pop("rows")
     else:
@@ -79,7 +81,7 @@ def read_table_lenient(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
         df = df.loc[~blank]
     problems = df.attrs.pop("problems", [])
     if len(df) == 0 and not problems:
-        raise DataError([Problem(file, None, None, "has a header but no data rows")])
+        raise DataError([Problem(file, None, None, _("has a header but no data rows"))])
     return df, problems
 
 
@@ -89,12 +91,12 @@ def _drop_empty_nameless(df: pd.DataFrame, file: str) -> pd.DataFrame:
     names = [str(c).strip() for c in df.columns]
     nameless = {i for i, c in enumerate(names) if not c or c.startswith("Unnamed: ")}
     filled = {i for i in nameless if (df.iloc[:, i].str.len() > 0).any()}
-    problems = [Problem(file, 1, None, f"column {i + 1} of the header has no name, but "
-                        "cells below it are filled") for i in sorted(filled)]
+    problems = [Problem(file, 1, None, _("column {n} of the header has no name, but cells "
+                                              "below it are filled").format(n=i + 1)) for i in sorted(filled)]
     seen: set[str] = set()
     for i, c in enumerate(names):
         if i not in nameless and c in seen:
-            problems.append(Problem(file, 1, c, "appears twice in the header"))
+            problems.append(Problem(file, 1, c, _("appears twice in the header")))
         seen.add(c)
     if problems:
         raise DataError(problems)
@@ -112,14 +114,15 @@ def find_table(folder: Path, stem: str) -> Path:
     if len(found) == 1:
         return found[0]
     if found:
-        names = " and ".join(p.name for p in found)
-        raise DataError([Problem(found[0].name, None, None, f"is ambiguous: the folder holds "
-                                 f"{names}; keep only one")])
+        names = _(" and ").join(p.name for p in found)
+        raise DataError([Problem(found[0].name, None, None, _(
+            "is ambiguous: the folder holds {names}; keep only one").format(names=names))])
     old = folder / f"{stem}.xls"
-    hint = (f"; {old.name} is in the old Excel format, save it as .xlsx or CSV"
-            if old.is_file() else "")
-    raise DataError([Problem(f"{stem}.csv", None, None, f"the file is missing: expected "
-                             f"{stem}.csv, {stem}.parquet or {stem}.xlsx in {folder}{hint}")])
+    hint = (_("; {file} is in the old Excel format, save it as .xlsx or CSV").format(
+        file=old.name) if old.is_file() else "")
+    raise DataError([Problem(f"{stem}.csv", None, None, _(
+        "the file is missing: expected {stem}.csv, {stem}.parquet or {stem}.xlsx in "
+        "{folder}{hint}").format(stem=stem, folder=folder, hint=hint))])
 
 
 #: Headers (folded) read as the applicants' names by ``load_territory(..., names=)``.
@@ -159,8 +162,9 @@ def load_territory(path: str | Path, *, notices: list[str] | None = None,
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise DataError([Problem(str(folder), None, None, "is not a folder; expected a "
-                                 "territory folder with demands, units and policy.toml")])
+        raise DataError([Problem(str(folder), None, None, _(
+            "is not a folder; expected a territory folder with demands, units and "
+            "policy.toml"))])
     read = read_policy(folder / "policy.toml")
     problems = list(read.problems)
     tables, files = {}, {"policy.toml": folder / "policy.toml"}
@@ -198,7 +202,7 @@ def load_territory(path: str | Path, *, notices: list[str] | None = None,
         problems.extend(check_objective(demands, units, read.policy, tables["units"][0]))
     if problems or demands is None or units is None or read.policy is None:
         order = {"policy.toml": 0, extraction.FILE: 0,
-                 **{name: i for i, (name, _) in enumerate(tables.values(), 1)}}
+                 **{name: i for i, (name, _df) in enumerate(tables.values(), 1)}}
         raise DataError(sorted(problems, key=lambda p: order.get(p.file, 0)))
     hashes = {name: sha256(p) for name, p in files.items()}
     return Territory(read.policy, demands, units, source=folder, file_hashes=hashes)
@@ -225,13 +229,11 @@ def first_fix(folder: str | Path, exc: DataError) -> str:
     file, a mapping error of ``columns.toml``, a missing required column, then the first
     problem listed.
     """
-    from .i18n import _
-
     problems = list(exc.problems)
     if not problems:
         return ""
     missing = [p for p in problems if p.row is None and p.column is None
-               and p.message.startswith("the file is missing")]
+               and p.message.startswith(_("the file is missing"))]
     if any(p.file == "policy.toml" for p in missing):
         return _("create policy.toml in {folder}: 'attribution generate NEW_FOLDER' writes a "
                  "complete example territory (policy.toml, demands.csv, units.csv) to copy "
@@ -243,7 +245,7 @@ def first_fix(folder: str | Path, exc: DataError) -> str:
     mapping = [p for p in problems if p.file == extraction.FILE]
     if mapping:
         return _("correct columns.toml: {problem}").format(problem=mapping[0])
-    header = [p for p in problems if p.row == 1 and "required column is missing" in p.message]
+    header = [p for p in problems if p.row == 1 and _("required column is missing") in p.message]
     if header:
         p = header[0]
         return _("add the column '{column}' to {file}, or map your own header to it in "

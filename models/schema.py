@@ -11,6 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import N_, _
+
+#: The sets a list or category column names, for people (``domain`` → words).
+DOMAINS = {"communes": N_("communes"), "typologies": N_("typologies"),
+           "landlords": N_("landlords"), "reservataires": N_("reservataires"),
+           "financings": N_("financings")}
+
 #: Kinds of cell a column may hold.
 KINDS = ("id", "int", "float", "bool", "date", "list", "category")
 
@@ -51,20 +58,26 @@ class ColumnSpec:
 
     @property
     def expected(self) -> str:
-        """What a valid cell looks like, for error messages (\"an integer ≥ 1\")."""
+        """What a valid cell looks like, for error messages (\"an integer ≥ 1\"), in the
+        current language."""
         bound = ""
         if self.low is not None:
             low = int(self.low) if float(self.low).is_integer() else self.low
             bound = f" {'>' if self.strict else '≥'} {low}"
-        return {
-            "id": "a non-empty identifier",
-            "int": f"an integer{bound}",
-            "float": f"a number{bound}",
-            "bool": "true/false, 1/0, yes/no or oui/non",
-            "date": "a date YYYY-MM-DD or DD/MM/YYYY",
-            "list": f"a ';'-separated list of {self.domain}",
-            "category": f"one of the {self.domain}",
-        }[self.kind]
+        domain = _(DOMAINS.get(self.domain or "", self.domain or ""))
+        if self.kind == "id":
+            return _("a non-empty identifier")
+        if self.kind == "int":
+            return _("an integer{bound}").format(bound=bound)
+        if self.kind == "float":
+            return _("a number{bound}").format(bound=bound)
+        if self.kind == "bool":
+            return _("true/false, 1/0, yes/no or oui/non")
+        if self.kind == "date":
+            return _("a date YYYY-MM-DD or DD/MM/YYYY")
+        if self.kind == "list":
+            return _("a ';'-separated list of {domain}").format(domain=domain)
+        return _("one of the {domain}").format(domain=domain)
 
 
 def _specs(*specs: ColumnSpec) -> dict[str, ColumnSpec]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import Problem
+from .i18n import _, num
 from .household import months_between
 from .policy import Policy
 
@@ -60,13 +61,13 @@ def score_bounds(demands, policy: Policy) -> tuple[np.ndarray, list[tuple[str, n
         terms.append((f"cotation.rubric[{i}] ({rubric.name})", np.full(n, top)))
     total = np.zeros(n, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
-        for _, term in terms:
+        for _name, term in terms:
             total += term
     return total, terms
 
 
 def _fmt(x: float) -> str:
-    return f"{x:,.0f}" if x < 1e15 else f"{x:.3g}"
+    return num(x) if x < 1e15 else f"{x:.3g}"
 
 
 def check_scores(demands, policy: Policy, rows: np.ndarray,
@@ -81,27 +82,30 @@ def check_scores(demands, policy: Policy, rows: np.ndarray,
         column = name.split(" × ")[-1] if "bonus" in name else None
         problems.append(Problem(
             file, int(rows[pos]), column,
-            f"the cotation of this demand can reach {_fmt(total[pos])} points in absolute "
-            f"value ({name}: {_fmt(term[pos])}); scores must lie within ±{MAX_SCORE:,} "
-            "(docs/cotation.md, supported range): lower the points in policy.toml or "
-            "the value"))
+            _("the cotation of this demand can reach {total} points in absolute value "
+              "({term}: {value}); scores must lie within ±{max} (docs/cotation.md, "
+              "supported range): lower the points in policy.toml or the value").format(
+                total=_fmt(total[pos]), term=name, value=_fmt(term[pos]),
+                max=num(MAX_SCORE))))
     if len(idx) > CAP:
-        problems.append(Problem(file, None, None, f"and {len(idx) - CAP:,} more demands "
-                                f"whose cotation can leave ±{MAX_SCORE:,}"))
+        problems.append(Problem(file, None, None, _(
+            "and {n} more demands whose cotation can leave ±{max}").format(
+            n=num(len(idx) - CAP), max=num(MAX_SCORE))))
     return problems
 
 
 def check_objective(demands, units, policy: Policy,
                     file: str = "units.csv") -> list[Problem]:
     """A problem when ``units × max|score|`` exceeds :data:`MAX_OBJECTIVE`."""
-    total, _ = score_bounds(demands, policy)
+    total, _terms = score_bounds(demands, policy)
     if not len(total) or not len(units):
         return []
     worst = float(np.max(total)) * len(units)
     if worst <= MAX_OBJECTIVE:
         return []
     return [Problem(file, None, None,
-                    f"{len(units):,} units × the largest |score| {_fmt(np.max(total))} = "
-                    f"{_fmt(worst)} exceeds 2^53 = {MAX_OBJECTIVE:,}, the largest score sum "
-                    "the solvers represent exactly (docs/cotation.md, supported range); "
-                    "split the round or lower the points")]
+                    _("{units} units × the largest |score| {score} = {worst} exceeds 2^53 = "
+                      "{max}, the largest score sum the solvers represent exactly "
+                      "(docs/cotation.md, supported range); split the round or lower the "
+                      "points").format(units=num(len(units)), score=_fmt(np.max(total)),
+                                       worst=_fmt(worst), max=num(MAX_OBJECTIVE)))]

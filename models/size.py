@@ -115,17 +115,20 @@ def too_large_message(territory: Territory, est: SizeEstimate, budget: int) -> s
     big_c = int(np.argmax(communes))
     big_l = int(np.argmax(landlords))
     parts = max(2, int(np.ceil(est.bytes / max(budget, 1))))
-    return (f"The round is too large for the memory budget: {est.units:,} units × "
-            f"{est.demands:,} demands give about {est.arcs / 1e6:,.1f} million compatible "
-            f"(demand, unit, réservataire) triples, about {est.bytes / GIB:.1f} GiB to "
-            f"solve, over the budget of {budget / GIB:.1f} GiB (--max-memory). Split the "
-            f"round into at least {parts} smaller ones and solve each separately: by "
-            f"commune (the largest, {policy.territory.communes[big_c]}, has "
-            f"{int(communes[big_c]):,} of the units) or by landlord (the largest, "
-            f"{_name(policy.landlords[big_l])}, has {int(landlords[big_l]):,}), keeping in "
-            f"units.csv only that part's units; or by date (units available in the first "
-            f"weeks, then the rest); or raise --max-memory on a machine with more memory. "
-            f"Nothing was written.")
+    from .i18n import _, num
+    return _("The round is too large for the memory budget: {units} units × {demands} "
+             "demands give about {arcs} million compatible (demand, unit, réservataire) "
+             "triples, about {size} GiB to solve, over the budget of {budget} GiB "
+             "(--max-memory). Split the round into at least {parts} smaller ones and solve "
+             "each separately: by commune (the largest, {commune}, has {commune_units} of "
+             "the units) or by landlord (the largest, {landlord}, has {landlord_units}), "
+             "keeping in units.csv only that part's units; or by date (units available in "
+             "the first weeks, then the rest); or raise --max-memory on a machine with more "
+             "memory. Nothing was written.").format(
+        units=num(est.units), demands=num(est.demands), arcs=num(est.arcs / 1e6, 1),
+        size=num(est.bytes / GIB, 1), budget=num(budget / GIB, 1), parts=parts,
+        commune=policy.territory.communes[big_c], commune_units=num(int(communes[big_c])),
+        landlord=_name(policy.landlords[big_l]), landlord_units=num(int(landlords[big_l])))
 
 
 def _name(landlord) -> str:

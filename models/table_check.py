@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .cells import (Parsed, parse_bool, parse_category, parse_criterion, parse_date, parse_int,
-                    parse_list, parse_number, suggest)
+from .cells import (Parsed, did_you_mean, parse_bool, parse_category, parse_criterion,
+                    parse_date, parse_int, parse_list, parse_number, suggest)
 from .errors import Problem
+from .i18n import _, num
+from .schema import DOMAINS
 from .schema import ColumnSpec
 
 #: Rows listed one by one per column and kind of problem before summarising the rest.
@@ -50,8 +52,9 @@ class Report:
         if len(idx) > CAP:
             first, last = int(self.rows[idx[CAP]]), int(self.rows[idx[-1]])
             self.problems.append(Problem(
-                self.file, None, column, f"and {len(idx) - CAP:,} more rows with the same "
-                f"problem (rows {first:,} to {last:,})"))
+                self.file, None, column, _(
+                    "and {n} more rows with the same problem (rows {first} to {last})").format(
+                    n=num(len(idx) - CAP), first=num(first), last=num(last))))
 
 
 def check_header(df: pd.DataFrame, specs: Mapping[str, ColumnSpec], report: Report,
@@ -69,16 +72,18 @@ def check_header(df: pd.DataFrame, specs: Mapping[str, ColumnSpec], report: Repo
     for name in absent:
         if specs[name].required:
             hint = suggest(name, extra)
-            report.header(name, f"the required column is missing{hint}")
-            explained.update(c for c in extra if hint == f" (did you mean '{c}'?)")
+            report.header(name, _("the required column is missing{hint}").format(hint=hint))
+            explained.update(c for c in extra if hint == did_you_mean(c))
     kept = []
     for col in (c for c in extra if c not in explained):
         close = suggest(col, absent) if absent else ""
         if close and _very_close(col, absent):
-            report.header(col, f"is not a column of the data contract{close}")
+            report.header(col, _("is not a column of the data contract{hint}").format(
+                hint=close))
         elif not allow_extra:
-            report.header(col, "is not a column of the data contract; expected one of "
-                          + ", ".join(specs) + suggest(col, list(specs)))
+            report.header(col, _("is not a column of the data contract; expected one of "
+                                 "{names}{hint}").format(names=", ".join(specs),
+                                                         hint=suggest(col, list(specs))))
         else:
             kept.append(col)
     return kept
@@ -120,11 +125,13 @@ def parse_columns(df: pd.DataFrame, specs: Mapping[str, ColumnSpec], report: Rep
 
 
 def _one_of(spec: ColumnSpec, valid: Sequence[str]) -> str:
+    domain = _(DOMAINS.get(spec.domain or "", spec.domain or ""))
     names = (", ".join(valid) if len(valid) <= 12
-             else f"the {len(valid)} {spec.domain} of policy.toml")
+             else _("the {n} {domain} of policy.toml").format(n=len(valid), domain=domain))
     if spec.kind == "list":
-        return f"a ';'-separated list of {spec.domain} among {names}"
-    return f"one of {names}"
+        return _("a ';'-separated list of {domain} among {names}").format(domain=domain,
+                                                                           names=names)
+    return _("one of {names}").format(names=names)
 
 
 def _report_cells(col: pd.Series, spec: ColumnSpec, p: Parsed, report: Report,
@@ -135,19 +142,23 @@ def _report_cells(col: pd.Series, spec: ColumnSpec, p: Parsed, report: Report,
         expected = _one_of(spec, valid)
     if p.bad.any():
         if spec.kind == "list":
-            report.cells(name, p.bad, lambda i: f"expected {expected}, got unknown "
-                         f"{p.detail(i)}")
+            report.cells(name, p.bad, lambda i: _(
+                "expected {expected}, got unknown {names}").format(expected=expected,
+                                                                    names=p.detail(i)))
         elif spec.kind == "category":
-            report.cells(name, p.bad, lambda i: f"expected {expected}, got "
-                         f"{show(col.iloc[i])}{suggest(col.iloc[i], valid)}")
+            report.cells(name, p.bad, lambda i: _("expected {expected}, got {value}").format(
+                expected=expected, value=show(col.iloc[i]) + suggest(col.iloc[i], valid)))
         else:
-            report.cells(name, p.bad, lambda i: f"expected {expected}, got {show(col.iloc[i])}")
+            report.cells(name, p.bad, lambda i: _("expected {expected}, got {value}").format(
+                expected=expected, value=show(col.iloc[i])))
     if spec.required and spec.kind != "list" and p.empty.any():
-        report.cells(name, p.empty, lambda i: f"expected {expected}, got an empty cell")
+        report.cells(name, p.empty, lambda i: _("expected {expected}, got an empty "
+                                                "cell").format(expected=expected))
     if spec.low is not None:
         ok = ~(p.bad | p.empty)
         low = (p.values <= spec.low) if spec.strict else (p.values < spec.low)
-        report.cells(name, ok & low, lambda i: f"expected {expected}, got {show(col.iloc[i])}")
+        report.cells(name, ok & low, lambda i: _("expected {expected}, got {value}").format(
+            expected=expected, value=show(col.iloc[i])))
         return Parsed(p.values, p.bad | (ok & low), p.empty, p.detail)
     return p
 
@@ -167,13 +178,15 @@ def parse_extra(df: pd.DataFrame, extra: Sequence[str], used: Mapping[str, str],
             out[col] = p.values
         elif col in used:
             cells = df[col]
-            report.cells(col, p.bad, lambda i: "expected a number or true/false (the column "
-                         f"is used by policy key {used[col]}), got {show(cells.iloc[i])}")
+            report.cells(col, p.bad, lambda i: _(
+                "expected a number or true/false (the column is used by policy key {key}), "
+                "got {value}").format(key=used[col], value=show(cells.iloc[i])))
         else:
             first = int(np.flatnonzero(p.bad)[0])
-            report.header(col, "is not a column of the data contract, and not a criterion "
-                          "column either (criteria hold numbers or true/false; row "
-                          f"{int(report.rows[first])} holds {show(df[col].iloc[first])})")
+            report.header(col, _(
+                "is not a column of the data contract, and not a criterion column either "
+                "(criteria hold numbers or true/false; row {row} holds {value})").format(
+                row=int(report.rows[first]), value=show(df[col].iloc[first])))
     return out
 
 
@@ -184,5 +197,6 @@ def report_duplicates(ids: pd.Series, column: str, report: Report) -> None:
         return
     first_row = pd.Series(report.rows, index=ids.index).groupby(ids.to_numpy()).transform("first")
     first = first_row.to_numpy()
-    report.cells(column, dup, lambda i: f"expected a unique identifier, got "
-                 f"{show(ids.iloc[i])}, already on row {int(first[i])}")
+    report.cells(column, dup, lambda i: _(
+        "expected a unique identifier, got {value}, already on row {row}").format(
+        value=show(ids.iloc[i]), row=int(first[i])))

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import DataError, Problem
+from .i18n import _, num
 
 
 def _decode(raw: bytes, file: str) -> tuple[bytes, str]:
@@ -55,26 +56,27 @@ MAX_CELL = 131_072
 
 def read_csv(path: Path) -> pd.DataFrame:
     file = path.name
-    data, _ = _decode(path.read_bytes(), file)
+    data, _encoding = _decode(path.read_bytes(), file)
     if data[-2:].strip() != data[-2:]:  # copies only when there is trailing blank space
         data = data.rstrip(b"\r\n\t ")
     if not data.strip():
-        raise DataError([Problem(file, None, None, "the file is empty")])
+        raise DataError([Problem(file, None, None, _("the file is empty"))])
     if b"\n" not in data and b"\r" in data:  # "CSV (Macintosh)": CR-only line ends
         data = data.replace(b"\r", b"\n")
     end = data.find(b"\n")
     if end < 0:
-        raise DataError([Problem(file, None, None, "has a header but no data rows" if
-                                 len(data) <= MAX_CELL else f"is one line of {len(data):,} "
-                                 "bytes without a line break; expected a header row, then "
-                                 "one row per line")])
+        raise DataError([Problem(file, None, None, _("has a header but no data rows") if
+                                 len(data) <= MAX_CELL else _(
+            "is one line of {n} bytes without a line break; expected a header row, then one "
+            "row per line").format(n=num(len(data))))])
     first = data[:end].decode("utf-8").rstrip("\r")
     try:
         sep = _sniff(first)
         header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
     except csv.Error as exc:
-        raise DataError([Problem(file, 1, None, f"the header row cannot be read ({exc}); "
-                                 "expected column names separated by ',' or ';'")]) from None
+        raise DataError([Problem(file, 1, None, _(
+            "the header row cannot be read ({error}); expected column names separated by "
+            "',' or ';'").format(error=exc))]) from None
     try:
         # blank lines would vanish in pyarrow and shift row numbers (bytes.find is cheap)
         if b"\n\n" in data or b"\n\r\n" in data:
@@ -109,22 +111,24 @@ def _csv_slow(text: str, sep: str, header: list[str], file: str) -> pd.DataFrame
         row = len(records) + 1  # spreadsheet numbering: header = 1
         what = str(exc)
         if "field larger than field limit" in what:
-            what = (f"a cell is longer than {MAX_CELL:,} characters (or a quote is not "
-                    "closed); expected short cells")
+            what = _("a cell is longer than {n} characters (or a quote is not closed); "
+                     "expected short cells").format(n=num(MAX_CELL))
         elif "new-line character" in what:
-            what = ("a carriage return (CR) inside a cell that is not quoted; quote the "
-                    "cell or remove the line break")
-        raise DataError([Problem(file, row, None, f"cannot be read: {what}")]) from None
+            what = _("a carriage return (CR) inside a cell that is not quoted; quote the "
+                     "cell or remove the line break")
+        raise DataError([Problem(file, row, None, _("cannot be read: {what}").format(
+            what=what))]) from None
     records = records[1:]
     records = [[] if len(r) == 1 and not r[0].strip() else r for r in records]  # blank lines
     k = len(header)
     ragged = [(i + 2, len(r)) for i, r in enumerate(records) if r and len(r) != k]
-    problems = [Problem(file, row, None, f"expected {k} fields as in the header, got {n} "
-                        f"(check the separator '{sep}' and the quotes)")
-                for row, n in ragged[:20]]
+    problems = [Problem(file, row, None, _(
+        "expected {k} fields as in the header, got {n} (check the separator '{sep}' and the "
+        "quotes)").format(k=k, n=n, sep=sep)) for row, n in ragged[:20]]
     if len(ragged) > 20:
-        problems.append(Problem(file, None, None, f"and {len(ragged) - 20:,} more rows "
-                                "with a wrong number of fields"))
+        problems.append(Problem(file, None, None, _(
+            "and {n} more rows with a wrong number of fields").format(
+            n=num(len(ragged) - 20))))
     keep = [i for i, r in enumerate(records) if not r or len(r) == k]
     rows = [[c.strip() for c in records[i]] if records[i] else [""] * k for i in keep]
     df = pd.DataFrame(rows, columns=header, dtype="str")
@@ -154,8 +158,9 @@ def _check_length(col: pa.ChunkedArray, name: str, file: str) -> None:
     longest = pc.max(lengths).as_py()
     if longest is not None and longest > MAX_CELL:
         first = pc.index(pc.greater(lengths, MAX_CELL), True).as_py()
-        raise DataError([Problem(file, first + 2, name, f"is {longest:,} characters long; "
-                                 f"expected at most {MAX_CELL:,}")])
+        raise DataError([Problem(file, first + 2, name, _(
+            "is {n} characters long; expected at most {max}").format(
+            n=num(longest), max=num(MAX_CELL)))])
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
@@ -163,12 +168,13 @@ def read_parquet(path: Path) -> pd.DataFrame:
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        raise DataError([Problem(path.name, None, None, f"cannot be read as Parquet ({exc})")])
+        raise DataError([Problem(path.name, None, None, _(
+            "cannot be read as Parquet ({error})").format(error=exc))])
     try:
         df = _arrow_to_strings(table, list(table.column_names), path.name)
     except (pa.ArrowException, TypeError) as exc:
-        raise DataError([Problem(path.name, None, None, "has a column that cannot be read "
-                                 f"as text ({exc})")])
+        raise DataError([Problem(path.name, None, None, _(
+            "has a column that cannot be read as text ({error})").format(error=exc))])
     df.attrs["decimal_comma"] = False
     return df
 
@@ -178,8 +184,9 @@ def read_xlsx(path: Path) -> pd.DataFrame:
         df = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False,
                            engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise DataError([Problem(path.name, None, None, "cannot be read as an Excel "
-                                 f"workbook ({type(exc).__name__}: {exc})")])
+        raise DataError([Problem(path.name, None, None, _(
+            "cannot be read as an Excel workbook ({error})").format(
+            error=f"{type(exc).__name__}: {exc}"))])
     df = df.astype("str").apply(lambda c: c.str.strip())
     df.attrs["decimal_comma"] = False
     return df

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .cells import Parsed
 from .errors import Problem
+from .i18n import _, date
 from .policy import FINANCINGS, TYPOLOGIES, Policy
 from .policy_io import PolicyRead, check_columns
 from .schema import DEMAND_COLUMNS, UNIT_COLUMNS
@@ -138,12 +139,14 @@ def _check_households(cols: dict[str, Parsed], report: Report) -> None:
         size, adults = cols["household_size"].values, cols["adults"].values
         children = cols["children_under_14"].values
         over = ok & (adults > size)
-        report.cells("adults", over, lambda i: f"expected at most household_size "
-                     f"({size[i]}) adults, got {adults[i]}")
+        report.cells("adults", over, lambda i: _(
+            "expected at most household_size ({size}) adults, got {adults}").format(
+            size=size[i], adults=adults[i]))
         wrong = ok & ~over & (adults + children != size)
-        report.cells("household_size", wrong, lambda i: "expected adults + children_under_14"
-                     f" = {adults[i]} + {children[i]} = {adults[i] + children[i]}, got "
-                     f"{size[i]}")
+        report.cells("household_size", wrong, lambda i: _(
+            "expected adults + children_under_14 = {adults} + {children} = {total}, got "
+            "{size}").format(adults=adults[i], children=children[i],
+                             total=adults[i] + children[i], size=size[i]))
     # No check of dependants against household_size, nor of couple against adults: the
     # contract does not forbid them, and French practice counts a child to be born as a
     # dependant (a pregnant single applicant: household_size 1, dependants 1 → category 3).
@@ -154,5 +157,6 @@ def _check_registration(cols: dict[str, Parsed], ctx: PolicyRead, report: Report
         return
     dates = cols["registered_on"].values
     late = ~np.isnat(dates) & (dates > np.datetime64(ctx.round_date, "D"))
-    report.cells("registered_on", late, lambda i: "expected a date on or before the round "
-                 f"date {ctx.round_date.isoformat()} (territory.round_date), got {dates[i]}")
+    report.cells("registered_on", late, lambda i: _(
+        "expected a date on or before the round date {round_date} (territory.round_date), "
+        "got {value}").format(round_date=date(ctx.round_date), value=date(str(dates[i]))))

@@ -135,6 +135,16 @@ def write_tiny_territory(path: str | Path) -> Path:
 
 
 @pytest.fixture
+def english_messages():
+    """Run a test in English: for tests that check the English source text of messages
+    (the French of every message is checked by tests/test_i18n.py and
+    tests/test_french_outputs.py)."""
+    from attribution.models.i18n import language
+    with language("en"):
+        yield
+
+
+@pytest.fixture
 def tiny_territory(tmp_path: Path) -> Path:
     """Folder holding the tiny valid territory."""
     return write_tiny_territory(tmp_path / "tiny")

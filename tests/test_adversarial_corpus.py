@@ -104,7 +104,7 @@ CASES = [(n, _criterion_1e30 if n == "criterion value of 1e30" else d, f)
 def test_hostile_input_is_an_input_error(tmp_path, name, defect, fragments):
     folder = write_tiny_territory(tmp_path / "t")
     defect(folder)
-    checked = CliRunner().invoke(main, ["validate", str(folder)])
+    checked = CliRunner().invoke(main, ["validate", str(folder), "--lang", "en"])
     assert checked.exit_code == 1, checked.output
     assert "Traceback" not in checked.output
     lines = checked.stderr.splitlines()

@@ -19,6 +19,9 @@ from attribution.models.generator.extraction import write_extraction
 from attribution.models.readers import load_territory
 from attribution.optimizer import SolveParams, solve
 
+#: these tests check the English source text of the messages (--lang en)
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "models" / "data" / "carene-imhoweb"
 

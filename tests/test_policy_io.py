@@ -12,6 +12,9 @@ from attribution.models.errors import DataError
 from attribution.models.policy import Flow, Reservataire, Rubric
 from attribution.models.policy_io import check_columns, load_policy, parse_policy, read_policy
 
+#: these tests check the English source text of the messages (--lang en)
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 
 def _parse(text: str):
     return parse_policy(tomllib.loads(text), name="folder")

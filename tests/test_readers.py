@@ -13,6 +13,9 @@ from conftest import TINY_DEMANDS, TINY_UNITS, write_tiny_territory
 from attribution.models.errors import DataError
 from attribution.models.readers import find_table, load_territory, read_table
 
+#: these tests check the English source text of the messages (--lang en)
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 
 def _problems(exc: pytest.ExceptionInfo) -> list[str]:
     return [str(p) for p in exc.value.problems]

@@ -21,6 +21,9 @@ from attribution.models.score_range import MAX_OBJECTIVE, MAX_SCORE, check_objec
 from attribution.optimizer import SolveParams, solve
 from click.testing import CliRunner
 
+#: these tests check the English source text of the messages (--lang en)
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 
 def _territory(tmp_path, n_demands=250, n_units=12, seed=4):
     folder = tmp_path / "t"
@@ -37,8 +40,9 @@ def _set_policy(folder, old, new):
 
 def _both(folder, tmp_path):
     """validate and solve on the same folder: (exit codes, stderr of validate)."""
-    v = CliRunner().invoke(main, ["validate", str(folder)])
-    s = CliRunner().invoke(main, ["solve", str(folder), "--out", str(tmp_path / "r"), "-q"])
+    v = CliRunner().invoke(main, ["validate", str(folder), "--lang", "en"])
+    s = CliRunner().invoke(main, ["solve", str(folder), "--out", str(tmp_path / "r"), "-q",
+                                  "--lang", "en"])
     assert "Traceback" not in v.output + s.output
     assert not (tmp_path / "r").exists()
     return v.exit_code, s.exit_code, v.stderr

@@ -8,6 +8,9 @@ from attribution.models.readers import load_territory
 from attribution.models.size import (BASE_BYTES, BYTES_PER_ARC, RoundTooLarge, check_memory,
                                      default_budget, estimate_size)
 
+#: these tests check the English source text of the messages (--lang en)
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 
 @pytest.fixture(scope="module")
 def territory(tmp_path_factory):

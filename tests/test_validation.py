@@ -14,6 +14,9 @@ from attribution.models.policy_io import parse_policy
 from attribution.models.table_check import CAP
 from attribution.models.validation import validate_demands, validate_units
 
+#: these tests check the English source text of the messages (--lang en)
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 POLICY = parse_policy(tomllib.loads(TINY_POLICY)).policy
 
 

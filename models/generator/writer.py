@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.models import folders
+from attribution.models.i18n import N_
 
 
 def contract_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -34,7 +35,7 @@ def check_target(out_dir: Path, overwrite: bool) -> Path:
     with it) a folder ``generate`` did not write or holding files it did not write
     (:func:`attribution.models.folders.check_target`)."""
     return folders.check_target(out_dir, force=overwrite, kinds=folders.TERRITORY_KINDS,
-                                what="territory folder", empty_ok=True, make_parents=True)
+                                what=N_("territory folder"), empty_ok=True, make_parents=True)
 
 
 def write_atomically(out_dir: Path, fill: Callable[[Path], None], overwrite: bool,
@@ -46,7 +47,7 @@ def write_atomically(out_dir: Path, fill: Callable[[Path], None], overwrite: boo
     """
     out_dir = Path(out_dir)
     with folders.atomic_folder(out_dir, force=overwrite, kinds=folders.TERRITORY_KINDS,
-                               what="territory folder", empty_ok=True,
+                               what=N_("territory folder"), empty_ok=True,
                                make_parents=True) as tmp:
         fill(tmp)
         tmp.chmod(0o755)
