@@ -387,6 +387,7 @@ def validate(territory: Path | None) -> None:
 @click.option("--force", is_flag=True,
               help="Replace OUT_DIR if it is a territory folder this tool generated and "
                    "holds nothing else.")
+@_lang_option
 def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | None,
              profile: str, round_date, force: bool) -> None:
     """Write a synthetic territory (demands.csv, units.csv, policy.toml) to OUT_DIR.
@@ -573,6 +574,7 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Use an existing Dask scheduler (tcp://host:8786).")
 @click.option("--force", is_flag=True, help="Replace OUT if it is a results folder.")
+@_lang_option
 def sweep(scenario: str, set_text: str, out: Path, **options) -> None:
     """Run SCENARIO for every value of one parameter and chart the trade-offs.
 
@@ -818,6 +820,7 @@ def _solve_with_ledger_cli(target: str, user: str | None, supersede: bool,
                                  "the ledger first (attributions on units no round held).")
 @click.option("--user", default=None, help="Name written on every change [default: the OS "
                                            "user].")
+@_lang_option
 def record(ledger: str, decisions: Path, territory: Path | None, user: str | None) -> None:
     """Record what really happened (commission decisions, refusals, leases) in LEDGER.
 
@@ -869,6 +872,7 @@ def record(ledger: str, decisions: Path, territory: Path | None, user: str | Non
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Folder to write (atomically).")
 @click.option("--force", is_flag=True, help="Replace OUT if it is a bilan folder.")
+@_lang_option
 def bilan(ledger: str, year: int, out: Path, force: bool) -> None:
     """Write the annual bilan of LEDGER for --year to OUT.
 
@@ -935,11 +939,12 @@ def ledger_rounds(ledger: str) -> None:
 @click.argument("ledger")
 @click.argument("round_id", type=int)
 @click.option("--user", default=None, help="Name written in the audit trail.")
+@_lang_option
 def ledger_close(ledger: str, round_id: int, user: str | None) -> None:
     """Close round ROUND_ID of LEDGER (decided → closed); a closed round is never
     solved again."""
     from attribution.ledger import LedgerError
-    from attribution.ledger.solve import close_round
+    from attribution.ledger.solve import close_round, status_label
     from attribution.models.i18n import _
 
     led = _open_ledger_cli(ledger, user, create=False)
@@ -949,7 +954,8 @@ def ledger_close(ledger: str, round_id: int, user: str | None) -> None:
         raise click.UsageError(str(exc)) from None
     finally:
         led.close()
-    click.echo(_("round {id}: {before} → closed").format(id=round_id, before=before))
+    click.echo(_("round {id}: {before} → {after}").format(id=round_id, before=status_label(before),
+                                                          after=status_label("closed")))
 
 
 @ledger_group.command("purge")
@@ -958,6 +964,7 @@ def ledger_close(ledger: str, round_id: int, user: str | None) -> None:
               help="Purge demands housed or lapsed more than this many years ago.")
 @click.option("--dry-run", is_flag=True, help="Count only; delete nothing.")
 @click.option("--user", default=None, help="Name written in the audit trail.")
+@_lang_option
 def ledger_purge(ledger: str, years: int, dry_run: bool, user: str | None) -> None:
     """Delete the personal data of households housed or lapsed more than N years ago
     (their demand row, events and proposals; docs/ledger.md, "Retention")."""

@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from attribution.models.i18n import _
 from attribution.models.policy import Policy
 from attribution.models.problem import AllocationProblem, CompatibilityGraph
 from attribution.models.quotas import build_quotas
@@ -63,8 +64,8 @@ def attributions_problem(policy: Policy, frame: pd.DataFrame) -> AllocationProbl
     ids = list(policy.reservataire_ids)
     unknown = sorted(set(frame["reservataire"]) - set(ids) - {""})
     if unknown:
-        raise LedgerError("The ledger holds attributions through réservataires the policy "
-                          f"does not list: {', '.join(unknown)}.")
+        raise LedgerError(_("The ledger holds attributions through réservataires the policy "
+                            "does not list: {names}.").format(names=", ".join(unknown)))
     res = np.array([ids.index(r) if r else -1 for r in frame["reservataire"]], dtype=np.int16)
     ll_code = {name: i for i, name in enumerate(landlords)}
     com_code = {name: i for i, name in enumerate(communes)}

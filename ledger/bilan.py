@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,12 @@ import pandas as pd
 
 from attribution.models import folders
 from attribution.models.household import priority_group
-from attribution.models.i18n import language
+from attribution.models.i18n import N_, _, num, pct
 from attribution.models.policy import TYPOLOGIES
 from attribution.models.readers import sha256
-from attribution.reporting import svg
+from attribution.reporting import labels, svg
 from attribution.reporting.csv_safe import write_csv
+from attribution.reporting.html import card, element, heading, table
 from attribution.reporting.manifest import package_version
 from attribution.reporting.webpage import page
 from attribution.reporting.xlsx import write_xlsx
@@ -42,6 +42,8 @@ from .store import Ledger, LedgerError
 from .waits import wait_months
 
 CSV_FILES = ("flows", "quotas", "priority", "dalo", "qpv", "communes", "refusals", "waits")
+#: Fillers of the tables (kept as written in the CSV files, in words on the page).
+NO_REASON, OUTSIDE_FLOW = N_("(no reason given)"), N_("(outside the flow)")
 STATE = "etat"
 
 
@@ -119,7 +121,7 @@ def dalo_table(policy, att: pd.DataFrame) -> pd.DataFrame:
     rows = [(rid, int((att["reservataire"] == rid).sum()),
              int(((att["reservataire"] == rid) & att["dalo"]).sum()))
             for rid in policy.reservataire_ids]
-    rows.append(("(outside the flow)", int((att["reservataire"] == "").sum()),
+    rows.append((OUTSIDE_FLOW, int((att["reservataire"] == "").sum()),
                  int(((att["reservataire"] == "") & att["dalo"]).sum())))
     rows.append(("all", len(att), int(att["dalo"].sum())))
     out = pd.DataFrame(rows, columns=["reservataire", "attributions", "dalo"])
@@ -170,7 +172,7 @@ def refusals_table(events: pd.DataFrame) -> pd.DataFrame:
     cols = ["justified", "reason", "refusals"]
     if r.empty:
         return pd.DataFrame(columns=cols)
-    reason = r["reason"].fillna("").astype(str).str.strip().replace("", "(no reason given)")
+    reason = r["reason"].fillna("").astype(str).str.strip().replace("", NO_REASON)
     out = (pd.DataFrame({"justified": r["justified"].astype(bool), "reason": reason})
            .groupby(["justified", "reason"]).size().rename("refusals").reset_index())
     return out.sort_values(["justified", "refusals", "reason"],
@@ -217,8 +219,8 @@ def compute_bilan(ledger: Ledger, year: int) -> Bilan:
     with ledger.reading() as conn:
         policy = latest_policy(conn, year)
         if policy is None:
-            raise LedgerError(f"The ledger holds no round of {year}: there is no policy to "
-                              "read the year's targets from.")
+            raise LedgerError(_("The ledger holds no round of {year}: there is no policy to "
+                                "read the year's targets from.").format(year=year))
         att = attributions(conn, year)
         events = events_frame(conn, since=start, until=end)
         from . import schema
@@ -267,7 +269,7 @@ def _clean(obj):
     return obj
 
 
-_BILAN = {"kinds": {"bilan"}, "what": "bilan folder"}
+_BILAN = {"kinds": {"bilan"}, "what": N_("bilan folder")}
 
 
 def check_bilan_target(out: Path | str, force: bool = False) -> Path:
@@ -295,45 +297,56 @@ def write_bilan(bilan: Bilan, out: Path | str, force: bool = False) -> Path:
     return Path(out).absolute()
 
 
-def _h2(fr: str) -> str:
-    return f"<h2>{escape(fr)}</h2>"
+#: Codes of the bilan's tables in words, for the page (the CSV files keep the codes).
+_CODES = {"reservataire": N_("réservataire"), "landlord": N_("landlord"),
+          "landlord_own_flow": N_("landlord's own flow"), "all": N_("all"),
+          "outside_qpv": N_("outside QPV"), "in_qpv": N_("in QPV"),
+          "q1_or_anru": N_("Q1 or ANRU households"), "non_q1": N_("households above Q1"),
+          NO_REASON: NO_REASON, OUTSIDE_FLOW: OUTSIDE_FLOW}
 
 
-def _pct(v) -> str:
-    return "–" if v is None or pd.isna(v) else f"{v:.1%}"
+def _words(values) -> list[str]:
+    """Codes of a column in words (a réservataire id by its name)."""
+    return [_(_CODES[v]) if v in _CODES else labels.reservataire_label(str(v)) for v in values]
 
 
-def _html_table(frame: pd.DataFrame, headers: dict[str, str], pct=()) -> str:
-    shown = frame[list(headers)].copy()
-    for c in pct:
-        shown[c] = shown[c].map(_pct)
-    for c in shown.columns:
-        if shown[c].dtype == bool:
-            shown[c] = shown[c].map({True: "oui", False: "NON"})
-    shown.columns = list(headers.values())
-    return shown.to_html(index=False, border=0, escape=True, na_rep="–")
+def _shown(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    out = frame.copy()
+    for c in columns:
+        if c in out:
+            out[c] = _words(out[c])
+    return out
+
+
+def _cards(s: dict[str, Any]) -> str:
+    share = "–" if s["priority_share"] is None or pd.isna(s["priority_share"]) \
+        else pct(s["priority_share"])
+    wait = "–" if s["median_wait_months"] is None else num(s["median_wait_months"])
+    pairs = [(num(s["attributions"]), _("attributions (leases signed)")),
+             (num(s["outside_tool"]), _("of which outside the tool")),
+             (share, _("share of priority households")),
+             (num(s["dalo"]), _("DALO attributions")),
+             (f"{s['flows_within_tolerance']} / {s['flows']}", _("flows within tolerance")),
+             (f"{num(s['refusals'])} ({num(s['refusals_unjustified'])})",
+              _("refusals (of which unjustified)")),
+             (wait, _("median observed wait (months)"))]
+    return '<div class="cards">' + "".join(card(v, k) for v, k in pairs) + "</div>"
 
 
 def render_bilan(b: Bilan) -> str:
-    """The bilan as one self-contained French page (inline CSS and SVG, no script)."""
+    """The bilan as one self-contained page in the current language (inline CSS and SVG,
+    no script), built from the report's blocks (:mod:`attribution.reporting.html`)."""
     t, s = b.tables, b.summary
-    title = f"Bilan annuel des attributions {b.year} — {b.territory}"
-    cards = "".join(
-        f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for k, v in [
-            ("attributions (baux signés)", str(s["attributions"])),
-            ("dont hors outil", str(s["outside_tool"])),
-            ("part des publics prioritaires", _pct(s["priority_share"])),
-            ("attributions DALO", str(s["dalo"])),
-            ("flux dans la tolérance", f"{s['flows_within_tolerance']} / {s['flows']}"),
-            ("refus (dont non justifiés)", f"{s['refusals']} ({s['refusals_unjustified']})"),
-            ("délai médian observé (mois)", "–" if s["median_wait_months"] is None
-             else f"{s['median_wait_months']:.0f}")])
+    title = _("Annual attributions bilan {year} — {territory}").format(year=b.year,
+                                                                       territory=b.territory)
     fl = t["flows"]
-    flow_rows = [(f"{r.landlord} → {r.reservataire}", 0.0 if pd.isna(r.share) else r.share,
+    flow_rows = [(f"{r.landlord} → {labels.reservataire_label(r.reservataire)}",
+                  0.0 if pd.isna(r.share) else r.share,
                   max(r.target - r.tolerance, 0.0), min(r.target + r.tolerance, 1.0),
                   bool(r.within_tolerance)) for r in fl.itertuples()]
     q = t["quotas"]
     q = q[q["family"] != "flow"] if len(q) else q
+    q = q.assign(quota=[labels.quota_label(n) for n in q["quota"]]) if len(q) else q
     quota_rows = [(r.quota, 0.0 if pd.isna(r.share) else float(r.share),
                    float(r.target) if r.sense == ">=" else None,
                    float(r.target) if r.sense == "<=" else None, bool(r.met))
@@ -343,73 +356,74 @@ def render_bilan(b: Bilan) -> str:
     w = t["waits"]
     w_typ = w[(w["commune"] == "all") & (w["typology"] != "all")] if len(w) else w
     w_com = w[(w["typology"] == "all") & (w["commune"] != "all")] if len(w) else w
+    median, mean = _("median"), _("mean")
     body = [
-        f"<h1>{escape(title)}</h1>",
-        '<p class="sub">Comptes annuels de la conférence intercommunale du logement : '
-        "chaque attribution est un bail signé dans l'année, enregistré dans le registre "
-        "(<code>attribution record</code>). Agrégats uniquement, aucun identifiant.</p>",
-        f'<div class="cards">{cards}</div>',
-        _h2("Gestion en flux : part de chaque réservataire dans le flux annuel de chaque "
-            "bailleur"),
-        "<p class='note'>Barre : part réalisée ; zone grise : objectif ± tolérance de la "
-        "convention (décret 2020-145) ; vert = dans la tolérance.</p>",
-        svg.target_chart("Flux annuels", flow_rows) if flow_rows else "<p>Aucun flux.</p>",
-        _html_table(fl, {"landlord": "bailleur", "reservataire": "réservataire",
-                         "units_let": "logements attribués",
-                         "landlord_units_let": "flux du bailleur", "share": "part",
-                         "target": "objectif", "tolerance": "tolérance",
-                         "within_tolerance": "dans la tolérance"},
-                    pct=("share", "target", "tolerance")),
-        _h2("Objectifs annuels (quotas)"),
-        svg.target_chart("Objectifs annuels", quota_rows) if quota_rows else "",
-        _html_table(q, {"quota": "objectif", "left": "comptés", "right": "base",
-                        "share": "part", "target": "cible", "met": "atteint"},
-                    pct=("share", "target")),
-        _h2("Publics prioritaires et DALO par réservataire et par bailleur"),
-        _html_table(t["priority"], {"group": "groupe", "name": "nom",
-                                    "attributions": "attributions",
-                                    "priority": "prioritaires ou DALO", "dalo": "DALO",
-                                    "share": "part", "floor": "plancher", "met": "atteint"},
-                    pct=("share", "floor")),
-        _h2("Quartiers prioritaires (QPV) et premier quartile de ressources (Q1)"),
-        _html_table(t["qpv"], {"area": "secteur", "counted": "comptés",
-                               "attributions": "attributions", "count": "nombre",
-                               "share": "part", "target": "cible", "met": "atteint"},
-                    pct=("share", "target")),
-        _h2("Attributions par commune et objectifs d'équilibre territorial"),
-        svg.bar_chart("Attributions par commune", list(com["commune"]),
-                      {"attributions": list(com["attributions"]),
-                       "dont Q1": list(com["q1"]),
-                       "dont prioritaires": list(com["priority"])}) if len(com) else "",
-        _html_table(com, {"commune": "commune", "attributions": "attributions",
-                          "q1_share": "part Q1", "q1_min": "Q1 min", "q1_max": "Q1 max",
-                          "priority_share": "part prioritaires",
-                          "priority_min": "prioritaires min",
-                          "priority_max": "prioritaires max",
-                          "within_targets": "dans les objectifs"},
-                    pct=("q1_share", "q1_min", "q1_max", "priority_share", "priority_min",
-                         "priority_max")),
-        _h2("Refus d'offres par motif"),
-        "<p class='note'>Seul un refus non justifié d'une offre adaptée pèse sur la "
-        "cotation (malus de refus).</p>",
-        (svg.bar_chart("Refus par motif", [("justifié · " if j else "non justifié · ") + m
-                                           for j, m in zip(ref["justified"], ref["reason"])],
-                       {"refus": list(ref["refusals"])}) if len(ref) else
-         "<p>Aucun refus enregistré.</p>"),
-        _h2("Délai d'attente observé des ménages logés (mois, de l'inscription au bail)"),
-        (svg.bar_chart("Délai médian par typologie", list(w_typ["typology"]),
-                       {"médiane": list(w_typ["months_median"]),
-                        "moyenne": list(w_typ["months_mean"])}) if len(w_typ) else
-         "<p>Aucun bail signé : pas encore de délai observé.</p>"),
-        (svg.bar_chart("Délai médian par commune", list(w_com["commune"]),
-                       {"médiane": list(w_com["months_median"]),
-                        "moyenne": list(w_com["months_mean"])}) if len(w_com) else ""),
-        _html_table(w, {"typology": "typologie", "commune": "commune",
-                        "households": "ménages logés", "months_median": "médiane (mois)",
-                        "months_mean": "moyenne (mois)"}) if len(w) else "",
-        "<p class='note'>Fichiers : flows.csv, quotas.csv, priority.csv, dalo.csv, qpv.csv, "
-        "communes.csv, refusals.csv, waits.csv, summary.json, bilan.xlsx "
-        "(docs/outputs.md).</p>",
+        element("h1", title),
+        element("p", _("Annual accounts of the intercommunal housing conference: each "
+                       "attribution is a lease signed in the year, recorded in the ledger "
+                       "(attribution record). Aggregates only, no identifier."), "sub"),
+        _cards(s),
+        heading(_("Flow management: each réservataire's share of each landlord's annual "
+                  "flow")),
+        element("p", _("Bar: share achieved; grey band: the agreement's target ± tolerance "
+                       "(decree 2020-145); green = within tolerance."), "note"),
+        svg.target_chart(_("Annual flows"), flow_rows) if flow_rows else
+        element("p", _("No flow.")),
+        table(_shown(fl, "reservataire"), {
+            "landlord": _("landlord"), "reservataire": _("réservataire"),
+            "units_let": _("units let"), "landlord_units_let": _("landlord's flow"),
+            "share": _("share"), "target": _("target"), "tolerance": _("tolerance"),
+            "within_tolerance": _("within tolerance")},
+            shares=("share", "target", "tolerance")),
+        heading(_("Annual targets (quotas)")),
+        svg.target_chart(_("Annual targets"), quota_rows) if quota_rows else "",
+        table(q, {"quota": _("target"), "left": _("counted"), "right": _("base"),
+                  "share": _("share"), "target": _("goal"), "met": _("met")},
+              shares=("share", "target")),
+        heading(_("Priority households and DALO per réservataire and per landlord")),
+        table(_shown(t["priority"], "group", "name"), {
+            "group": _("group"), "name": _("name"), "attributions": _("attributions"),
+            "priority": _("priority or DALO"), "dalo": "DALO", "share": _("share"),
+            "floor": _("floor"), "met": _("met")}, shares=("share", "floor")),
+        heading(_("Priority neighbourhoods (QPV) and the first income quartile (Q1)")),
+        table(_shown(t["qpv"], "area", "counted"), {
+            "area": _("area"), "counted": _("counted"), "attributions": _("attributions"),
+            "count": _("number"), "share": _("share"), "target": _("goal"), "met": _("met")},
+            shares=("share", "target")),
+        heading(_("Attributions per commune and the spatial balance targets")),
+        svg.bar_chart(_("Attributions per commune"), list(com["commune"]),
+                      {_("attributions"): list(com["attributions"]),
+                       _("of which Q1"): list(com["q1"]),
+                       _("of which priority"): list(com["priority"])}) if len(com) else "",
+        table(com, {"commune": _("commune"), "attributions": _("attributions"),
+                    "q1_share": _("Q1 share"), "q1_min": _("Q1 min"), "q1_max": _("Q1 max"),
+                    "priority_share": _("priority share"), "priority_min": _("priority min"),
+                    "priority_max": _("priority max"), "within_targets": _("within targets")},
+              shares=("q1_share", "q1_min", "q1_max", "priority_share", "priority_min",
+                      "priority_max")),
+        heading(_("Offers refused, by reason")),
+        element("p", _("Only an unjustified refusal of a suitable offer weighs on the "
+                       "cotation (refusal malus)."), "note"),
+        (svg.bar_chart(_("Refusals by reason"),
+                       [(_("justified · ") if j else _("unjustified · ")) + m
+                        for j, m in zip(ref["justified"], _words(ref["reason"]))],
+                       {_("refusals"): list(ref["refusals"])}) if len(ref) else
+         element("p", _("No refusal recorded."))),
+        heading(_("Observed wait of the households housed (months, from registration to "
+                  "lease)")),
+        (svg.bar_chart(_("Median wait by typology"), list(w_typ["typology"]),
+                       {median: list(w_typ["months_median"]),
+                        mean: list(w_typ["months_mean"])}) if len(w_typ) else
+         element("p", _("No lease signed: no observed wait yet."))),
+        (svg.bar_chart(_("Median wait by commune"), list(w_com["commune"]),
+                       {median: list(w_com["months_median"]),
+                        mean: list(w_com["months_mean"])}) if len(w_com) else ""),
+        table(_shown(w, "typology", "commune"), {
+            "typology": _("typology"), "commune": _("commune"),
+            "households": _("households housed"), "months_median": _("median (months)"),
+            "months_mean": _("mean (months)")}) if len(w) else "",
+        element("p", _("Files: flows.csv, quotas.csv, priority.csv, dalo.csv, qpv.csv, "
+                       "communes.csv, refusals.csv, waits.csv, summary.json, bilan.xlsx "
+                       "(docs/outputs.md)."), "note"),
     ]
-    with language("fr"):  # the page's text is French (lang="fr")
-        return page(title, "\n".join(body))
+    return page(title, "\n".join(body))

@@ -38,6 +38,8 @@ import sqlalchemy as sa
 
 from attribution.models.errors import DataError, Problem
 from attribution.models.folders import sha256_file
+from attribution.models.i18n import N_, _
+from attribution.models.i18n import date as date_for_people
 from attribution.models.readers import read_table_lenient
 
 from . import schema
@@ -53,6 +55,12 @@ TRUE = {"true", "1", "yes", "oui", "vrai"}
 FALSE = {"false", "0", "no", "non", "faux"}
 #: Events tied to one unit's attribution: they carry the réservataire it goes through.
 ATTRIBUTING = ("designated", "commission_attributed", "lease_signed")
+#: The events in words, for people (the file keeps the codes).
+EVENT_LABELS = {"designated": N_("designated"), "commission_attributed": N_("attributed by the "
+                                                                             "commission"),
+                "commission_rejected": N_("rejected by the commission"),
+                "offer_refused": N_("offer refused"), "lease_signed": N_("lease signed"),
+                "withdrawn": N_("withdrawn")}
 
 
 @dataclass(frozen=True)
@@ -67,15 +75,19 @@ class RecordSummary:
     rounds_decided: list[int]
 
     def lines(self) -> list[str]:
-        out = [f"{self.rows} rows: {self.new_events} new events recorded, "
-               f"{self.already_recorded} already in the ledger (unchanged)."]
+        """The summary as printed on stdout, in the current language."""
+        out = [_("{rows} rows: {new} new events recorded, {already} already in the ledger "
+                 "(unchanged).").format(rows=self.rows, new=self.new_events,
+                                        already=self.already_recorded)]
         if self.by_event:
-            out.append("  " + ", ".join(f"{k} {v}" for k, v in sorted(self.by_event.items())))
+            out.append("  " + ", ".join(f"{_(EVENT_LABELS.get(k, k))} {v}"
+                                        for k, v in sorted(self.by_event.items())))
         if self.outside_tool:
-            out.append(f"  {self.outside_tool} attribution event(s) on units no round "
-                       "proposed (made outside the tool).")
+            out.append("  " + _("{n} attribution event(s) on units no round proposed (made "
+                                "outside the tool).").format(n=self.outside_tool))
         if self.rounds_decided:
-            out.append("  rounds now decided: " + ", ".join(map(str, self.rounds_decided)))
+            out.append("  " + _("rounds now decided: {ids}").format(
+                ids=", ".join(map(str, self.rounds_decided))))
         return out
 
 
@@ -100,12 +112,13 @@ def parse_rows(path: Path) -> tuple[list[dict], list[Problem]]:
     missing = [c for c in COLUMNS if c not in present]
     extra = [c for c in present if c not in COLUMNS + OPTIONAL_COLUMNS]
     if missing:
-        problems.append(Problem(file, 1, None, "the header lacks " + ", ".join(missing)
-                                + f"; expected the columns {', '.join(COLUMNS)}"
-                                " (and optionally reservataire)"))
+        problems.append(Problem(file, 1, None, _(
+            "the header lacks {missing}; expected the columns {columns} (and optionally "
+            "reservataire)").format(missing=", ".join(missing), columns=", ".join(COLUMNS))))
     for c in extra:
-        problems.append(Problem(file, 1, c, "is not a column of a decisions file; expected "
-                                f"{', '.join(COLUMNS)} (and optionally reservataire)"))
+        problems.append(Problem(file, 1, c, _(
+            "is not a column of a decisions file; expected {columns} (and optionally "
+            "reservataire)").format(columns=", ".join(COLUMNS))))
     if missing:
         return [], problems
     rows = []
@@ -114,15 +127,18 @@ def parse_rows(path: Path) -> tuple[list[dict], list[Problem]]:
         event = get("event").lower()
         bad = lambda col, msg: problems.append(Problem(file, int(row_no), col, msg))  # noqa: E731
         if event not in EVENTS:
-            bad("event", f"expected one of {', '.join(EVENTS)}; got '{get('event')}'")
+            bad("event", _("expected one of {names}; got '{value}'").format(
+                names=", ".join(EVENTS), value=get("event")))
         unit, demand = get("unit_id"), get("demand_id")
         if not demand:
-            bad("demand_id", "is empty; every event names the demand")
+            bad("demand_id", _("is empty; every event names the demand"))
         if not unit and event != "withdrawn":
-            bad("unit_id", f"is empty; a '{event or 'decision'}' event names the unit")
+            bad("unit_id", _("is empty; a '{event}' event names the unit").format(
+                event=event or "decision"))
         date = parse_date(get("date"))
         if date is None:
-            bad("date", f"expected a date YYYY-MM-DD or dd/mm/yyyy; got '{get('date')}'")
+            bad("date", _("expected a date YYYY-MM-DD or dd/mm/yyyy; got '{value}'").format(
+                value=get("date")))
         rank = None
         if get("rank"):
             try:
@@ -130,13 +146,15 @@ def parse_rows(path: Path) -> tuple[list[dict], list[Problem]]:
                 if rank < 1:
                     raise ValueError
             except ValueError:
-                bad("rank", f"expected a whole number ≥ 1; got '{get('rank')}'")
+                bad("rank", _("expected a whole number ≥ 1; got '{value}'").format(
+                    value=get("rank")))
             if event in EVENTS and event not in ("commission_attributed",
                                                  "commission_rejected"):
-                bad("rank", f"must be empty for a '{event}' event (rank is the commission's)")
+                bad("rank", _("must be empty for a '{event}' event (rank is the "
+                              "commission's)").format(event=event))
         elif event == "commission_attributed":
-            bad("rank", "is empty; a commission_attributed event gives the commission's rank "
-                        "(1 = first choice)")
+            bad("rank", _("is empty; a commission_attributed event gives the commission's "
+                          "rank (1 = first choice)"))
         justified = None
         j = get("justified").lower()
         if j in TRUE:
@@ -144,12 +162,13 @@ def parse_rows(path: Path) -> tuple[list[dict], list[Problem]]:
         elif j in FALSE:
             justified = False
         elif j:
-            bad("justified", f"expected true or false; got '{get('justified')}'")
+            bad("justified", _("expected true or false; got '{value}'").format(
+                value=get("justified")))
         if event == "offer_refused" and not j:
-            bad("justified", "is empty; an offer_refused event says whether the refusal was "
-                             "justified (true) or not (false)")
+            bad("justified", _("is empty; an offer_refused event says whether the refusal "
+                               "was justified (true) or not (false)"))
         if j and event in EVENTS and event != "offer_refused":
-            bad("justified", f"must be empty for a '{event}' event")
+            bad("justified", _("must be empty for a '{event}' event").format(event=event))
         rows.append({"row": int(row_no), "unit_id": unit, "demand_id": demand,
                      "event": event, "event_date": date, "rank": rank,
                      "justified": justified, "reason": get("reason") or None,
@@ -228,11 +247,12 @@ def check_rows(conn, file: str, rows: list[dict], policy_flows: dict[str, list[s
     already = 0
     for r in rows:
         if r["unit_id"] and r["unit_id"] not in units:
-            bad(r, "unit_id", f"unit '{r['unit_id']}' is unknown to the ledger; solve its "
-                              "round with --ledger, or give its territory folder with --territory")
+            bad(r, "unit_id", _("unit '{id}' is unknown to the ledger; solve its round with "
+                                "--ledger, or give its territory folder with "
+                                "--territory").format(id=r["unit_id"]))
         if r["demand_id"] and r["demand_id"] not in demands:
-            bad(r, "demand_id", f"demand '{r['demand_id']}' is unknown to the ledger; solve "
-                                "a round with --ledger, or give --territory")
+            bad(r, "demand_id", _("demand '{id}' is unknown to the ledger; solve a round with "
+                                  "--ledger, or give --territory").format(id=r["demand_id"]))
         u = units.get(r["unit_id"])
         # The réservataire of an attribution: named, else the round's, else the unit's.
         res = r["reservataire"]
@@ -252,15 +272,18 @@ def check_rows(conn, file: str, rows: list[dict], policy_flows: dict[str, list[s
             if res is None:
                 res = derived
                 if res is None:
-                    bad(r, "reservataire", f"unit '{r['unit_id']}' was never proposed by the "
-                                           "tool and names no réservataire: add the column "
-                                           "reservataire with the one it is let through")
+                    bad(r, "reservataire", _(
+                        "unit '{id}' was never proposed by the tool and names no "
+                        "réservataire: add the column reservataire with the one it is let "
+                        "through").format(id=r["unit_id"]))
             elif derived is not None and res != derived and (u["outside_flow"]
                                                                 or u["reservataire"]):
-                bad(r, "reservataire", f"'{res}' contradicts the unit's own réservataire "
-                                       f"'{derived or 'none (outside the flow)'}'")
+                bad(r, "reservataire", _(
+                    "'{value}' contradicts the unit's own réservataire '{own}'").format(
+                    value=res, own=derived or _("none (outside the flow)")))
         elif r["event"] not in ATTRIBUTING and res is not None:
-            bad(r, "reservataire", f"must be empty for a '{r['event']}' event")
+            bad(r, "reservataire", _("must be empty for a '{event}' event").format(
+                event=r["event"]))
         r = {**r, "reservataire": res if r["event"] in ATTRIBUTING else None,
              "round_id": proposed.get(r["unit_id"], {}).get("round"),
              "outside_tool": r["event"] in ATTRIBUTING and r["unit_id"] not in proposed}
@@ -268,8 +291,9 @@ def check_rows(conn, file: str, rows: list[dict], policy_flows: dict[str, list[s
         if key in seen:
             first = seen[key]
             if any(first[f] != r[f] for f in (*VALUE_FIELDS, "reservataire")):
-                bad(r, None, f"contradicts row {first['row']} (same unit, demand, event and "
-                             "date with another rank, justification, reason or réservataire)")
+                bad(r, None, _("contradicts row {row} (same unit, demand, event and date with "
+                               "another rank, justification, reason or réservataire)").format(
+                    row=first["row"]))
             continue
         seen[key] = r
         if key in old_by_key:
@@ -280,9 +304,9 @@ def check_rows(conn, file: str, rows: list[dict], policy_flows: dict[str, list[s
                       "justified": None if na(x.justified) is None else bool(x.justified),
                       "reason": na(x.reason), "reservataire": na(x.reservataire)}
             if any(before[f] != r[f] for f in (*VALUE_FIELDS, "reservataire")):
-                bad(r, None, "contradicts an event already in the ledger (same unit, demand, "
-                             "event and date with another rank, justification, reason or "
-                             "réservataire); the ledger is never overwritten")
+                bad(r, None, _("contradicts an event already in the ledger (same unit, demand, "
+                               "event and date with another rank, justification, reason or "
+                               "réservataire); the ledger is never overwritten"))
             else:
                 already += 1
             continue
@@ -304,14 +328,15 @@ def _contradictions(file: str, old: pd.DataFrame, new: list[dict]) -> list[Probl
     for r in sorted(leases, key=lambda r: (r["row"] is not None, r["row"] or 0)):
         k = (r["unit_id"], r["event_date"].year)
         if k in by_unit_year and by_unit_year[k]["demand_id"] != r["demand_id"]:
-            problems.append(Problem(file, r["row"], "unit_id", f"unit '{r['unit_id']}' is "
-                                    f"already let in {k[1]} to another household; a unit is "
-                                    "let once a year (correct the ledger's row by hand if it "
-                                    "is wrong, never by overwriting)"))
+            problems.append(Problem(file, r["row"], "unit_id", _(
+                "unit '{id}' is already let in {year} to another household; a unit is let "
+                "once a year (correct the ledger's row by hand if it is wrong, never by "
+                "overwriting)").format(id=r["unit_id"], year=k[1])))
         by_unit_year.setdefault(k, r)
         if r["demand_id"] in by_demand and by_demand[r["demand_id"]]["unit_id"] != r["unit_id"]:
-            problems.append(Problem(file, r["row"], "demand_id", f"demand '{r['demand_id']}' "
-                                    "already has a lease on another unit"))
+            problems.append(Problem(file, r["row"], "demand_id", _(
+                "demand '{id}' already has a lease on another unit").format(
+                id=r["demand_id"])))
         by_demand.setdefault(r["demand_id"], r)
     signed = {(r["unit_id"], r["demand_id"]): r["event_date"] for r in leases}
     withdrawn = {}
@@ -327,15 +352,18 @@ def _contradictions(file: str, old: pd.DataFrame, new: list[dict]) -> list[Probl
     for r in new:
         k = (r["unit_id"], r["demand_id"])
         if r["event"] == "offer_refused" and k in signed and r["event_date"] >= signed[k]:
-            problems.append(Problem(file, r["row"], "date", "an offer cannot be refused on or "
-                                    f"after its lease was signed ({signed[k].isoformat()})"))
+            problems.append(Problem(file, r["row"], "date", _(
+                "an offer cannot be refused on or after its lease was signed ({date})").format(
+                date=date_for_people(signed[k]))))
         if r["event"] == "lease_signed" and k in refused and refused[k] >= r["event_date"]:
-            problems.append(Problem(file, r["row"], "date", "the household refused this offer "
-                                    f"on {refused[k].isoformat()}, not before this lease"))
+            problems.append(Problem(file, r["row"], "date", _(
+                "the household refused this offer on {date}, not before this lease").format(
+                date=date_for_people(refused[k]))))
         w = withdrawn.get(r["demand_id"])
         if w is not None and r["event"] != "withdrawn" and r["event_date"] > w:
-            problems.append(Problem(file, r["row"], "date", f"demand '{r['demand_id']}' "
-                                    f"withdrew on {w.isoformat()}; no event can follow"))
+            problems.append(Problem(file, r["row"], "date", _(
+                "demand '{id}' withdrew on {date}; no event can follow").format(
+                id=r["demand_id"], date=date_for_people(w))))
     return problems
 
 

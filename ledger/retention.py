@@ -32,7 +32,8 @@ def purge(ledger: Ledger, older_than_years: int, *, today: dt.date | None = None
     Returns the counts deleted (or that would be, with ``dry_run``).
     """
     if older_than_years < 1:
-        raise LedgerError("--older-than must be at least 1 year.")
+        from attribution.models.i18n import _
+        raise LedgerError(_("--older-than must be at least 1 year."))
     cut = cutoff_date(older_than_years, today)
     d, e, p = schema.demands, schema.events, schema.proposals
     with ledger.writing() as conn:

@@ -136,8 +136,9 @@ def parse_policy_text(text: str) -> Policy:
     read = parse_policy(tomllib.loads(text))
     if read.policy is None:
         from .store import LedgerError
-        raise LedgerError("The policy stored in the ledger no longer parses: "
-                          + "; ".join(map(str, read.problems)))
+        from attribution.models.i18n import _
+        raise LedgerError(_("The policy stored in the ledger no longer parses: {problems}")
+                          .format(problems="; ".join(map(str, read.problems))))
     return read.policy
 
 

@@ -37,6 +37,8 @@ import sqlalchemy as sa
 
 from attribution.models.compatibility import build_problem
 from attribution.models.errors import NoSolutionInTime, PolicyInfeasible
+from attribution.models.i18n import N_, _, num
+from attribution.models.i18n import date as date_for_people
 from attribution.models.problem import CompatibilityGraph
 from attribution.models.quotas import build_quotas
 from attribution.optimizer import SolveParams
@@ -73,14 +75,19 @@ class LedgerSolveSummary:
     ledger_cpu_seconds: float = 0.0   # the same in CPU time of this process
 
     def lines(self) -> list[str]:
+        """The summary as printed on stdout, in the current language."""
         out = self.solve.lines()
-        out.insert(1, f"  ledger: round {self.round_id} of {self.year} (proposed)"
-                      + (f", supersedes round {self.superseded}" if self.superseded else "")
-                      + f"; {self.year_attributions} attributions of the year so far carried "
-                      f"into the annual quotas (mode {self.carry_mode}); "
-                      f"{self.excluded_units} units already let and "
-                      f"{self.excluded_demands} households already housed left out; "
-                      f"{self.refusals_added} refusals from the ledger added.")
+        head = (_("ledger: round {id} of {year} (proposed), supersedes round {old}").format(
+                    id=self.round_id, year=self.year, old=self.superseded)
+                if self.superseded else
+                _("ledger: round {id} of {year} (proposed)").format(id=self.round_id,
+                                                                    year=self.year))
+        out.insert(1, "  " + head + _(
+            "; {n} attributions of the year so far carried into the annual quotas (mode "
+            "{mode}); {units} units already let and {demands} households already housed left "
+            "out; {refusals} refusals from the ledger added.").format(
+            n=self.year_attributions, mode=self.carry_mode, units=self.excluded_units,
+            demands=self.excluded_demands, refusals=self.refusals_added))
         return out
 
 
@@ -110,13 +117,15 @@ def _check_resolvable(existing: dict | None, supersede: bool) -> None:
     if existing is None or existing["status"] == "proposed":
         return
     if existing["status"] == "closed":
-        raise LedgerError(f"Round {existing['id']} ({existing['round_date']}) is closed; it "
-                          "cannot be solved again. Nothing was written.")
+        raise LedgerError(_("Round {id} ({date}) is closed; it cannot be solved again. "
+                            "Nothing was written.").format(
+            id=existing["id"], date=date_for_people(existing["round_date"])))
     if not supersede:
-        raise LedgerError(f"Round {existing['id']} ({existing['round_date']}) already has "
-                          "commission decisions recorded; solving it again is refused. Use "
-                          "--supersede to create a new round that replaces it explicitly "
-                          "(the old one stays in the ledger). Nothing was written.")
+        raise LedgerError(_("Round {id} ({date}) already has commission decisions recorded; "
+                            "solving it again is refused. Use --supersede to create a new "
+                            "round that replaces it explicitly (the old one stays in the "
+                            "ledger). Nothing was written.").format(
+            id=existing["id"], date=date_for_people(existing["round_date"])))
 
 
 def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
@@ -159,11 +168,12 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
     round_territory = dataclasses.replace(loaded, units=take(u, keep_u), demands=kept)
     accounts = year_accounts(policy, state.year_attributions)
     read_seconds, read_cpu = time.perf_counter() - t0, time.process_time() - c0
-    progress(f"ledger: {len(state.year_attributions)} attributions of {day.year} so far; "
-             f"{int((~keep_u).sum())} units and {int((~keep_d).sum())} demands left out; "
-             f"read in {time.perf_counter() - t0:.2f} s")
-    progress(f"{len(kept)} demands, {int(keep_u.sum())} units; building the compatibility "
-             "graph")
+    progress(_("ledger: {n} attributions of {year} so far; {units} units and {demands} demands "
+               "left out; read in {seconds} s").format(
+        n=len(state.year_attributions), year=day.year, units=int((~keep_u).sum()),
+        demands=int((~keep_d).sum()), seconds=num(time.perf_counter() - t0, 2)))
+    progress(_("{demands} demands, {units} units; building the compatibility graph").format(
+        demands=num(len(kept)), units=num(int(keep_u.sum()))))
     problem = without_refused_offers(build_problem(round_territory), state.refused_pairs)
     params = round_params(params, time_limit, workers)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
@@ -192,7 +202,8 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
             if not carry:
                 raise
             last_error = exc
-            progress(f"the year-to-date carry ({mode}) cannot hold in this round; relaxing")
+            progress(_("the year-to-date carry ({mode}) cannot hold in this round; "
+                       "relaxing").format(mode=mode))
             continue
         break
     else:  # pragma: no cover — the last attempt has no carry and raises
@@ -228,7 +239,8 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
                                      "units_let": len(result.arcs),
                                      "superseded": existing["id"] if existing else None,
                                      "proposals": len(rows)}, round_id=round_id)
-    progress(f"ledger: round {round_id} stored in {time.perf_counter() - t1:.2f} s")
+    progress(_("ledger: round {id} stored in {seconds} s").format(
+        id=round_id, seconds=num(time.perf_counter() - t1, 2)))
     return LedgerSolveSummary(
         solve=summary_of(folder, computed), round_id=round_id, year=day.year,
         carry_mode=mode, excluded_units=int((~keep_u).sum()),
@@ -249,6 +261,16 @@ def round_table(ledger: Ledger) -> list[dict]:
             r.c.round_date.desc(), r.c.id.desc())).mappings()]
 
 
+#: A round's status in words, for people (the ledger keeps the codes).
+STATUS_LABELS = {"proposed": N_("proposed"), "decided": N_("decided"), "closed": N_("closed"),
+                 "superseded": N_("superseded")}
+
+
+def status_label(status: str) -> str:
+    """A round's status in the current language."""
+    return _(STATUS_LABELS.get(status, status))
+
+
 def close_round(ledger: Ledger, round_id: int) -> str:
     """``decided`` → ``closed`` (a round still ``proposed`` can be closed too: its units
     were not taken up). Returns the previous status."""
@@ -256,9 +278,10 @@ def close_round(ledger: Ledger, round_id: int) -> str:
     with ledger.writing() as conn:
         status = conn.execute(sa.select(r.c.status).where(r.c.id == round_id)).scalar()
         if status is None:
-            raise LedgerError(f"The ledger has no round {round_id}.")
+            raise LedgerError(_("The ledger has no round {id}.").format(id=round_id))
         if status in ("closed", "superseded"):
-            raise LedgerError(f"Round {round_id} is already {status}.")
+            raise LedgerError(_("Round {id} is already {status}.").format(
+                id=round_id, status=status_label(status)))
         conn.execute(r.update().where(r.c.id == round_id).values(
             status="closed", changed_at=now(), changed_by=ledger.user))
         ledger.audit(conn, "close", {"from": status}, round_id=round_id)
@@ -270,5 +293,5 @@ def manifest_of(ledger: Ledger, round_id: int) -> dict:
         text = conn.execute(sa.select(schema.rounds.c.manifest).where(
             schema.rounds.c.id == round_id)).scalar()
     if text is None:
-        raise LedgerError(f"The ledger has no round {round_id}.")
+        raise LedgerError(_("The ledger has no round {id}.").format(id=round_id))
     return json.loads(text)

@@ -29,6 +29,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from attribution.models.i18n import _
+
 from . import schema
 
 log = logging.getLogger(__name__)
@@ -73,8 +75,8 @@ def database_url(target: str | Path) -> str:
         return f"postgresql+psycopg://{rest}"
     if scheme.startswith(("postgresql+", "sqlite")):
         return text
-    raise LedgerError(f"The ledger '{redact(text)}' is neither a file path nor a "
-                      "postgresql:// URL.")
+    raise LedgerError(_("The ledger '{ledger}' is neither a file path nor a postgresql:// "
+                        "URL.").format(ledger=redact(text)))
 
 
 def redact(url: str) -> str:
@@ -142,14 +144,15 @@ def migrate(engine: Engine, user: str, to: str = "head") -> tuple[str | None, st
         script = ScriptDirectory.from_config(cfg)
         known = {r.revision for r in script.walk_revisions()}
         if before is not None and before not in known:
-            raise LedgerError(
-                f"This ledger was written by a newer version of attribution (schema "
-                f"revision '{before}'; this version knows up to '{script.get_current_head()}'"
-                "). Upgrade attribution to use it; nothing was changed.")
+            raise LedgerError(_(
+                "This ledger was written by a newer version of attribution (schema revision "
+                "'{revision}'; this version knows up to '{head}'). Upgrade attribution to use "
+                "it; nothing was changed.").format(revision=before,
+                                                   head=script.get_current_head()))
         has_tables = sa.inspect(conn).has_table("rounds")
         if before is None and has_tables:
-            raise LedgerError("This database holds tables but no ledger revision: it is "
-                              "not an attribution ledger; nothing was changed.")
+            raise LedgerError(_("This database holds tables but no ledger revision: it is not "
+                                "an attribution ledger; nothing was changed."))
         target = script.get_current_head() if to == "head" else to
         if before != target:
             command.upgrade(cfg, to)
@@ -238,7 +241,8 @@ def open_ledger(target: str | Path, user: str | None = None, *, create: bool = T
     if url.startswith("sqlite:///") and not create:
         path = Path(url[len("sqlite:///"):])
         if not path.is_file():
-            raise LedgerError(f"No ledger at '{target}': the file does not exist.")
+            raise LedgerError(_("No ledger at '{target}': the file does not exist.").format(
+                target=target))
     who = current_user(user)
     engine = _make_engine(url)
     try:
@@ -246,7 +250,8 @@ def open_ledger(target: str | Path, user: str | None = None, *, create: bool = T
     except sa.exc.OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise LedgerError(f"Cannot open the ledger '{redact(url)}': {reason}.") from None
+        raise LedgerError(_("Cannot open the ledger '{ledger}': {reason}.").format(
+            ledger=redact(url), reason=reason)) from None
     except Exception:
         engine.dispose()
         raise

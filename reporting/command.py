@@ -15,6 +15,7 @@ from typing import Any
 
 from attribution.models.compatibility import build_problem
 from attribution.models.generator import bundled_territory_path
+from attribution.models.i18n import _, num
 from attribution.models.readers import load_territory
 from attribution.models.size import GIB, check_memory
 from attribution.optimizer import SolveParams
@@ -138,8 +139,10 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float | No
     progress = _with_pause_points(progress)
     path, label, loaded, names = read_territory(territory, with_names, progress)
     size = check_memory(loaded, max_memory)
-    progress(f"{len(loaded.demands)} demands, {len(loaded.units)} units; building the "
-             f"compatibility graph (about {size.arcs:,} arcs, {size.bytes / GIB:.1f} GiB)")
+    progress(_("{demands} demands, {units} units; building the compatibility graph (about "
+               "{arcs} arcs, {size} GiB)").format(
+        demands=num(len(loaded.demands)), units=num(len(loaded.units)), arcs=num(size.arcs),
+        size=num(size.bytes / GIB, 1)))
     problem = build_problem(loaded)
     params = round_params(params, time_limit, workers)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
@@ -170,17 +173,17 @@ def read_territory(territory: Path | str | None, with_names: bool = False,
     :class:`DataError` when the demands file has no name column."""
     path = Path(territory) if territory is not None else bundled_territory_path()
     label = path.name if territory is not None else "bundled"
-    progress(f"reading {label} territory")
+    progress(_("reading {label} territory").format(label=label))
     notices: list[str] = []
     names: dict[str, str] | None = {} if with_names else None
     loaded = load_territory(path, notices=notices, names=names)
     if with_names and not names:
         from attribution.models.errors import DataError, Problem
         from attribution.models.readers import NAME_COLUMNS
-        raise DataError([Problem("demands", 1, "name", "--with-names needs a column of "
-                                 "names in the demands file (" + ", ".join(NAME_COLUMNS)
-                                 + ", or one mapped to 'name' in columns.toml); there is "
-                                 "none")])
+        raise DataError([Problem("demands", 1, "name", _(
+            "--with-names needs a column of names in the demands file ({names}, or one "
+            "mapped to 'name' in columns.toml); there is none").format(
+            names=", ".join(NAME_COLUMNS)))])
     for notice in notices:
         progress(notice)
     return path, label, loaded, names

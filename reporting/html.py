@@ -45,19 +45,37 @@ def _cell(column: str, value) -> str:
     return str(value)
 
 
-def _table(frame: pd.DataFrame) -> str:
-    """A table for people: translated headers, French numbers, inside a scrolling box."""
-    head = "".join(f"<th>{escape(labels.column_label(str(c)))}</th>" for c in frame.columns)
+def _table(frame: pd.DataFrame, headers: dict[str, str] | None = None,
+           shares: tuple[str, ...] = ()) -> str:
+    """A table for people: translated headers, French numbers, inside a scrolling box.
+
+    ``headers`` (column → header, already in the current language) chooses and names the
+    columns shown (all of them, named by :func:`labels.column_label`, by default);
+    ``shares`` are shown as percentages whatever their names."""
+    if headers is not None:
+        frame = frame[list(headers)]
+    names = headers or {c: labels.column_label(str(c)) for c in frame.columns}
+    head = "".join(f"<th>{escape(names[c])}</th>" for c in frame.columns)
     rows = []
     for rec in frame.itertuples(index=False):
-        rows.append("<tr>" + "".join(f"<td>{escape(_cell(str(c), v))}</td>"
-                                     for c, v in zip(frame.columns, rec)) + "</tr>")
+        rows.append("<tr>" + "".join(
+            f"<td>{escape(_share_cell(v) if c in shares else _cell(str(c), v))}</td>"
+            for c, v in zip(frame.columns, rec)) + "</tr>")
     return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>'
             + "".join(rows) + "</tbody></table></div>")
 
 
+def _share_cell(value) -> str:
+    return "–" if value is None or value is pd.NA or pd.isna(value) else pct(float(value))
+
+
 def _card(value: str, text: str) -> str:
     return f'<div class="card"><b>{escape(value)}</b><span>{escape(text)}</span></div>'
+
+
+#: The building blocks shared with the other pages for people (the ledger's bilan):
+#: an element holding escaped text, a section title, a figure card, a table for people.
+element, heading, card, table = _el, _h2, _card, _table
 
 
 def _summary(meta: dict[str, Any], kpis: dict[str, Any]) -> str:

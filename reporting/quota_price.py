@@ -19,6 +19,7 @@ import pandas as pd
 
 from attribution.models.allocation import QuotaAttainment
 from attribution.models.errors import AttributionError
+from attribution.models.i18n import _
 from attribution.models.problem import AllocationProblem
 
 from .labels import quota_label
@@ -86,7 +87,7 @@ def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaA
         label = (f"flow[{detail}]" if key == "flows" else
                  f"{key.split('.', 1)[-1]}[{detail}]" if detail else key)
         if progress:
-            progress(f"pricing quota {label}")
+            progress(_("pricing quota {quota}").format(quota=label))
         try:
             relaxed = relax(problem, key, detail)
             warm = None if reopt is None else reopt.relaxed_item_gain(key, detail)

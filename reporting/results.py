@@ -23,7 +23,7 @@ import pandas as pd
 from attribution.interrupt import pause_point
 from attribution.models.allocation import check_allocation, quota_attainment
 from attribution.models.errors import AttributionError, NoSolutionInTime
-from attribution.models.i18n import _
+from attribution.models.i18n import _, num
 from attribution.models.problem import AllocationProblem
 from attribution.models.quotas import build_quotas
 from attribution.models.readers import sha256 as sha256_file
@@ -121,7 +121,7 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
         raise InvalidAllocation("The optimizer's allocation is invalid (a bug): "
                                 + " ".join(errors))
     proven = str(getattr(result, "status", "")) == "OPTIMAL"
-    progress("explaining every decision")
+    progress(_("explaining every decision"))
     checker = MoveChecker(problem, arcs, quotas)
     decisions = decisions_table(problem, arcs, classify(problem, arcs, checker), proven,
                                 observed_waits)
@@ -130,11 +130,12 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
     sub_params = resolve_params(params, getattr(result, "solve_seconds", None))
     seconds = getattr(result, "solve_seconds", None)
     reopt = warm_reoptimizer(problem, arcs, resolver, sub_params, seed, progress)
-    progress("building shortlists")
+    progress(_("building shortlists"))
     shortlists, sl_summary = build_shortlists(problem, arcs, checker, resolver, sub_params,
                                               seed, options, progress, seconds, reopt=reopt)
     if sl_summary.get("pricing_reason"):  # developer detail: the log, not the report
-        progress(f"shortlist pricing {sl_summary.get('pricing')}: {sl_summary['pricing_reason']}")
+        progress(_("shortlist pricing {mode}: {reason}").format(
+            mode=sl_summary.get("pricing"), reason=sl_summary["pricing_reason"]))
     rows = quota_attainment(problem, arcs, quotas)
     n_items = len(binding_items(rows))
     priced = resolver is not None and (price_quotas == "always" or (
@@ -189,7 +190,7 @@ def warm_reoptimizer(problem: AllocationProblem, arcs: np.ndarray, solve: Solver
     if solve is None or solve is not optimizer.solve:
         return None
     from attribution.optimizer.reoptimize import Reoptimizer  # noqa: PLC0415
-    progress("preparing warm-started re-optimisations")
+    progress(_("preparing warm-started re-optimisations"))
     time_limit = getattr(params, "time_limit", 5.0)
     reopt = Reoptimizer(problem, arcs, params, seed, time_limit=min(5.0, time_limit))
     return reopt if reopt.usable else None
@@ -281,16 +282,18 @@ def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int =
         from attribution.optimizer import solve as solve  # noqa: PLC0415 (the default entry point)
     started = now_iso()
     t0 = time.perf_counter()
-    progress(f"solving {len(problem.territory.units)} units × "
-             f"{len(problem.territory.demands)} demands ({len(problem.graph)} arcs)")
+    progress(_("solving {units} units × {demands} demands ({arcs} arcs)").format(
+        units=num(len(problem.territory.units)), demands=num(len(problem.territory.demands)),
+        arcs=num(len(problem.graph))))
     result = solve(problem, params, seed=seed)
     solve_seconds = round(time.perf_counter() - t0, 3)
     status = str(getattr(result, "status", ""))
     if status == "NO_SOLUTION":
-        raise NoSolutionInTime(f"No allocation was found within the time limit "
-                               f"({solve_seconds:.1f} s); nothing was written. Raise "
-                               "--time-limit.")
-    progress(f"solved: {status} in {solve_seconds:.2f} s")
+        raise NoSolutionInTime(_("No allocation was found within the time limit ({seconds} s); "
+                                 "nothing was written. Raise --time-limit.").format(
+            seconds=num(solve_seconds, 1)))
+    progress(_("solved: {status} in {seconds} s").format(status=status,
+                                                          seconds=num(solve_seconds, 2)))
     timing = {"started_at": started, "solve_seconds": solve_seconds}
     computed = compute(problem, result, solve=solve, params=params, seed=seed,
                        options=options, price_quotas=price_quotas, source_label=source_label,
@@ -299,7 +302,7 @@ def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int =
     timing = {**timing, "finished_at": now_iso(),
               "total_seconds": round(time.perf_counter() - t0, 3)}
     computed.kpis["timing"] = timing
-    progress("writing the results folder")
+    progress(_("writing the results folder"))
     folder = write(computed, out, problem=problem, seed=seed, params=params,
                    options={"shortlists": options, "price_quotas": price_quotas,
                             "csv_dialect": csv_dialect, "with_names": names is not None,

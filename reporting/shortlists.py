@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution.models.i18n import _
 from attribution.models.policy import FINANCINGS, STATE
 from attribution.models.problem import AllocationProblem
 
@@ -276,7 +277,8 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
         priced: dict[Any, tuple[int, int, str]] = {}
         for k, row in enumerate(to_price.itertuples()):
             if progress and k % 100 == 0:
-                progress(f"pricing shortlist alternatives {k}/{len(to_price)}")
+                progress(_("pricing shortlist alternatives {k}/{n}").format(k=k,
+                                                                              n=len(to_price)))
             if warm and options.exact == "auto" and \
                     time.perf_counter() - start > options.exact_seconds:
                 cut = True

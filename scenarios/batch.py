@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from attribution.models.i18n import _
+
 from .kpis import KPI_COLUMNS, year_kpis
 from .simulation import Prepared, YearResult, simulate_year
 
@@ -106,7 +108,7 @@ def _order(jobs, year: YearResult) -> int:
 
 
 def _label(p: Prepared, seed: int) -> str:
-    return f"{p.scenario.name} seed {seed}"
+    return _("{scenario} seed {seed}").format(scenario=p.scenario.name, seed=seed)
 
 
 def _failure(p: Prepared, seed: int, exc: BaseException, tb: str) -> tuple:
@@ -119,10 +121,12 @@ def _serial(jobs, task, say):
         t0 = time.perf_counter()
         try:
             done.append(task(p, seed))
-            say(f"[{i}/{len(jobs)}] {_label(p, seed)}: done in {time.perf_counter() - t0:.1f} s")
+            say(f"[{i}/{len(jobs)}] " + _("{task}: done in {seconds} s").format(
+                task=_label(p, seed), seconds=f"{time.perf_counter() - t0:.1f}"))
         except Exception as exc:  # one failed task must not sink the batch
             failures.append(_failure(p, seed, exc, traceback.format_exc()))
-            say(f"[{i}/{len(jobs)}] {_label(p, seed)}: FAILED ({type(exc).__name__}: {exc})")
+            say(f"[{i}/{len(jobs)}] " + _("{task}: FAILED ({error})").format(
+                task=_label(p, seed), error=f"{type(exc).__name__}: {exc}"))
     return done, failures
 
 
@@ -139,9 +143,10 @@ def _dask(jobs, task, say, workers, scheduler):
         client = Client(scheduler)
     try:
         used = len(client.scheduler_info(n_workers=-1).get("workers", {}))
-        say(f"Dask: {used} workers at {client.scheduler.address}; {len(jobs)} tasks")
+        say(_("Dask: {n} workers at {address}; {tasks} tasks").format(
+            n=used, address=client.scheduler.address, tasks=len(jobs)))
         shared = {}
-        for p, _ in jobs:
+        for p, _seed in jobs:
             if id(p) not in shared:
                 shared[id(p)] = client.scatter(p, broadcast=True)
         futures = {}
@@ -154,12 +159,13 @@ def _dask(jobs, task, say, workers, scheduler):
             p, seed = futures[fut]
             if fut.status == "finished":
                 done.append(fut.result())
-                say(f"[{i}/{len(jobs)}] {_label(p, seed)}: done")
+                say(f"[{i}/{len(jobs)}] " + _("{task}: done").format(task=_label(p, seed)))
             else:
                 exc = fut.exception()
                 tb = "".join(traceback.format_tb(fut.traceback())) if fut.traceback() else ""
                 failures.append(_failure(p, seed, exc, tb))
-                say(f"[{i}/{len(jobs)}] {_label(p, seed)}: FAILED ({type(exc).__name__}: {exc})")
+                say(f"[{i}/{len(jobs)}] " + _("{task}: FAILED ({error})").format(
+                    task=_label(p, seed), error=f"{type(exc).__name__}: {exc}"))
         return done, failures, used
     finally:
         client.close()

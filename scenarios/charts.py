@@ -10,6 +10,8 @@ from html import escape
 
 import numpy as np
 
+from attribution.models import i18n
+from attribution.models.i18n import num, pct
 from attribution.reporting.svg import PALETTE
 
 _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="12"'
@@ -58,7 +60,7 @@ def interval_chart(title: str, labels: Sequence[str],
            f"<title>{escape(title)}</title>"]
     for tick in np.linspace(0, top, 5):
         x = label_width + plot * tick / top
-        text = f"{tick:.0%}" if percent else f"{tick:,.0f}"
+        text = pct(tick, 0) if percent else num(tick)
         out.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 18}" stroke="#e4e4e4"/>'
                    f'<text x="{x:.1f}" y="{height - 5}" text-anchor="middle" '
                    f'fill="#555">{text}</text>')
@@ -86,7 +88,7 @@ def interval_chart(title: str, labels: Sequence[str],
                            f'<line x1="{xl:.1f}" y1="{y - 3:.1f}" x2="{xl:.1f}" y2="{y + 3:.1f}" '
                            f'stroke="{colour}"/><line x1="{xh:.1f}" y1="{y - 3:.1f}" '
                            f'x2="{xh:.1f}" y2="{y + 3:.1f}" stroke="{colour}"/>')
-            text = f"{mean:.1%}" if percent else f"{mean:,.1f}"
+            text = pct(mean) if percent else num(mean, 1)
             out.append(f'<circle cx="{xm:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
                        f'<text x="{label_width + plot + 6}" y="{y:.1f}" fill="{colour}" '
                        f'dominant-baseline="middle">{text}</text>')
@@ -147,9 +149,9 @@ def xy_chart(title: str, series: dict[str, Sequence[dict]], x_label: str, y_labe
         # As many decimals as the axis span needs for distinct ticks.
         if pct:
             digits = 0 if span >= 0.05 else 1 if span >= 0.005 else 2
-            return f"{v:.{digits}%}"
+            return i18n.pct(v, digits)
         digits = 0 if span >= 10 else 1 if span >= 1 else 2
-        return f"{v:,.{digits}f}"
+        return num(v, digits)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
            f'height="{height}" viewBox="0 0 {width} {height}" {_FONT}>'

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from attribution.models.errors import DataError, Problem
+from attribution.models.i18n import _, ngettext
 from attribution.reporting.atomic import check_target
 
 from .batch import BatchResult, default_workers, run_batch
@@ -102,16 +103,19 @@ def run(paths: Sequence[str | Path], out: str | Path, *, title: str,
     scenarios = load_all(paths, seeds=seeds, first_seed=first_seed, months=months,
                          years=years, round_time_limit_s=round_time_limit,
                          task_time_limit_s=task_time_limit)
-    say(f"Preparing {len(scenarios)} scenario(s): "
-        + ", ".join(f"{s.name} ({s.territory.label})" for s in scenarios))
+    say(ngettext("Preparing {n} scenario: {names}", "Preparing {n} scenarios: {names}",
+                 len(scenarios)).format(n=len(scenarios), names=", ".join(
+                     f"{s.name} ({s.territory.label})" for s in scenarios)))
     prepared = prepare_all(scenarios)
     seed_list = list(scenarios[0].simulation.seed_list)
     sim = scenarios[0].simulation
-    say(f"Simulating {len(prepared)} scenario(s) × {len(seed_list)} seed(s) × "
-        f"{sim.rounds} months ({sim.horizon})")
+    say(_("Simulating {scenarios} scenario(s) × {seeds} seed(s) × {months} months "
+          "({horizon})").format(scenarios=len(prepared), seeds=len(seed_list),
+                                months=sim.rounds, horizon=sim.horizon))
     if len(seed_list) < FEW_SEEDS and precision is None:
-        say(f"Warning: only {len(seed_list)} seed(s): the confidence intervals are indicative "
-            f"(flagged few_seeds in kpis.csv); use at least {FEW_SEEDS}, or --precision.")
+        say(_("Warning: only {n} seed(s): the confidence intervals are indicative (flagged "
+              "few_seeds in kpis.csv); use at least {min}, or --precision.").format(
+            n=len(seed_list), min=FEW_SEEDS))
     title = f"{title} — {sim.horizon}"
     batch, seed_list, note = run_to_precision(prepared, seed_list, precision, max_seeds,
                                               workers=workers, scheduler=scheduler, say=say)
@@ -170,11 +174,13 @@ def run_to_precision(prepared: list[Prepared], seeds: list[int], precision: floa
     while True:
         ratio = precision_ratio(summarise(batch.kpis), precision)
         if ratio <= 1:
-            note = (f"Précision demandée ({precision:g}) atteinte avec {len(seeds)} graines.")
+            note = _("Precision asked ({precision}) reached with {n} seeds.").format(
+                precision=f"{precision:g}", n=len(seeds))
             break
         if len(seeds) >= max_seeds:
-            note = (f"Précision demandée ({precision:g}) NON atteinte : plafond de {max_seeds} "
-                    f"graines atteint (demi-largeur la plus grande = {ratio:.2f} × la cible).")
+            note = _("Precision asked ({precision}) NOT reached: the ceiling of {max} seeds "
+                     "was reached (largest half-width = {ratio} × the target).").format(
+                precision=f"{precision:g}", max=max_seeds, ratio=f"{ratio:.2f}")
             break
         n = len(seeds)
         # The square-root law, with the t quantile of n seeds replaced by the normal one
@@ -186,8 +192,9 @@ def run_to_precision(prepared: list[Prepared], seeds: list[int], precision: floa
         more = int(min(max_seeds - n, n, max(np.ceil(wanted) - n, workers or default_workers(),
                                              1)))
         new = list(range(seeds[-1] + 1, seeds[-1] + 1 + more))
-        say(f"Precision {precision:g} not reached (largest half-width {ratio:.2f} × the "
-            f"target with {len(seeds)} seeds): {more} more seed(s)")
+        say(_("Precision {precision} not reached (largest half-width {ratio} × the target "
+              "with {n} seeds): {more} more seed(s)").format(
+            precision=f"{precision:g}", ratio=f"{ratio:.2f}", n=len(seeds), more=more))
         extra = run_batch(prepared, new, workers=workers, scheduler=scheduler, progress=say)
         batch = merge_batches(batch, extra)
         seeds += new

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from attribution.models.i18n import _
 from attribution.models.readers import sha256 as sha256_file
 from attribution.reporting.atomic import atomic_folder
 from attribution.reporting.csv_safe import write_csv
@@ -68,8 +69,11 @@ def write_results(out: Path | str, prepared: list[Prepared], batch: BatchResult,
                   "months": p.scenario.simulation.rounds,
                   "horizon": p.scenario.simulation.horizon, "seeds": len(seeds)}
                  for p in prepared]
-    note = (f"{len(batch.years)} simulated years finished, {len(batch.failures)} failed; "
-            f"{batch.workers or 'no'} Dask workers; wall time {batch.seconds:.0f} s."
+    note = (_("{done} simulated years finished, {failed} failed; {workers} Dask workers; "
+              "wall time {seconds} s.").format(done=len(batch.years),
+                                               failed=len(batch.failures),
+                                               workers=batch.workers or 0,
+                                               seconds=f"{batch.seconds:.0f}")
             + (f" {precision_note}" if precision_note else ""))
     horizon = summary[summary["period"] == HORIZON]
     by_year = summary[summary["period"] != HORIZON]

@@ -19,42 +19,44 @@ from __future__ import annotations
 
 import pandas as pd
 
+from attribution.models.i18n import N_, _
+
 #: Modes in which a pass met every row of its carry (flows possibly with their ±1).
 HELD = {"full_buffered", "full_strict", "full"}
 
 FAMILY = {
-    "priority_min": "too few priority or DALO households were eligible for, and accepted, "
-                    "the units freed",
-    "priority_min_per_reservataire": "this réservataire's units found too few eligible "
-                                     "priority or DALO households who accepted them",
-    "state_priority_min": "the State's units found too few eligible priority or DALO "
-                          "households who accepted them",
-    "state_outside_qpv_min": "too few State-flow units outside QPV found an eligible "
-                             "household",
-    "q1_outside_qpv_min": "too few Q1 or ANRU households could take the units outside QPV "
-                          "(income ceilings, rent burden, wished communes)",
-    "non_q1_in_qpv_min": "too few households above Q1 could take the QPV units",
-    ("flow", ">="): "the réservataire's eligible households were too few (or refused too "
-                    "often) for its share of this landlord's units",
-    ("flow", "<="): "the other réservataires' eligible households were too few for their "
-                    "shares, so this one took more than its share plus tolerance",
-    ("spatial", ">="): "too few households of the group wishing this commune could take its "
-                       "units",
-    ("spatial", "<="): "too few households outside the group wishing this commune could take "
-                       "its units",
+    "priority_min": N_("too few priority or DALO households were eligible for, and accepted, "
+                       "the units freed"),
+    "priority_min_per_reservataire": N_("this réservataire's units found too few eligible "
+                                        "priority or DALO households who accepted them"),
+    "state_priority_min": N_("the State's units found too few eligible priority or DALO "
+                             "households who accepted them"),
+    "state_outside_qpv_min": N_("too few State-flow units outside QPV found an eligible "
+                                "household"),
+    "q1_outside_qpv_min": N_("too few Q1 or ANRU households could take the units outside QPV "
+                             "(income ceilings, rent burden, wished communes)"),
+    "non_q1_in_qpv_min": N_("too few households above Q1 could take the QPV units"),
+    ("flow", ">="): N_("the réservataire's eligible households were too few (or refused too "
+                       "often) for its share of this landlord's units"),
+    ("flow", "<="): N_("the other réservataires' eligible households were too few for their "
+                       "shares, so this one took more than its share plus tolerance"),
+    ("spatial", ">="): N_("too few households of the group wishing this commune could take its "
+                          "units"),
+    ("spatial", "<="): N_("too few households outside the group wishing this commune could take "
+                          "its units"),
 }
 
 
 def reason(family: str, sense: str, last_modes: set[str], relaxed: bool) -> str:
-    """The reason of one missed row (see the module docstring)."""
+    """The reason of one missed row (see the module docstring), in the current language."""
     if relaxed:
-        why = FAMILY.get(family, FAMILY.get((family, sense), "the rounds could not hold it"))
-        return f"relaxed carry: {why}"
+        why = FAMILY.get(family, FAMILY.get((family, sense), N_("the rounds could not hold it")))
+        return _("relaxed carry: {why}").format(why=_(why))
     if family == "flow" and "full" in last_modes:
-        return ("flow slack: the last round could only hold the flow within its ±1 unit, "
-                "which the annual check does not grant")
-    return ("refusals: the last round's offers met the row; offers refused after it was "
-            "solved moved the count, and the year ended before another round")
+        return _("flow slack: the last round could only hold the flow within its ±1 unit, "
+                 "which the annual check does not grant")
+    return _("refusals: the last round's offers met the row; offers refused after it was "
+             "solved moved the count, and the year ended before another round")
 
 
 def explain(targets: pd.DataFrame, rounds: pd.DataFrame) -> pd.Series:

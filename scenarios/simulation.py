@@ -181,8 +181,11 @@ def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
         row.update(played.counts, units_left_empty=len(vacant), **_ytd_shares(accounts))
         rounds.append(row)
         if progress is not None:
-            progress(f"{sc.name} seed {seed}: round {k + 1}/{total} ({date}): "
-                     f"{row['let']} let, {row['refusals']} refused, {len(vacant)} left empty")
+            from attribution.models.i18n import _
+            progress(_("{scenario} seed {seed}: round {k}/{total} ({date}): {let} let, "
+                       "{refused} refused, {empty} left empty").format(
+                scenario=sc.name, seed=seed, k=k + 1, total=total, date=date,
+                let=row["let"], refused=row["refusals"], empty=len(vacant)))
     targets.append(annual_check(accounts).assign(year=(total - 1) // 12 + 1))
     return YearResult(sc.name, seed, pd.DataFrame(rounds),
                       pd.concat(records, ignore_index=True) if records else pd.DataFrame(),

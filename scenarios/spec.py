@@ -123,10 +123,11 @@ class SimulationParams:
 
     @property
     def horizon(self) -> str:
-        """The horizon in words (French): "3 mois", "1 an", "6 ans"."""
-        if self.years > 1:
-            return f"{self.years} ans"
-        return "1 an" if self.months == 12 else f"{self.months} mois"
+        """The horizon in words, in the current language: "3 mois", "1 an", "6 ans"."""
+        from attribution.models.i18n import _, ngettext
+        if self.years > 1 or self.months == 12:
+            return ngettext("{n} year", "{n} years", self.years).format(n=self.years)
+        return _("{n} months").format(n=self.months)
 
     def problems(self, file: str) -> list[Problem]:
         """Inconsistent combinations (a year of 12 months is needed for several years)."""

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from attribution.models.errors import DataError, Problem
+from attribution.models.i18n import _, ngettext
+from attribution.reporting import webpage
 from attribution.reporting.atomic import check_target
 from attribution.reporting.csv_safe import neutralise_frame
 
@@ -38,7 +40,7 @@ from .charts import xy_chart
 from .commands import prepare_all
 from .kpis import FEW_SEEDS, HORIZON, summarise
 from .output import write_results
-from .page import _CSS, HEADLINE, HEADLINE_FR, _fmt, _get, seeds_warning
+from .page import _CSS, HEADLINE, _fmt, _get, label, scroll, seeds_warning
 from .spec import SECTIONS, Scenario, parse_scenario, resolve_scenario_path
 
 #: Most values one sweep may have.
@@ -146,16 +148,19 @@ def run_sweep(scenario: str | Path, set_text: str, out: str | Path, *,
     prepared = prepare_all(scenarios)
     seed_list = list(scenarios[0].simulation.seed_list)
     sim = scenarios[0].simulation
-    say(f"Sweep of {spec.key} over {', '.join(f'{v:g}' for v in spec.values)}: "
-        f"{len(prepared)} variant(s) × {len(seed_list)} seed(s) × {sim.rounds} months "
-        f"({sim.horizon})")
+    say(_("Sweep of {key} over {values}: {variants} variant(s) × {seeds} seed(s) × {months} "
+          "months ({horizon})").format(key=spec.key,
+                                       values=", ".join(f"{v:g}" for v in spec.values),
+                                       variants=len(prepared), seeds=len(seed_list),
+                                       months=sim.rounds, horizon=sim.horizon))
     if len(seed_list) < FEW_SEEDS:
-        say(f"Warning: only {len(seed_list)} seed(s): the confidence intervals are indicative.")
+        say(_("Warning: only {n} seed(s): the confidence intervals are indicative.").format(
+            n=len(seed_list)))
     batch = run_batch(prepared, seed_list, workers=workers, scheduler=scheduler, progress=say)
     summary = summarise(batch.kpis)
     names = [s.name for s in scenarios]
     table = sweep_table(summary, spec, names)
-    title = f"Balayage — {Path(str(scenario)).stem}, {spec.key}"
+    title = _("Sweep — {name}, {key}").format(name=Path(str(scenario)).stem, key=spec.key)
     page = render_sweep(title, spec, names, summary, sim.horizon, len(seed_list),
                         sim.rounds / 12)
     write_results(out, prepared, batch, seed_list, title, force=force,
@@ -182,7 +187,7 @@ def _point(summary, name, kpi, group, scale: float = 1.0) -> tuple[float, float,
 
 def render_sweep(title: str, spec: SweepSpec, names: list[str], summary: pd.DataFrame,
                  horizon: str, n_seeds: int, years: float) -> str:
-    """The trade-off page (French), self-contained (inline CSS and SVG)."""
+    """The trade-off page, in the current language, self-contained (inline CSS and SVG)."""
     s = summary[summary["period"] == HORIZON]
     leaf = spec.path[-1]
     trade = []
@@ -204,36 +209,47 @@ def render_sweep(title: str, spec: SweepSpec, names: list[str], summary: pd.Data
     rows = []
     for kpi, group, _label, share in HEADLINE:
         cells = "".join(f"<td>{_fmt(*_get(s, n, kpi, group), share)}</td>" for n in names)
-        rows.append(f"<tr><td>{escape(HEADLINE_FR.get((kpi, group), kpi))}</td>{cells}</tr>")
+        rows.append(f"<tr><td>{escape(label(kpi, group))}</td>{cells}</tr>")
     commune_rows = []
     for c in communes:
         cells = "".join(f"<td>{_fmt(*_point(s, n, 'attributions', f'commune={c}', per_year), False)}"
                         f"</td>" for n in names)
         commune_rows.append(f"<tr><td>{escape(c)}</td>{cells}</tr>")
     head = "".join(f"<th>{escape(leaf)} = {v:g}</th>" for v in spec.values)
-    return "".join([
-        f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>{escape(title)}"
-        f"</title><style>{_CSS}</style></head><body><main><h1>{escape(title)}</h1>",
-        f"<p class='sub'>Le scénario rejoué pour chaque valeur de <b>{escape(spec.key)}</b> "
-        f"({', '.join(f'{v:g}' for v in spec.values)}), horizon {escape(horizon)}, {n_seeds} "
-        f"graine{'s' if n_seeds > 1 else ''} communes à toutes les valeurs. Moyennes "
-        f"Monte-Carlo et intervalles de confiance à 95 % (barres). Différences appariées avec "
-        f"la première valeur : differences.csv et report.html ; chiffres : sweep.csv.</p>",
+    values = ", ".join(f"{v:g}" for v in spec.values)
+    lead = escape(ngettext(
+        "The scenario replayed for every value of {key} ({values}), horizon {horizon}, {n} "
+        "seed common to every value. Monte-Carlo means and 95 % confidence intervals (bars). "
+        "Paired differences from the first value: differences.csv and report.html; figures: "
+        "sweep.csv.",
+        "The scenario replayed for every value of {key} ({values}), horizon {horizon}, {n} "
+        "seeds common to every value. Monte-Carlo means and 95 % confidence intervals "
+        "(bars). Paired differences from the first value: differences.csv and report.html; "
+        "figures: sweep.csv.", n_seeds)).format(key=f"<b>{escape(spec.key)}</b>",
+                                                values=escape(values),
+                                                horizon=escape(horizon), n=n_seeds)
+    per_year_label = _("Attributions per year")
+    body = [
+        f"<h1>{escape(title)}</h1><p class='sub'>{lead}</p>",
         seeds_warning(s),
-        "<h2>Part des prioritaires et attente des autres ménages</h2>",
-        xy_chart("Part des prioritaires et attente médiane des autres ménages",
-                 {"scénario": trade}, "Part des prioritaires ou DALO dans les attributions",
-                 "Attente médiane des autres ménages logés (mois)", x_percent=True),
-        f"<p class='note'>Chaque point est une valeur de {escape(leaf)} (étiquette).</p>",
-        "<h2>Ménages du premier quartile hors QPV</h2>",
-        xy_chart("Part Q1 (ou ANRU) des attributions hors QPV", {"Q1 hors QPV": q1},
-                 spec.key, "Part Q1 ou ANRU hors QPV", y_percent=True, hline=0.25,
-                 hline_label="plancher légal 25 %"),
-        "<h2>Attributions par commune (par an)</h2>",
-        xy_chart("Attributions par commune et par an", by_commune, spec.key,
-                 "Attributions par an"),
-        f"<table><tr><th>Commune</th>{head}</tr>{''.join(commune_rows)}</table>",
-        f"<h2>Indicateurs de tête</h2><table><tr><th>Indicateur</th>{head}</tr>"
-        f"{''.join(rows)}</table>",
-        "<p class='note'>Méthode : docs/scenarios.md (balayages).</p></main></body></html>",
-    ])
+        f"<h2>{escape(_('Priority share and the wait of other households'))}</h2>",
+        xy_chart(_("Priority share and median wait of other households"),
+                 {_("scenario"): trade}, _("Priority or DALO share of attributions"),
+                 _("Median wait of other households housed (months)"), x_percent=True),
+        "<p class='note'>" + escape(_("Each point is a value of {key} (label).").format(
+            key=leaf)) + "</p>",
+        f"<h2>{escape(_('First-quartile households outside QPV'))}</h2>",
+        xy_chart(_("Q1 (or ANRU) share of attributions outside QPV"),
+                 {_("Q1 outside QPV"): q1}, spec.key, _("Q1 or ANRU share outside QPV"),
+                 y_percent=True, hline=0.25, hline_label=_("legal floor 25 %")),
+        f"<h2>{escape(_('Attributions per commune (per year)'))}</h2>",
+        xy_chart(_("Attributions per commune and per year"), by_commune, spec.key,
+                 per_year_label),
+        scroll(f"<table><tr><th>{escape(_('Commune'))}</th>{head}</tr>"
+               f"{''.join(commune_rows)}</table>"),
+        f"<h2>{escape(_('Key figures'))}</h2>",
+        scroll(f"<table><tr><th>{escape(_('Indicator'))}</th>{head}</tr>"
+               f"{''.join(rows)}</table>"),
+        "<p class='note'>" + escape(_("Method: docs/scenarios.md (sweeps).")) + "</p>",
+    ]
+    return webpage.page(title, "".join(body), extra_css=_CSS)
