@@ -237,7 +237,7 @@ def check_target(target: Path | str, *, force: bool, kinds: Iterable[str],
     kind = folder_kind(manifest)
     if kind not in set(kinds):
         raise OutputFolderError(_(
-            "The folder {shown} is a '{kind}' folder written by {tool}, not a {what}; "
+            "The folder {shown} is a {kind} folder written by {tool}, not a {what}; "
             "refusing to replace it, even with --force. Choose another folder.").format(
             shown=shown, kind=kind, tool=TOOL, what=what))
     lost = foreign_entries(path, manifest)

@@ -135,11 +135,13 @@ def write_tiny_territory(path: str | Path) -> Path:
 
 
 @pytest.fixture
-def english_messages():
-    """Run a test in English: for tests that check the English source text of messages
-    (the French of every message is checked by tests/test_i18n.py and
-    tests/test_french_outputs.py)."""
+def english_messages(monkeypatch):
+    """Run a test in English (library calls, the commands' --lang default and the
+    subprocesses they start): for tests that check the English source text of messages;
+    the French of every message is checked by tests/test_i18n.py and
+    tests/test_french_outputs.py."""
     from attribution.models.i18n import language
+    monkeypatch.setenv("ATTRIBUTION_LANG", "en")
     with language("en"):
         yield
 

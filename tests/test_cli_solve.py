@@ -35,7 +35,8 @@ def test_solve_writes_every_file_and_a_summary(solved):
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == FILES
     assert "optimum prouvé" in result.stdout and "logements attribués" in result.stdout
-    assert "solving" in result.stderr and "writing the results folder" in result.stderr
+    # progress on stderr, in French too
+    assert "résolution" in result.stderr and "écriture du dossier de résultats" in result.stderr
 
 
 def test_invariants_between_the_files(solved, territory):
@@ -77,6 +78,7 @@ def test_quiet_prints_no_progress(territory, tmp_path):
     assert result.exit_code == 0 and result.stderr == ""
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_existing_folder_needs_force(territory, solved, tmp_path):
     """Exit 2 and the folder untouched without --force; replaced with it when this tool
     wrote it; a folder with some other manifest.json or a user's file is refused."""
@@ -99,6 +101,7 @@ def test_existing_folder_needs_force(territory, solved, tmp_path):
     assert (out / "notes_commission.txt").read_text() == "mine"
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_bad_data_exits_1_and_writes_nothing(territory, tmp_path):
     """A unit in an unknown commune: exit 1, the file, row and column named."""
     bad = tmp_path / "bad"
@@ -127,6 +130,7 @@ def test_infeasible_policy_exits_3(territory, tmp_path, monkeypatch):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_no_solution_in_time_exits_4(territory, tmp_path, monkeypatch):
     def nothing(problem, params, seed=0):
         return optimizer.Result(status="NO_SOLUTION", arcs=np.zeros(0, dtype=np.int64),
@@ -162,6 +166,7 @@ def test_usage_errors_exit_2(territory, tmp_path):
     assert _solve(territory, "--out", tmp_path / "r", "--shortlists", "x").exit_code == 2
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_sigterm_during_the_run_leaves_nothing(tmp_path):
     """A real process stopped with SIGTERM while it prices quotas: exit 130, no results
     folder and no temporary folder left beside it."""

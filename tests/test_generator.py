@@ -291,6 +291,7 @@ def test_round_date_sets_ceilings_year_and_dates():
     assert generate_territory(1, 5, 5, round_date="2030-01-01")[2]["territory"]["ceilings_year"] == 2026
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_existing_non_empty_folder_is_refused_then_replaced(tmp_path):
     """A folder generate did not write is never replaced, even with overwrite; one it
     wrote is replaced whole, and only while it holds nothing else (issue 10's probe:
@@ -478,6 +479,7 @@ def test_hard_coded_ceilings_match_the_ceilings_data():
 
 # --- the CLI -----------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("english_messages")
 def test_cli_generate_writes_a_territory(tmp_path):
     """`attribution generate OUT --demands --units --seed` exits 0 and writes three files."""
     from attribution.cli import main

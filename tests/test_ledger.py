@@ -100,6 +100,7 @@ def test_an_older_ledger_is_migrated_and_keeps_its_rows(ledger_target):
     new.close()
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_a_newer_ledger_is_refused(ledger_target):
     open_ledger(ledger_target).close()
     engine = sa.create_engine(database_url(ledger_target))
@@ -110,6 +111,7 @@ def test_a_newer_ledger_is_refused(ledger_target):
         open_ledger(ledger_target)
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_a_database_that_is_not_a_ledger_is_refused(tmp_path):
     path = tmp_path / "other.db"
     engine = sa.create_engine(f"sqlite:///{path}")
@@ -125,6 +127,7 @@ def test_a_database_that_is_not_a_ledger_is_refused(tmp_path):
 
 # --- record -----------------------------------------------------------------------
 
+@pytest.mark.usefixtures("english_messages")
 def test_every_problem_is_listed_and_nothing_recorded(known, territory, tmp_path):
     t = territory[1]
     u, d = free_units(t), t.demands.ids
@@ -147,6 +150,7 @@ def test_every_problem_is_listed_and_nothing_recorded(known, territory, tmp_path
     assert count(known, schema.events) == 0 and count(known, schema.batches) == 0
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_record_is_idempotent_and_contradictions_are_errors(known, territory, tmp_path):
     t = territory[1]
     u, d = free_units(t), t.demands.ids
@@ -255,7 +259,7 @@ def test_round_lifecycle_refusals_and_observed_waits(tmp_path, territory):
     ledger = str(tmp_path / "cil.db")
     out1 = tmp_path / "r1"
     text = cli("solve", folder, "--out", out1, "--ledger", ledger, "--user", "anne", *SOLVE)
-    assert "round 1 of 2025 (proposed)" in text
+    assert "tour 1 de 2025 (proposé)" in text      # French by default
     plain = pd.read_csv(out1 / "decisions.csv", dtype={"demand_id": str})
     assert set(plain["observed_wait_basis"]) == {"none"}
     # Solving a round without decisions again supersedes it (nothing to lose).
@@ -271,11 +275,12 @@ def test_round_lifecycle_refusals_and_observed_waits(tmp_path, territory):
              (a["unit_id"][1], refuser, "offer_refused", "2025-03-06", "", "false", "y"),
              (a["unit_id"][2], refuser, "offer_refused", "2025-03-07", "", "true", "z")]
     write_events(tmp_path / "dec.csv", rows)
-    assert "rounds now decided: 2" in cli("record", ledger, tmp_path / "dec.csv",
-                                          "--user", "bob")
+    assert "tours désormais décidés : 2" in cli("record", ledger, tmp_path / "dec.csv",
+                                               "--user", "bob")
     # A round with decisions is not solved again, unless superseded explicitly.
     assert "already has commission decisions" in cli(
-        "solve", folder, "--out", tmp_path / "r1c", "--ledger", ledger, *SOLVE, code=2)
+        "solve", folder, "--out", tmp_path / "r1c", "--ledger", ledger, *SOLVE, "--lang", "en",
+        code=2)
     lines = cli("ledger", "rounds", ledger).splitlines()
     assert lines[1].split("\t")[2] == "decided" and lines[1].endswith("bob")
     assert lines[2].split("\t")[2] == "superseded"
@@ -293,8 +298,8 @@ def test_round_lifecycle_refusals_and_observed_waits(tmp_path, territory):
     (nxt / "policy.toml").write_text(policy)
     out2 = tmp_path / "r2"
     text = cli("solve", nxt, "--out", out2, "--ledger", ledger, *SOLVE)
-    assert f"{len(a)} households already housed left out" in text
-    assert "2 refusals from the ledger added" in text
+    assert f"{len(a)} ménages déjà logés écartés" in text
+    assert "2 refus du registre ajoutés" in text
     dec = pd.read_csv(out2 / "decisions.csv", dtype={"demand_id": str}).set_index("demand_id")
     assert not set(a["demand_id"]) & set(dec.index)
     # The refuser's score: 2 unjustified refusals × the malus (the export said 0).
@@ -342,8 +347,8 @@ def test_round_lifecycle_refusals_and_observed_waits(tmp_path, territory):
                                "--force")
     # Closing; a closed round is never solved again.
     cli("ledger", "close", ledger, "2")
-    assert "is closed" in cli("solve", folder, "--out", tmp_path / "r1d", "--ledger", ledger,
-                              "--supersede", *SOLVE, code=2)
+    assert "est clos" in cli("solve", folder, "--out", tmp_path / "r1d", "--ledger", ledger,
+                             "--supersede", *SOLVE, code=2)
 
 
 def test_purge_removes_old_households_only(known, territory, tmp_path):

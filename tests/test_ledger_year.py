@@ -194,6 +194,7 @@ def check_against_recount(base: Path, played: dict) -> None:
     assert (bilan / "bilan.xlsx").stat().st_size > 0
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_a_year_on_both_engines(base, tmp_path, request):
     played = play_year(base, tmp_path / "sqlite", str(tmp_path / "cil.db"))
     check_against_recount(base, played)

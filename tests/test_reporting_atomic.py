@@ -61,6 +61,7 @@ def test_a_failure_leaves_nothing(tmp_path, exc):
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_existing_folder_is_refused_without_force(tmp_path):
     """Without force an existing folder is an error and is left untouched."""
     target = tmp_path / "results"
@@ -88,6 +89,7 @@ def test_force_replaces_only_after_the_new_folder_is_complete(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_force_refuses_a_folder_this_tool_did_not_write(tmp_path):
     """A non-empty folder without manifest.json is never replaced, even with force."""
     target = tmp_path / "home"
@@ -98,6 +100,7 @@ def test_force_refuses_a_folder_this_tool_did_not_write(tmp_path):
     assert (target / "thesis.tex").read_text() == "precious"
 
 
+@pytest.mark.usefixtures("english_messages")
 @pytest.mark.parametrize("manifest", [
     '{"manifest_version": 3, "name": "My extension", "version": "1.0"}',  # a web extension
     '{"tool": "attribution"}',                                           # no version, no list
@@ -120,6 +123,7 @@ def test_another_programs_manifest_is_not_a_marker(tmp_path, manifest):
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_force_refuses_listing_the_users_files(tmp_path):
     """The probe: notes, a signed annex and a screenshot saved in a results folder were
     deleted by --force. Now the command refuses and names every one of them."""
@@ -142,6 +146,7 @@ def test_force_refuses_listing_the_users_files(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_force_refuses_a_table_edited_by_hand(tmp_path):
     """A file the tool wrote but the user changed since is the user's work: refused."""
     target = tmp_path / "results"
@@ -163,6 +168,7 @@ def test_force_refuses_a_link_inside_the_folder(tmp_path):
         check_target(target, force=True)
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_solve_never_replaces_a_generated_territory(tmp_path):
     """Kinds do not mix: a territory written by generate is not a results folder."""
     from attribution.models.generator import write_territory
@@ -171,6 +177,7 @@ def test_solve_never_replaces_a_generated_territory(tmp_path):
         check_target(territory, force=True)
 
 
+@pytest.mark.usefixtures("english_messages")
 @pytest.mark.parametrize("where", [".", "..", "../.."])
 def test_the_current_folder_and_its_ancestors_are_refused(tmp_path, monkeypatch, where):
     """The probe: `cd results && solve --out . --force` replaced the folder, then failed."""
@@ -221,6 +228,7 @@ def test_force_accepts_an_empty_folder(tmp_path):
     assert (target / MARKER).exists()
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_a_file_or_a_missing_parent_is_refused(tmp_path):
     """The target must be a folder whose parent exists."""
     (tmp_path / "f").write_text("x")
@@ -260,6 +268,7 @@ def test_folders_left_by_kill_9_are_cleaned_at_the_next_run(tmp_path):
     assert (target / "a.csv").read_text() == "new"
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_an_interrupted_replace_is_undone_at_the_next_run(tmp_path):
     """Killed between the two renames: the target is missing and the old folder aside;
     the next run puts it back before going on."""
@@ -287,6 +296,7 @@ def test_only_the_files_the_tool_wrote_are_deleted(tmp_path):
     assert not old.exists()
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_generate_refuses_the_current_folder(tmp_path, monkeypatch):
     """`attribution generate . --force` inside a generated territory: refused, exit 2."""
     from attribution.cli import main
@@ -300,6 +310,7 @@ def test_generate_refuses_the_current_folder(tmp_path, monkeypatch):
     assert (territory / "demands.csv").exists()
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_solve_refuses_the_current_folder_before_any_work(tmp_path, monkeypatch):
     """The probe: `cd results && attribution solve --out . --force` (exit 2 at once)."""
     from attribution.cli import main

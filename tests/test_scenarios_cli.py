@@ -27,6 +27,7 @@ def scenario_files(tmp_path_factory):
     return root
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_compare_writes_every_file_with_intervals(scenario_files, tmp_path):
     """Serial compare of two scenarios × 2 seeds: exit 0, progress on stderr, the KPI
     table with a confidence interval per scenario, the page and the manifest."""
@@ -48,6 +49,7 @@ def test_compare_writes_every_file_with_intervals(scenario_files, tmp_path):
     assert "<svg" in (out / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_simulate_lists_every_problem_and_writes_nothing(scenario_files, tmp_path):
     """An invalid scenario: exit 1, one line per problem on stderr, no folder."""
     out = tmp_path / "sim"
@@ -61,6 +63,7 @@ def test_simulate_lists_every_problem_and_writes_nothing(scenario_files, tmp_pat
     assert not out.exists()
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_existing_results_folder_is_a_usage_error(scenario_files, tmp_path):
     """An existing --out without --force: exit 2 before anything is simulated."""
     out = tmp_path / "taken"

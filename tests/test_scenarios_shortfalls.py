@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from attribution.scenarios.shortfalls import explain
 
@@ -22,6 +23,7 @@ def test_met_rows_have_no_reason():
     assert explain(_targets(), rounds).iloc[0] == ""
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_refusals_when_the_last_round_held_every_row():
     """Last round solved under its full (strict) carry: the miss comes from refusals."""
     rounds = pd.DataFrame({"scenario": ["s", "s", "t"], "seed": [0, 0, 0],
@@ -32,6 +34,7 @@ def test_refusals_when_the_last_round_held_every_row():
     assert reasons.iloc[2].startswith("refusals:")
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_flow_slack_when_the_last_round_kept_the_plus_minus_one():
     """A flow missed after a last round that needed the ±1 unit: named as such; a spatial
     row in the same year is still put down to refusals."""
@@ -42,6 +45,7 @@ def test_flow_slack_when_the_last_round_kept_the_plus_minus_one():
     assert reasons.iloc[2].startswith("refusals:")
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_relaxed_carry_gives_the_family_reason():
     """A year with a relaxed pass: the row's family says which side was short."""
     rounds = pd.DataFrame({"scenario": ["s", "t", "t"], "seed": [0, 0, 0],
