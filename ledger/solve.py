@@ -38,7 +38,6 @@ import sqlalchemy as sa
 from attribution.models.compatibility import build_problem
 from attribution.models.errors import NoSolutionInTime, PolicyInfeasible
 from attribution.models.problem import CompatibilityGraph
-from attribution.models.quotas import build_quotas
 from attribution.optimizer import SolveParams
 from attribution.reporting.atomic import check_target
 from attribution.models.size import check_memory
@@ -167,14 +166,14 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
     problem = without_refused_offers(build_problem(round_territory), state.refused_pairs)
     params = round_params(params, time_limit, workers)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
-    attempts = carry_attempts(accounts, build_quotas(problem), True, strict_flows=True)
+    attempts = carry_attempts(accounts, problem.quotas, True, strict_flows=True)
     tried: list[dict] = []
     last_error: Exception | None = None
     for mode, carry in attempts:
         if carry in tried:
             continue
         tried.append(carry)
-        candidate = dataclasses.replace(problem, carry=carry)
+        candidate = problem.with_carry(carry)
         extra = {"ledger": {"year": day.year, "carry_mode": mode,
                             "year_attributions": len(state.year_attributions),
                             "excluded_units": int((~keep_u).sum()),

@@ -22,10 +22,9 @@ import pandas as pd
 
 from attribution.interrupt import pause_point
 from attribution.models.allocation import check_allocation, quota_attainment
-from attribution.models.errors import AttributionError, NoSolutionInTime
+from attribution.models.errors import InvalidAllocation, NoSolutionInTime
 from attribution.models.i18n import _
 from attribution.models.problem import AllocationProblem
-from attribution.models.quotas import build_quotas
 from attribution.models.readers import sha256 as sha256_file
 
 from . import aggregates
@@ -55,10 +54,6 @@ CSV_FILES = ("assignments", "shortlists", "decisions", "quotas", "quota_prices")
 XLSX_SHEETS = ("agenda", "assignments", "shortlists", "decisions", "quotas", "quota_prices",
                "by_landlord", "by_reservataire", "by_commune", "by_qpv",
                "by_income_quartile", "outcomes", "blocking")
-
-
-class InvalidAllocation(AttributionError):
-    """The optimizer returned an allocation that breaks the rules: a bug, never written."""
 
 
 @dataclass(frozen=True)
@@ -115,11 +110,10 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
         raise ValueError(f"The 'price_quotas' parameter of compute must be one of "
                          f"{PRICE_MODES}; got {price_quotas!r} instead.")
     arcs = np.sort(np.asarray(result.arcs, dtype=np.int64))
-    quotas = build_quotas(problem)
+    quotas = problem.quotas
     errors = check_allocation(problem, arcs, quotas)
     if errors:
-        raise InvalidAllocation("The optimizer's allocation is invalid (a bug): "
-                                + " ".join(errors))
+        raise InvalidAllocation(errors)
     proven = str(getattr(result, "status", "")) == "OPTIMAL"
     progress("explaining every decision")
     checker = MoveChecker(problem, arcs, quotas)

@@ -75,7 +75,7 @@ def relax(problem: AllocationProblem, policy_key: str, detail: str = "") -> Allo
         carry = dict(problem.carry or {})
         left, right = carry.get(name, (0, 0))
         carry[name] = (int(left) + int(right) + len(problem.territory.units), int(right))
-        return dataclasses.replace(problem, carry=carry)
+        return problem.with_carry(carry)
     if policy_key.startswith("quotas."):
         field = policy_key.split(".", 1)[1]
         policy = dataclasses.replace(policy, quotas=dataclasses.replace(policy.quotas,
