@@ -30,14 +30,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 
 from attribution.models.compatibility import build_problem
 from attribution.models.errors import NoSolutionInTime, PolicyInfeasible
-from attribution.models.problem import CompatibilityGraph
+from attribution.models.problem import AllocationProblem, CompatibilityGraph
 from attribution.optimizer import SolveParams
 from attribution.reporting.atomic import check_target
 from attribution.models.size import check_memory
@@ -45,6 +44,7 @@ from attribution.reporting.command import (SHORTLIST_MODES, SolveSummary, read_t
                                           round_params, summary_of)
 from attribution.reporting.results import run
 from attribution.reporting.shortlists import ShortlistParams
+from attribution.reporting.variants import Solver
 from attribution.scenarios.rounds import carry_attempts
 from attribution.scenarios.tables import take, with_columns
 
@@ -83,7 +83,8 @@ class LedgerSolveSummary:
         return out
 
 
-def without_refused_offers(problem, pairs: frozenset) -> Any:
+def without_refused_offers(problem: AllocationProblem, pairs: frozenset[tuple[str, str]]
+                           ) -> AllocationProblem:
     """``problem`` without the arcs offering a household a unit it already refused."""
     if not pairs:
         return problem
@@ -126,7 +127,7 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
                       force: bool = False, supersede: bool = False,
                       csv_dialect: str = "standard", with_names: bool = False,
                       progress: Callable[[str], None] = lambda _: None,
-                      solve: Any = None) -> LedgerSolveSummary:
+                      solve: Solver | None = None) -> LedgerSolveSummary:
     """Solve one round under the ledger's year (module docstring).
 
     Raises
