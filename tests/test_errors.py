@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from alloc_fixtures import random_problem
+from builders import random_problem
 from attribution.models import allocation
 from attribution.models.errors import AttributionError, InvalidAllocation, SolverFailure
 from attribution.optimizer import SolveParams, solve

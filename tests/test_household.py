@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from factories import default_policy, make_demands
+from builders import default_policy, make_demands
 from attribution.models.errors import DataError
 from attribution.models.household import (
     consumption_units,

@@ -5,7 +5,7 @@ that one, and a simulated pass derives its carried rows from the same arc classe
 import numpy as np
 import pytest
 
-from factories import random_territory
+from builders import random_territory
 from attribution.models import quotas as quotas_module
 from attribution.models.compatibility import build_problem
 from attribution.optimizer import SolveParams, solve

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 import milp_reference
-from factories import random_territory
+from builders import random_territory
 from attribution.models.allocation import check_allocation
 from attribution.models.compatibility import build_problem
 from attribution.models.policy import FINANCINGS
 from attribution.reporting.moves import MoveChecker
-from alloc_fixtures import make_problem
+from builders import make_problem
 from attribution.reporting.shortlists import (ShortlistParams, build_shortlists, direct_moves,
                                               unit_exemptions)
 from attribution.reporting.variants import level_values
