@@ -37,6 +37,8 @@ _EXPORTS = {
     "DataError": "attribution.models",
     "PolicyInfeasible": "attribution.models",
     "NoSolutionInTime": "attribution.models",
+    "InvalidAllocation": "attribution.models",
+    "SolverFailure": "attribution.models",
     "solve": "attribution.optimizer",
     "SolveParams": "attribution.optimizer",
     "Result": "attribution.optimizer",

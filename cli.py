@@ -18,7 +18,8 @@ import click
 if TYPE_CHECKING:  # the commands import the layers lazily, to start fast
     from attribution.models.errors import DataError
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
+# Exit codes (README): 0 = done and 2 = a usage error are click's own; the others are ours.
+EXIT_DATA, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_INTERNAL = 1, 3, 4, 5
 EXIT_TOO_LARGE = 6
 
 
@@ -312,7 +313,7 @@ def _solve_errors(territory: Path | None, out: Path, usage_errors: tuple = ()):
         raise SystemExit(EXIT_TOO_LARGE)
     except KeyboardInterrupt:
         click.echo(_("Interrupted; nothing was written."), err=True)
-        raise SystemExit(130)
+        raise SystemExit(EXIT_INTERRUPTED)
     except OSError as exc:  # permission denied, disk full: the environment, not a bug
         raise click.UsageError(_("Cannot write the results folder '{out}': {error}; nothing "
                                  "was written.").format(out=out, error=exc.strerror or exc)

@@ -32,7 +32,8 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from types import FrameType
+from typing import Protocol, TypeVar
 
 _SOLVERS: weakref.WeakSet = weakref.WeakSet()
 _LOCK = threading.Lock()
@@ -41,7 +42,16 @@ SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SI
                 if s is not None)
 
 
-def register(solver: Any) -> Any:
+class Stoppable(Protocol):
+    """A running search that can be stopped (``cp_model.CpSolver``)."""
+
+    def stop_search(self) -> None: ...
+
+
+S = TypeVar("S", bound=Stoppable)
+
+
+def register(solver: S) -> S:
     """Remember ``solver`` (anything with ``stop_search()``) until it is garbage; returns it."""
     with _LOCK:
         _SOLVERS.add(solver)
@@ -56,7 +66,7 @@ def stop_all() -> None:
         solver.stop_search()
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 

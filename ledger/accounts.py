@@ -18,7 +18,6 @@ import pandas as pd
 from attribution.models.i18n import _
 from attribution.models.policy import Policy
 from attribution.models.problem import AllocationProblem, CompatibilityGraph
-from attribution.models.quotas import build_quotas
 from attribution.models.territory import Demands, Territory, Units
 from attribution.scenarios.accounts import Accounts
 
@@ -91,4 +90,4 @@ def year_accounts(policy: Policy, frame: pd.DataFrame) -> Accounts:
     if len(frame) == 0:
         return Accounts()
     problem = attributions_problem(policy, frame)
-    return Accounts().add(build_quotas(problem), np.arange(len(frame), dtype=np.int64))
+    return Accounts().add(problem.quotas, np.arange(len(frame), dtype=np.int64))

@@ -30,7 +30,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -39,8 +38,7 @@ from attribution.models.compatibility import build_problem
 from attribution.models.errors import NoSolutionInTime, PolicyInfeasible
 from attribution.models.i18n import N_, _, num
 from attribution.models.i18n import date as date_for_people
-from attribution.models.problem import CompatibilityGraph
-from attribution.models.quotas import build_quotas
+from attribution.models.problem import AllocationProblem, CompatibilityGraph
 from attribution.optimizer import SolveParams
 from attribution.reporting.atomic import check_target
 from attribution.models.size import check_memory
@@ -48,6 +46,7 @@ from attribution.reporting.command import (SHORTLIST_MODES, SolveSummary, read_t
                                           round_params, summary_of)
 from attribution.reporting.results import run
 from attribution.reporting.shortlists import ShortlistParams
+from attribution.reporting.variants import Solver
 from attribution.scenarios.rounds import carry_attempts
 from attribution.scenarios.tables import take, with_columns
 
@@ -91,7 +90,8 @@ class LedgerSolveSummary:
         return out
 
 
-def without_refused_offers(problem, pairs: frozenset) -> Any:
+def without_refused_offers(problem: AllocationProblem, pairs: frozenset[tuple[str, str]]
+                           ) -> AllocationProblem:
     """``problem`` without the arcs offering a household a unit it already refused."""
     if not pairs:
         return problem
@@ -136,7 +136,7 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
                       force: bool = False, supersede: bool = False,
                       csv_dialect: str = "standard", with_names: bool = False,
                       progress: Callable[[str], None] = lambda _: None,
-                      solve: Any = None) -> LedgerSolveSummary:
+                      solve: Solver | None = None) -> LedgerSolveSummary:
     """Solve one round under the ledger's year (module docstring).
 
     Raises
@@ -177,14 +177,14 @@ def solve_with_ledger(ledger: Ledger, territory: Path | None, out: Path, *,
     problem = without_refused_offers(build_problem(round_territory), state.refused_pairs)
     params = round_params(params, time_limit, workers)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
-    attempts = carry_attempts(accounts, build_quotas(problem), True, strict_flows=True)
+    attempts = carry_attempts(accounts, problem.quotas, True, strict_flows=True)
     tried: list[dict] = []
     last_error: Exception | None = None
     for mode, carry in attempts:
         if carry in tried:
             continue
         tried.append(carry)
-        candidate = dataclasses.replace(problem, carry=carry)
+        candidate = problem.with_carry(carry)
         extra = {"ledger": {"year": day.year, "carry_mode": mode,
                             "year_attributions": len(state.year_attributions),
                             "excluded_units": int((~keep_u).sum()),

@@ -3,7 +3,8 @@
 Never imports ortools (a test enforces the layering).
 """
 
-from .errors import AttributionError, DataError, NoSolutionInTime, PolicyInfeasible, Problem
+from .errors import (AttributionError, DataError, InvalidAllocation, NoSolutionInTime,
+                     PolicyInfeasible, Problem, SolverFailure)
 from .policy import FINANCINGS, STATE, TYPOLOGIES, Policy
 from .problem import AllocationProblem, CompatibilityGraph
 from .territory import Demands, Territory, Units
@@ -23,8 +24,8 @@ from .allocation import QuotaAttainment, check_allocation, quota_attainment  # n
 __all__ = [
     "load_territory", "read_table", "load_policy",
     "AllocationProblem", "AttributionError", "CompatibilityGraph", "DataError", "Demands",
-    "FINANCINGS", "NoSolutionInTime", "Policy", "PolicyInfeasible", "Problem", "STATE",
-    "TYPOLOGIES", "Territory", "Units",
+    "FINANCINGS", "InvalidAllocation", "NoSolutionInTime", "Policy", "PolicyInfeasible", "Problem", "STATE",
+    "SolverFailure", "TYPOLOGIES", "Territory", "Units",
     "bundled_territory_path", "generate_territory", "write_territory",
     "available_years", "ceiling_table", "income_ceilings", "consumption_units",
     "household_category", "income_per_uc", "months_between", "q1_flags", "q1_threshold",

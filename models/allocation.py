@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .problem import AllocationProblem
-from .quotas import QuotaSystem, build_quotas
+from .quotas import QuotaSystem
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def check_allocation(problem: AllocationProblem, arcs, quotas: QuotaSystem | Non
     arcs = uniq
     errors += _at_most_once("unit", g.unit[arcs], problem.territory.units.ids)
     errors += _at_most_once("demand", g.demand[arcs], problem.territory.demands.ids)
-    quotas = quotas if quotas is not None else build_quotas(problem)
+    quotas = quotas if quotas is not None else problem.quotas
     left, right = quotas.side_counts(arcs)
     for row, lft, rgt in zip(quotas.rows, left.tolist(), right.tolist()):
         if not row.holds(lft, rgt):
@@ -128,7 +128,7 @@ def quota_attainment(problem: AllocationProblem, arcs, quotas: QuotaSystem | Non
     ``arcs`` must be distinct existing arc indices (as :func:`check_allocation` demands).
     """
     arcs = np.unique(_as_arcs(arcs))
-    quotas = quotas if quotas is not None else build_quotas(problem)
+    quotas = quotas if quotas is not None else problem.quotas
     left, right = quotas.side_counts(arcs)
     out = []
     for row, lft, rgt in zip(quotas.rows, left.tolist(), right.tolist()):

@@ -79,3 +79,36 @@ class PolicyInfeasible(AttributionError):
 
 class NoSolutionInTime(AttributionError):
     """The time limit ran out before any allocation was found."""
+
+
+class InvalidAllocation(AttributionError):
+    """An allocation that breaks the rules where only a valid one may stand: the optimizer's
+    answer (checked before it is returned, and again before a results folder is written).
+    Always a bug; nothing is written.
+
+    Parameters
+    ----------
+    errors
+        The broken rules, one sentence each (:func:`models.allocation.check_allocation`).
+    """
+
+    #: How many of the broken rules the message quotes (all are kept in ``errors``).
+    QUOTED = 3
+
+    def __init__(self, errors: list[str] | tuple[str, ...]):
+        self.errors = tuple(errors)
+        more = len(self.errors) - self.QUOTED
+        super().__init__("The optimizer's allocation is invalid (a bug): "
+                         + " ".join(self.errors[:self.QUOTED])
+                         + (f" ({more} more)" if more > 0 else ""))
+
+
+class SolverFailure(AttributionError):
+    """A solver ended with a status it cannot reach on the model it was given (OR-Tools'
+    min-cost flow on a network that always has a feasible flow, for one): a bug."""
+
+    def __init__(self, solver: str, status: object):
+        self.solver = solver
+        self.status = status
+        super().__init__(f"{solver} ended with status {status} on a model that always has "
+                         f"a solution (a bug)")

@@ -146,6 +146,25 @@ def q1_flags(demands: Demands, policy: Policy, threshold: float | None = None) -
     return income_per_uc(demands) <= threshold
 
 
+def quartile_edges(demands: Demands, threshold: float) -> tuple[float, float, float]:
+    """The edges of the income quartiles (€ per UC per year): the round's Q1 threshold
+    (:func:`q1_threshold`), then the 50th and 75th percentiles of income per UC over
+    ``demands`` (linear interpolation, as :func:`numpy.percentile`)."""
+    if len(demands) == 0:
+        return float(threshold), float(threshold), float(threshold)
+    p50, p75 = np.percentile(income_per_uc(demands), [50, 75])
+    return float(threshold), float(p50), float(p75)
+
+
+def income_quartiles(demands: Demands, edges: tuple[float, float, float]) -> np.ndarray:
+    """Income quartile 1..4 of each demand (int64) against ``edges``
+    (:func:`quartile_edges`): 1 = the Q1 flag (income per UC ≤ the threshold, whatever the
+    percentiles), then 2, 3, 4 split the others at the median and the 75th percentile."""
+    ipu = income_per_uc(demands)
+    q = np.where(ipu <= edges[1], 2, np.where(ipu <= edges[2], 3, 4))
+    return np.where(ipu <= edges[0], 1, q).astype(np.int64)
+
+
 def priority_group(priority, dalo):
     """The contract's "priority" household: a recognised priority public (CCH L441-1) or a
     DALO household — what every priority quota, share and KPI counts (data contract,

@@ -7,13 +7,19 @@ the solver-independent validity check in :mod:`models.allocation`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .territory import Territory, _freeze
 from .household import priority_group
+
+if TYPE_CHECKING:
+    from .quotas import QuotaSystem
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,23 @@ class AllocationProblem:
                              f"and {len(self.territory.policy.reservataire_ids)} réservataires "
                              "(-1 = outside the flow); an arc points outside them.")
         _freeze(self)
+
+    @cached_property
+    def quotas(self) -> QuotaSystem:
+        """The quota rows of this round (:func:`models.quotas.build_quotas`), built on first
+        use and then held: the solver, the validity check and the report share one."""
+        from .quotas import build_quotas  # noqa: PLC0415 (quotas imports this module)
+
+        return build_quotas(self)
+
+    def with_carry(self, carry: Mapping[str, tuple[int, int]]) -> AllocationProblem:
+        """The same round held to year-to-date counts (``carry``); its quota rows reuse this
+        problem's arc classes (the carry changes the rows' bounds, never the arcs)."""
+        from .quotas import build_quotas  # noqa: PLC0415
+
+        new = dataclasses.replace(self, carry=carry)
+        new.__dict__["quotas"] = build_quotas(new, classes=self.quotas.classes)
+        return new
 
     @property
     def priority_group(self) -> np.ndarray:

@@ -245,14 +245,17 @@ class QuotaSystem:
         return self.coef[row][self.classes.of_arc]
 
 
-def build_quotas(problem: AllocationProblem) -> QuotaSystem:
+def build_quotas(problem: AllocationProblem, classes: ArcClasses | None = None
+                 ) -> QuotaSystem:
     """Every quota row the policy of ``problem`` enforces, on its arc classes.
 
     An absent policy key adds no row; a row that no arc touches (a réservataire, landlord
     or commune without any compatible arc) is left out when it holds whatever the round
-    does — kept, when the carry-over alone already violates it.
+    does — kept, when the carry-over alone already violates it. Callers use the system the
+    problem holds (:attr:`AllocationProblem.quotas`), built once; ``classes`` are
+    :func:`arc_classes` of the problem when already known.
     """
-    cls = arc_classes(problem)
+    cls = arc_classes(problem) if classes is None else classes
     policy = problem.territory.policy
     rows: list[QuotaRow] = []
     rows += _share_rows(cls, policy)
@@ -280,16 +283,40 @@ def _row(name, family, key, sense, share, slack, left, right, text) -> QuotaRow:
                     right=np.asarray(right, dtype=bool), description=text)
 
 
+def contract_shares(*, priority, qpv, q1, anru, state) -> dict[str, tuple[np.ndarray,
+                                                                         np.ndarray]]:
+    """What each territory-wide share of the contract counts, as ``(counted, among)``
+    boolean masks over attributions (or arc classes): the share is ``counted.sum() /
+    among.sum()``. One definition for the quota rows (:func:`build_quotas`) and for the
+    key figures of simulated years (:mod:`scenarios.kpis`).
+
+    ``priority`` is the priority group (priority or DALO, :func:`models.household.
+    priority_group`); ``state`` marks attributions through the State (:data:`STATE`).
+    """
+    priority, qpv, q1, anru, state = (np.asarray(a, dtype=bool)
+                                      for a in (priority, qpv, q1, anru, state))
+    every = np.ones(len(qpv), dtype=bool)
+    return {
+        "priority": (priority, every),
+        "qpv": (qpv, every),
+        "state_priority": (state & priority, state),
+        "state_outside_qpv": (state & ~qpv, state),
+        "q1_outside_qpv": (~qpv & (q1 | anru), ~qpv),
+        "non_q1_in_qpv": (qpv & ~q1, qpv),
+    }
+
+
 def _share_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
     """The six ``[quotas]`` keys of the contract."""
     q = policy.quotas
     ids = policy.reservataire_ids
-    every = np.ones(len(cls), dtype=bool)
     state = cls.reservataire == (ids.index(STATE) if STATE in ids else -2)
+    shares = contract_shares(priority=cls.priority, qpv=cls.qpv, q1=cls.q1, anru=cls.anru,
+                             state=state)
     rows = []
     if q.priority_min is not None:
         rows.append(_row("priority_min", "priority_min", "quotas.priority_min", ">=",
-                         q.priority_min, 0, cls.priority, every,
+                         q.priority_min, 0, *shares["priority"],
                          "priority or DALO attributions ≥ share × all attributions"))
     if q.priority_min_per_reservataire is not None:
         for code, rid in enumerate(ids):
@@ -318,7 +345,7 @@ def _share_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
     if q.state_priority_min is not None and STATE in ids:
         rows.append(_row("state_priority_min", "state_priority_min",
                          "quotas.state_priority_min", ">=", q.state_priority_min, 0,
-                         state & cls.priority, state,
+                         *shares["state_priority"],
                          "priority or DALO attributions through the State ≥ share × "
                          "attributions through the State"))
     if q.state_agent_max is not None and STATE in ids:
@@ -338,19 +365,19 @@ def _share_rows(cls: ArcClasses, policy) -> list[QuotaRow]:
     if q.state_outside_qpv_min is not None and STATE in ids:
         rows.append(_row("state_outside_qpv_min", "state_outside_qpv_min",
                          "quotas.state_outside_qpv_min", ">=", q.state_outside_qpv_min, 0,
-                         state & ~cls.qpv, state,
+                         *shares["state_outside_qpv"],
                          "State attributions on non-QPV units ≥ share × attributions "
                          "through the State"))
     if q.q1_outside_qpv_min is not None:
         rows.append(_row("q1_outside_qpv_min", "q1_outside_qpv_min",
                          "quotas.q1_outside_qpv_min", ">=", q.q1_outside_qpv_min, 0,
-                         ~cls.qpv & (cls.q1 | cls.anru), ~cls.qpv,
+                         *shares["q1_outside_qpv"],
                          "attributions to Q1 or ANRU demands on non-QPV units ≥ share × "
                          "attributions on non-QPV units"))
     if q.non_q1_in_qpv_min is not None:
         rows.append(_row("non_q1_in_qpv_min", "non_q1_in_qpv_min",
                          "quotas.non_q1_in_qpv_min", ">=", q.non_q1_in_qpv_min, 0,
-                         cls.qpv & ~cls.q1, cls.qpv,
+                         *shares["non_q1_in_qpv"],
                          "attributions to non-Q1 demands on QPV units ≥ share × "
                          "attributions on QPV units"))
     return rows

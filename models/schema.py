@@ -126,6 +126,3 @@ UNIT_COLUMNS: dict[str, ColumnSpec] = _specs(
     ColumnSpec("reservataire", "category", required=False, domain="reservataires"),
     ColumnSpec("outside_flow", "bool", required=False),
 )
-
-#: Spec given to an extra (criterion) column of demands: a number, empty = 0.
-CRITERION = ColumnSpec("criterion", "float", required=False)

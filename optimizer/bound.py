@@ -89,11 +89,6 @@ class LPBound:
     iterations: int
     seconds: float
 
-    @property
-    def integral(self) -> bool:
-        """Whether the LP solution is 0/1 (then, if feasible, it is an allocation)."""
-        return bool(np.all(np.abs(self.x - 1.0) < 1e-6))
-
 
 def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(),
              columns: np.ndarray | None = None, time_limit: float = 60.0,

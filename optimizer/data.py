@@ -15,7 +15,7 @@ import numpy as np
 
 from attribution.models.errors import DataError, Problem
 from attribution.models.problem import AllocationProblem
-from attribution.models.quotas import QuotaSystem, build_quotas
+from attribution.models.quotas import QuotaSystem
 from attribution.models.territory import _freeze
 
 from .assignment import Pairs, pairs_of
@@ -71,7 +71,7 @@ def solver_data(problem: AllocationProblem, params: SolveParams,
     unit, demand = g.unit.astype(index), g.demand.astype(index)
     n_demands = len(problem.territory.demands)
     return SolverData(
-        problem=problem, quotas=quotas if quotas is not None else build_quotas(problem),
+        problem=problem, quotas=quotas if quotas is not None else problem.quotas,
         unit=unit, demand=demand, n_units=len(problem.territory.units), n_demands=n_demands,
         pairs=pairs_of(unit, demand, n_demands),
         score=problem.scores.astype(np.int64)[demand], fit=fit_cost(problem, params))

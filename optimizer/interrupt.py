@@ -9,12 +9,15 @@ Every ``CpSolver`` of the package is made here (a test checks the source).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from attribution.interrupt import register
 
+if TYPE_CHECKING:
+    from ortools.sat.python.cp_model import CpSolver
 
-def cp_solver() -> Any:
+
+def cp_solver() -> CpSolver:
     """A ``cp_model.CpSolver`` that leaves signals to us and stops on one."""
     from ortools.sat.python import cp_model
 

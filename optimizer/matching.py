@@ -12,6 +12,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
+from attribution.models.errors import SolverFailure
+
 from .data import SolverData
 
 
@@ -59,6 +61,6 @@ def min_cost_flow(unit: np.ndarray, demand: np.ndarray, weights: np.ndarray, n_u
     status = flow.solve()
     seconds = time.perf_counter() - start
     if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow ended with status {status}")
+        raise SolverFailure("OR-Tools' min-cost flow", status)
     f = flow.flows(np.arange(n_units, n_units + n_arcs))
     return np.flatnonzero(f > 0), seconds

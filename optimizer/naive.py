@@ -16,7 +16,6 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from attribution.models.problem import AllocationProblem
-from attribution.models.quotas import build_quotas
 
 from .interrupt import cp_solver
 
@@ -63,7 +62,7 @@ def naive_solve(problem: AllocationProblem, time_limit: float = 120.0, workers: 
         for group in np.split(order, cuts):
             if len(group) > 1:
                 model.add_at_most_one([x[a] for a in group.tolist()])
-    quotas = build_quotas(problem)
+    quotas = problem.quotas
     for i in range(len(quotas)):
         coef = quotas.per_arc(i)
         nz = np.flatnonzero(coef)

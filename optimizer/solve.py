@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from attribution.models.allocation import check_allocation, quota_attainment
-from attribution.models.errors import PolicyInfeasible
+from attribution.models.errors import InvalidAllocation, PolicyInfeasible
 from attribution.models.problem import AllocationProblem
 
 from .bound import LPBound, SideRows, quota_free_bound
@@ -137,8 +137,7 @@ def _finish(ctx: Context, best: Incumbent, units: int, units_bound: int,
         return dataclasses.replace(result, status="NO_SOLUTION")
     errors = check_allocation(ctx.problem, best.arcs, ctx.data.quotas)
     if errors:
-        raise RuntimeError("optimizer bug: the allocation found is not valid: "
-                           + " ".join(errors[:3]))
+        raise InvalidAllocation(errors)
     conflicts = ()
     budget = min(ctx.params.diagnosis_time_limit, ctx.clock.remaining())
     timings = ctx.stats["timings"]

@@ -10,7 +10,9 @@ from .decisions import DECISION_COLUMNS, decisions_table
 from .explain import UnknownDemand, explain
 from .outcomes import Outcomes, classify
 from .quota_price import quota_prices
-from .results import Computed, InvalidAllocation, compute, run, write
+from attribution.models.errors import InvalidAllocation
+
+from .results import Computed, compute, run, write
 from .shortlists import SHORTLIST_COLUMNS, ShortlistParams, build_shortlists
 from .tables import ASSIGNMENT_COLUMNS, assignments_table
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from attribution.models.compatibility import build_problem
 from attribution.models.generator import bundled_territory_path
@@ -23,6 +23,12 @@ from attribution.optimizer import SolveParams
 from .atomic import check_target
 from .results import run
 from .shortlists import ShortlistParams
+from .variants import Solver
+
+if TYPE_CHECKING:
+    from attribution.models.territory import Territory
+
+    from .results import Computed
 
 #: ``--shortlists`` choices → :attr:`ShortlistParams.exact`.
 SHORTLIST_MODES = {"auto": "auto", "exact": "always", "bound": "never"}
@@ -92,7 +98,7 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float | No
                     seed: int = 0, workers: int | None = None, shortlists: str = "auto",
                     price_quotas: str = "auto", force: bool = False,
                     progress: Callable[[str], None] = lambda _: None,
-                    solve: Any = None, params: SolveParams | None = None,
+                    solve: Solver | None = None, params: SolveParams | None = None,
                     max_memory: int | None = None, csv_dialect: str = "standard",
                     with_names: bool = False) -> SolveSummary:
     """Run one round from a territory folder (the bundled one when ``None``) to ``out``.
@@ -153,7 +159,7 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float | No
     return summary_of(folder, computed)
 
 
-def summary_of(folder: Path, computed: Any) -> SolveSummary:
+def summary_of(folder: Path, computed: Computed) -> SolveSummary:
     """The summary of a written results folder (its computed KPIs)."""
     k = computed.kpis
     binding = sorted({q["name"] for q in k["quotas"] if q["tight"]})
@@ -166,7 +172,7 @@ def summary_of(folder: Path, computed: Any) -> SolveSummary:
 
 def read_territory(territory: Path | str | None, with_names: bool = False,
                    progress: Callable[[str], None] = lambda _: None
-                   ) -> tuple[Path, str, Any, dict[str, str] | None]:
+                   ) -> tuple[Path, str, Territory, dict[str, str] | None]:
     """Read a round's territory folder (the bundled one when ``None``) as ``solve`` does:
     ``(path, label, territory, names)``; the notices (columns outside the contract) go to
     ``progress``; ``names`` (demand id → name) only with ``with_names``, a

@@ -26,9 +26,6 @@ DECISION_COLUMNS: tuple[str, ...] = (
     "competitor_score", "related_unit_id", "wished_units", "compatible_units", "priority",
     "reason", "motif", "observed_wait_months", "observed_wait_households",
     "observed_wait_basis")
-#: Observed waiting time of households housed in the segment (from a ledger; see
-#: :func:`observed_wait_columns`), the last columns.
-OBSERVED_COLUMNS: tuple[str, ...] = DECISION_COLUMNS[-3:]
 #: Fewest housed households an observed figure is given for.
 MIN_OBSERVED = 3
 

@@ -15,6 +15,7 @@ import pandas as pd
 from attribution.models.allocation import QuotaAttainment
 from attribution.models.problem import AllocationProblem
 
+from .variants import SolvedRound
 from .manifest import TIMING_KEY, to_jsonable
 
 LEVELS = ("units_let", "score_sum", "fit")
@@ -48,7 +49,7 @@ def quota_rows_frame(rows: list[QuotaAttainment]) -> pd.DataFrame:
     return frame
 
 
-def build_kpis(problem: AllocationProblem, result: Any, arcs: np.ndarray,
+def build_kpis(problem: AllocationProblem, result: SolvedRound, arcs: np.ndarray,
                rows: list[QuotaAttainment], prices: pd.DataFrame,
                outcome_counts: pd.DataFrame, shortlist_summary: dict[str, Any],
                timing: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,8 @@
 column and sheet names — every label is an English message of the catalogue
 (:mod:`attribution.models.i18n`), shown in the current language (French by default).
 
-The ``(fr, en)`` pair tables (:data:`OUTCOMES`, :data:`RULES`, :data:`QUOTAS`,
-:data:`SCORE_PARTS`) are kept for callers that print both languages; they are read from
-the same catalogue.
+The ``(fr, en)`` pairs of the outcomes (:data:`OUTCOMES`, for callers that print both
+languages) are read from the same catalogue.
 """
 
 from __future__ import annotations
@@ -141,15 +140,6 @@ def _pairs(table: dict[str, str]) -> dict[str, tuple[str, str]]:
 
 
 OUTCOMES: dict[str, tuple[str, str]] = _pairs(_OUTCOMES)
-RULES: dict[str, tuple[str, str]] = _pairs(_RULES)
-QUOTAS: dict[str, tuple[str, str]] = _pairs(_QUOTAS)
-SCORE_PARTS: dict[str, tuple[str, str]] = _pairs(_SCORE_PARTS)
-
-
-def both(pair: tuple[str, str]) -> str:
-    """``"fr / en"`` (a single word when both are the same)."""
-    fr, en = pair
-    return fr if fr == en else f"{fr} / {en}"
 
 
 def _lookup(table: dict[str, str], code: str) -> str:
@@ -161,10 +151,8 @@ def outcome_label(code: str) -> str:
     return _lookup(_OUTCOMES, code)
 
 
-def rule_label(rule: str, lang: int | None = None) -> str:
-    """A rule in words: current language, or French (``lang=0``) / English (``lang=1``)."""
-    if lang is not None:
-        return RULES.get(rule, (rule, rule))[lang]
+def rule_label(rule: str) -> str:
+    """A rule in words, in the current language."""
     return _lookup(_RULES, rule)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from attribution.models.territory import Territory
+from attribution.optimizer.params import SolveParams
 
 #: Key of the run-dependent times in manifest.json and kpis.json.
 TIMING_KEY = "timing"
@@ -58,7 +59,7 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-def build_manifest(territory: Territory, *, seed: int, params: Any,
+def build_manifest(territory: Territory, *, seed: int, params: SolveParams | None,
                    options: dict[str, Any], outputs: dict[str, str],
                    timing: dict[str, Any], source_label: str) -> dict[str, Any]:
     """The manifest of one run.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from attribution.models.problem import AllocationProblem
-from attribution.models.quotas import QuotaSystem, build_quotas
+from attribution.models.quotas import QuotaSystem
 
 
 
@@ -27,13 +27,13 @@ class MoveChecker:
     arcs
         The chosen arcs of the allocation (indices into ``problem.graph``).
     quotas
-        The problem's quota rows; built with :func:`models.quotas.build_quotas` if omitted.
+        The problem's quota rows; the ones the problem holds if omitted.
     """
 
     def __init__(self, problem: AllocationProblem, arcs: np.ndarray,
                  quotas: QuotaSystem | None = None):
         self.problem = problem
-        self.quotas = quotas if quotas is not None else build_quotas(problem)
+        self.quotas = quotas if quotas is not None else problem.quotas
         self.arcs = np.asarray(arcs, dtype=np.int64)
         self._of_arc = self.quotas.classes.of_arc.astype(np.int64)
         counts = self.quotas.classes.counts(self.arcs)

@@ -75,7 +75,7 @@ def classify(problem: AllocationProblem, arcs: np.ndarray,
     checker
         A :class:`MoveChecker` for ``arcs`` (built if omitted).
     """
-    g, n = problem.graph, len(problem.territory.demands)
+    n = len(problem.territory.demands)
     arcs = np.asarray(arcs, dtype=np.int64)
     checker = checker or MoveChecker(problem, arcs)
     unit = housed_unit(problem, arcs)

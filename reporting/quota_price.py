@@ -12,7 +12,8 @@ not computed), which keeps the number of solves small.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,9 +22,13 @@ from attribution.models.allocation import QuotaAttainment
 from attribution.models.errors import AttributionError
 from attribution.models.i18n import _
 from attribution.models.problem import AllocationProblem
+from attribution.optimizer.params import SolveParams
 
 from .labels import quota_label
 from .variants import Solver, level_values, relax
+
+if TYPE_CHECKING:
+    from attribution.optimizer.reoptimize import Reoptimizer
 
 PRICE_COLUMNS: tuple[str, ...] = ("quota", "policy_key", "label", "tight_rows", "gain_units",
                                   "gain_score", "status")
@@ -61,8 +66,9 @@ def _item_label(key: str, detail: str, first_row: str) -> str:
 
 
 def quota_prices(problem: AllocationProblem, arcs: np.ndarray, rows: list[QuotaAttainment],
-                 solve: Solver, params: Any, seed: int, progress=None,
-                 reopt: Any = None) -> pd.DataFrame:
+                 solve: Solver, params: SolveParams | None, seed: int,
+                 progress: Callable[[str], None] | None = None,
+                 reopt: Reoptimizer | None = None) -> pd.DataFrame:
     """The price of every binding quota.
 
     Parameters

@@ -15,18 +15,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from attribution.interrupt import pause_point
 from attribution.models.allocation import check_allocation, quota_attainment
-from attribution.models.errors import AttributionError, NoSolutionInTime
+from attribution.models.errors import InvalidAllocation, NoSolutionInTime
 from attribution.models.i18n import _, num
 from attribution.models.problem import AllocationProblem
-from attribution.models.quotas import build_quotas
 from attribution.models.readers import sha256 as sha256_file
+from attribution.optimizer.params import SolveParams
 
 from . import aggregates
 from .atomic import atomic_folder, check_target
@@ -41,10 +41,13 @@ from .outcomes import classify
 from .quota_price import binding_items, quota_prices
 from .shortlists import ShortlistParams, build_shortlists
 from .tables import assignments_table
-from .variants import Solver
+from .variants import SolvedRound, Solver
 from .agenda import agenda_table, header as agenda_header, render_agenda
 from .people import people_tables
 from .xlsx import write_xlsx
+
+if TYPE_CHECKING:
+    from attribution.optimizer.reoptimize import Reoptimizer
 
 Progress = Callable[[str], None]
 PRICE_MODES = ("auto", "always", "never")
@@ -55,10 +58,6 @@ CSV_FILES = ("assignments", "shortlists", "decisions", "quotas", "quota_prices")
 XLSX_SHEETS = ("agenda", "assignments", "shortlists", "decisions", "quotas", "quota_prices",
                "by_landlord", "by_reservataire", "by_commune", "by_qpv",
                "by_income_quartile", "outcomes", "blocking")
-
-
-class InvalidAllocation(AttributionError):
-    """The optimizer returned an allocation that breaks the rules: a bug, never written."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,8 @@ def _quiet(_: str) -> None:
     pass
 
 
-def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, params: Any,
+def compute(problem: AllocationProblem, result: SolvedRound, *, solve: Solver | None,
+            params: SolveParams | None,
             seed: int, options: ShortlistParams = ShortlistParams(),
             price_quotas: str = "auto", price_seconds: float = 60.0, source_label: str = "",
             progress: Progress = _quiet,
@@ -115,11 +115,10 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
         raise ValueError(f"The 'price_quotas' parameter of compute must be one of "
                          f"{PRICE_MODES}; got {price_quotas!r} instead.")
     arcs = np.sort(np.asarray(result.arcs, dtype=np.int64))
-    quotas = build_quotas(problem)
+    quotas = problem.quotas
     errors = check_allocation(problem, arcs, quotas)
     if errors:
-        raise InvalidAllocation("The optimizer's allocation is invalid (a bug): "
-                                + " ".join(errors))
+        raise InvalidAllocation(errors)
     proven = str(getattr(result, "status", "")) == "OPTIMAL"
     progress(_("explaining every decision"))
     checker = MoveChecker(problem, arcs, quotas)
@@ -181,7 +180,8 @@ def compute(problem: AllocationProblem, result: Any, *, solve: Solver | None, pa
 
 
 def warm_reoptimizer(problem: AllocationProblem, arcs: np.ndarray, solve: Solver | None,
-                     params: Any, seed: int, progress: Progress = _quiet) -> Any:
+                     params: SolveParams | None, seed: int, progress: Progress = _quiet
+                     ) -> Reoptimizer | None:
     """The warm-started re-optimiser of the solved round
     (:class:`optimizer.reoptimize.Reoptimizer`), when the re-solves use the optimizer's own
     ``solve`` (an injected solver is used as is, from scratch) and the route applies;
@@ -196,14 +196,15 @@ def warm_reoptimizer(problem: AllocationProblem, arcs: np.ndarray, solve: Solver
     return reopt if reopt.usable else None
 
 
-def resolve_params(params: Any, solve_seconds: float | None) -> Any:
+def resolve_params(params: SolveParams | None, solve_seconds: float | None
+                   ) -> SolveParams | None:
     """Parameters of the re-solves (shortlist pricing, quota prices): those of the main
     solve, without the conflict diagnosis, the search log file and the model export, and a time limit of at most three times the main
     solve's time (at least 2 s). On a time limit a re-solve's cost is reported as a bound."""
     if not dataclasses.is_dataclass(params):
         return params
     names = {f.name for f in dataclasses.fields(params)}
-    change: dict[str, Any] = {}
+    change: dict[str, bool | str | float] = {}
     if "diagnose" in names:
         change["diagnose"] = False
     for name in ("log_file", "export_model"):   # --log/--export-model: the main solve's
@@ -227,7 +228,8 @@ def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
 
 
 def write(computed: Computed, out: Path | str, *, problem: AllocationProblem, seed: int,
-          params: Any, options: dict[str, Any], source_label: str, force: bool = False,
+          params: SolveParams | None, options: dict[str, Any], source_label: str,
+          force: bool = False,
           timing: dict[str, Any] | None = None, csv_dialect: str = "standard") -> Path:
     """Write a results folder atomically (see :mod:`reporting.atomic`).
 
@@ -258,14 +260,15 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def run(problem: AllocationProblem, out: Path | str, *, params: Any, seed: int = 0,
+def run(problem: AllocationProblem, out: Path | str, *, params: SolveParams | None,
+        seed: int = 0,
         solve: Solver | None = None, force: bool = False,
         options: ShortlistParams = ShortlistParams(), price_quotas: str = "auto",
         source_label: str = "", progress: Progress = _quiet,
         csv_dialect: str = "standard",
         names: dict[str, str] | None = None,
         observed_waits: pd.DataFrame | None = None,
-        extra_options: dict[str, Any] | None = None) -> tuple[Path, Any, Computed]:
+        extra_options: dict[str, Any] | None = None) -> tuple[Path, SolvedRound, Computed]:
     """Solve one round and write its results folder.
 
     The target is checked before solving (an existing folder without ``force`` fails at

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,11 +45,15 @@ import pandas as pd
 from attribution.models.i18n import _
 from attribution.models.policy import FINANCINGS, STATE
 from attribution.models.problem import AllocationProblem
+from attribution.optimizer.params import SolveParams
 
 from .moves import MoveChecker
 from .shortlist_text import reason_pair
 from .tables import reservataire_labels, unit_holder
 from .variants import Solver, level_values, restrict_unit_to_demand
+
+if TYPE_CHECKING:
+    from attribution.optimizer.reoptimize import Reoptimizer
 
 SHORTLIST_COLUMNS: tuple[str, ...] = (
     "unit_id", "rank", "demand_id", "score", "assigned", "reservataire", "cost_units",
@@ -188,7 +192,7 @@ def move_allocation(arcs: np.ndarray, move) -> np.ndarray:
     return np.union1d(np.setdiff1d(np.asarray(arcs, dtype=np.int64), drop), add)
 
 
-def _exact(problem: AllocationProblem, solve: Solver, params: Any, seed: int,
+def _exact(problem: AllocationProblem, solve: Solver, params: SolveParams | None, seed: int,
            base: tuple[int, int], unit: int, demand: int) -> tuple[int, int, str]:
     sub, index = restrict_unit_to_demand(problem, unit, demand)
     result = solve(sub, params, seed=seed)
@@ -201,7 +205,8 @@ def _exact(problem: AllocationProblem, solve: Solver, params: Any, seed: int,
     return base[0] - units, base[1] - score, method
 
 
-def _warm(problem: AllocationProblem, arcs: np.ndarray, reopt: Any, base: tuple[int, int],
+def _warm(problem: AllocationProblem, arcs: np.ndarray, reopt: Reoptimizer,
+          base: tuple[int, int],
           row) -> tuple[int, int, str] | None:
     """Cost of one alternative by a warm-started re-optimisation (``None``: not applicable,
     re-solve from scratch). The unit is *given* to the candidate: the cost is exact when
@@ -233,10 +238,12 @@ def _decide(options: ShortlistParams, can: bool, n_solves: int, n_arcs: int,
 
 
 def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: MoveChecker,
-                     solve: Solver | None = None, params: Any = None, seed: int = 0,
+                     solve: Solver | None = None, params: SolveParams | None = None,
+                     seed: int = 0,
                      options: ShortlistParams = ShortlistParams(),
                      progress=None, solve_seconds: float | None = None,
-                     reopt: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+                     reopt: Reoptimizer | None = None
+                     ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``shortlists.csv`` and a summary (counts, whether pricing was exact).
 
     Parameters
@@ -274,7 +281,7 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
     if exact:
         base = level_values(problem, arcs)
         start, done, cut = time.perf_counter(), 0, False
-        priced: dict[Any, tuple[int, int, str]] = {}
+        priced: dict[tuple[int, int], tuple[int, int, str]] = {}
         for k, row in enumerate(to_price.itertuples()):
             if progress and k % 100 == 0:
                 progress(_("pricing shortlist alternatives {k}/{n}").format(k=k,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from attribution.models.household import income_per_uc
+from attribution.models import household
 from attribution.models.policy import FINANCINGS, TYPOLOGIES
 from attribution.models.problem import AllocationProblem
 
@@ -28,19 +28,10 @@ def reservataire_labels(problem: AllocationProblem, codes: np.ndarray) -> np.nda
 
 
 def income_quartiles(problem: AllocationProblem) -> np.ndarray:
-    """Income quartile 1..4 of each demand by income per UC.
-
-    Quartile 1 is exactly the Q1 flag of the problem (the policy's threshold, fixed or
-    "auto"); the others split the remaining demands at the 50th and 75th percentiles of
-    income per UC over all demands.
-    """
+    """Income quartile 1..4 of each demand of the round (:func:`models.household.
+    income_quartiles` at the round's Q1 threshold: quartile 1 is the problem's Q1 flag)."""
     d = problem.territory.demands
-    if len(d) == 0:
-        return np.zeros(0, dtype=np.int64)
-    ipu = income_per_uc(d)
-    p50, p75 = np.percentile(ipu, [50, 75])
-    q = np.where(ipu <= p50, 2, np.where(ipu <= p75, 3, 4))
-    return np.where(problem.q1, 1, q).astype(np.int64)
+    return household.income_quartiles(d, household.quartile_edges(d, problem.q1_threshold))
 
 
 def housed_unit(problem: AllocationProblem, arcs: np.ndarray) -> np.ndarray:

@@ -13,15 +13,44 @@ are derived problems (:func:`dataclasses.replace`, never mutation):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
 from attribution.models.problem import AllocationProblem, CompatibilityGraph
+from attribution.optimizer.params import SolveParams
 
-#: ``solve(problem, params, seed) -> result`` with ``status`` and ``arcs``.
-Solver = Callable[..., Any]
+
+class SolvedRound(Protocol):
+    """What the report reads of a solver's answer (:class:`optimizer.Result` is one; a
+    test's reference solver another). Optional facts (``solve_seconds``,
+    ``units_without_quotas``, ``units_lost_to_quotas``) are read when present."""
+
+    @property
+    def status(self) -> str: ...            # "OPTIMAL", "FEASIBLE" or "NO_SOLUTION"
+
+    @property
+    def arcs(self) -> np.ndarray: ...       # chosen arc indices
+
+    @property
+    def objective(self) -> tuple[int, ...]: ...
+
+    @property
+    def bound(self) -> tuple[int, ...]: ...
+
+    @property
+    def gap(self) -> float: ...
+
+    @property
+    def conflicts(self) -> tuple: ...       # conflicting quota rows, when quotas cost units
+
+
+class Solver(Protocol):
+    """``solve(problem, params, seed=...) -> SolvedRound``: :func:`optimizer.solve` or an
+    injected solver with the same call."""
+
+    def __call__(self, problem: AllocationProblem, params: SolveParams | None = ...,
+                 seed: int = ...) -> SolvedRound: ...
 
 
 def level_values(problem: AllocationProblem, arcs: np.ndarray) -> tuple[int, int]:
@@ -75,7 +104,7 @@ def relax(problem: AllocationProblem, policy_key: str, detail: str = "") -> Allo
         carry = dict(problem.carry or {})
         left, right = carry.get(name, (0, 0))
         carry[name] = (int(left) + int(right) + len(problem.territory.units), int(right))
-        return dataclasses.replace(problem, carry=carry)
+        return problem.with_carry(carry)
     if policy_key.startswith("quotas."):
         field = policy_key.split(".", 1)[1]
         policy = dataclasses.replace(policy, quotas=dataclasses.replace(policy.quotas,

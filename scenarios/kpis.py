@@ -39,6 +39,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from attribution.models.policy import STATE
+from attribution.models.quotas import contract_shares
+
+from .rounds import RELAXED_MODES
+
 KPI_COLUMNS = ["scenario", "seed", "period", "kpi", "group", "value"]
 SUMMARY_COLUMNS = ["scenario", "period", "kpi", "group", "n", "mean", "std", "ci_low",
                    "ci_high", "min", "max", "method", "flag"]
@@ -105,16 +110,12 @@ def _kpis(a, r, e, t) -> pd.DataFrame:
                                                e.loc[e["priority"] == flag, "count"].sum())))
     add(("attribution_rate", "all", _ratio(len(a), e["count"].sum())))
     add(("attributions", "all", float(len(a))))
-    pri = a["priority"].astype(bool)
-    qpv = a["qpv"].astype(bool)
-    q1 = a["q1"].astype(bool)
-    add(("priority_share", "all", _ratio(pri.sum(), len(a))))
-    add(("qpv_share", "all", _ratio(qpv.sum(), len(a))))
-    add(("q1_outside_qpv_share", "all", _ratio(((q1 | a["anru"].astype(bool)) & ~qpv).sum(),
-                                               (~qpv).sum())))
-    add(("non_q1_in_qpv_share", "all", _ratio((~q1 & qpv).sum(), qpv.sum())))
-    state = a["reservataire"] == "etat"
-    add(("state_outside_qpv_share", "all", _ratio((state & ~qpv).sum(), state.sum())))
+    pri = a["priority"].astype(bool).to_numpy()
+    shares = contract_shares(priority=pri, qpv=a["qpv"], q1=a["q1"], anru=a["anru"],
+                             state=(a["reservataire"] == STATE).to_numpy())
+    for share in ("priority", "qpv", "q1_outside_qpv", "non_q1_in_qpv", "state_outside_qpv"):
+        counted, among = shares[share]
+        add((f"{share}_share", "all", _ratio(counted.sum(), among.sum())))
     for column in ("commune", "landlord", "reservataire"):
         for name, count in a.groupby(column).size().items():
             add(("attributions", f"{column}={name or 'none'}", float(count)))
@@ -159,8 +160,7 @@ def _kpis(a, r, e, t) -> pd.DataFrame:
     add(("targets_met", "all", float(met.sum())))
     add(("targets_missed", "all", float((~met).sum())))
     relaxed = r["modes"].str.split(";").explode() if len(r) else pd.Series(dtype=object)
-    add(("relaxed_passes", "all", float(relaxed.isin(["surplus_only", "none",
-                                                      "nothing_let"]).sum())))
+    add(("relaxed_passes", "all", float(relaxed.isin(RELAXED_MODES).sum())))
     return pd.DataFrame(rows, columns=["kpi", "group", "value"])
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from attribution.models.household import income_per_uc, months_between, priority_group
+from attribution.models.household import income_quartiles, months_between, priority_group
 from attribution.models.policy import FINANCINGS, TYPOLOGIES
 from attribution.models.problem import AllocationProblem
 from attribution.models.segments import ANY, segment_keys
@@ -20,14 +20,9 @@ from attribution.models.territory import Demands
 from .tables import take
 
 
-def quartile(demands: Demands, edges: tuple[float, float, float]) -> np.ndarray:
-    """Income quartile 1..4 of each demand (income per UC against the year's edges)."""
-    return np.searchsorted(np.asarray(edges), income_per_uc(demands), side="left") + 1
-
-
 def entrants(demands: Demands, edges) -> pd.DataFrame:
     """Demands present, counted by income quartile and priority (or DALO) flag."""
-    frame = pd.DataFrame({"quartile": quartile(demands, edges),
+    frame = pd.DataFrame({"quartile": income_quartiles(demands, edges),
                           "priority": np.asarray(priority_group(demands.priority, demands.dalo)),
                           "count": 1})
     return frame.groupby(["quartile", "priority"], as_index=False)["count"].sum()
@@ -54,7 +49,7 @@ def attributions(problem: AllocationProblem, arcs: np.ndarray, k: int, p: int, d
         "priority": problem.priority_group[d_idx], "dalo": d.dalo[d_idx],
         "q1": problem.q1[d_idx], "anru": d.anru[d_idx], "score": problem.scores[d_idx],
         "wait_months": months_between(d.registered_on[d_idx], date),
-        "household_size": d.household_size[d_idx], "quartile": quartile(chosen, edges),
+        "household_size": d.household_size[d_idx], "quartile": income_quartiles(chosen, edges),
         "segment": pd.Series(size_class).map("size {}".format).to_numpy(dtype=object)
         + " · " + names[main],
     })

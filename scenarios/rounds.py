@@ -31,7 +31,7 @@ import numpy as np
 from attribution.models.compatibility import build_problem
 from attribution.models.errors import PolicyInfeasible
 from attribution.models.problem import AllocationProblem
-from attribution.models.quotas import QuotaSystem, build_quotas
+from attribution.models.quotas import QuotaSystem
 from attribution.models.territory import Territory
 from attribution.optimizer import SolveParams, solve
 
@@ -41,6 +41,8 @@ from .accounts import Accounts, surplus_only
 RETRY_FACTOR = 3
 #: Carry modes tried in order; the last one lets nothing.
 MODES = ("full_buffered", "full_strict", "full", "surplus_only", "none", "nothing_let")
+#: The modes that drop rows from the year-to-date carry (counted as ``relaxed_passes``).
+RELAXED_MODES = MODES[MODES.index("surplus_only"):]
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     """
     started = time.perf_counter()
     problem = build_problem(territory)
-    quotas = build_quotas(problem)
+    quotas = problem.quotas
     if len(problem.graph) == 0:
         return PassOutcome(problem, quotas, np.zeros(0, np.int64), "none", "empty",
                            time.perf_counter() - started)
@@ -111,7 +113,7 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
         if carry in tried:
             continue                                  # same rows as a failed attempt
         tried.append(carry)
-        candidate = dataclasses.replace(problem, carry=carry)
+        candidate = problem.with_carry(carry)
         try:
             result = solve(candidate, params, seed=seed)
             if result.status == "NO_SOLUTION" and carry:
@@ -131,7 +133,7 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
             continue
         gap = max((level.gap for level in result.levels), default=0.0)
         status = "+".join([*errors, str(result.status)])
-        return PassOutcome(candidate, build_quotas(candidate),
+        return PassOutcome(candidate, candidate.quotas,
                            np.asarray(result.arcs, dtype=np.int64), mode, status,
                            time.perf_counter() - started, float(gap))
     return PassOutcome(problem, quotas, np.zeros(0, np.int64), "nothing_let", "infeasible",

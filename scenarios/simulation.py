@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from attribution.models.household import income_per_uc, q1_threshold
+from attribution.models.household import q1_threshold, quartile_edges
 from attribution.models.territory import Territory, Units
 from attribution.optimizer import SolveParams
 
@@ -98,9 +98,8 @@ def prepare(scenario: Scenario, base: Territory | None = None) -> Prepared:
     territory = dataclasses.replace(territory, policy=dataclasses.replace(policy, territory=info))
     templates, codes = unit_templates(scenario.territory, base)
     templates = recode(templates, codes, territory.policy)
-    ipu = income_per_uc(territory.demands)
-    edges = (threshold, float(np.percentile(ipu, 50)), float(np.percentile(ipu, 75)))
-    return Prepared(scenario, territory, templates, edges)
+    return Prepared(scenario, territory, templates,
+                    quartile_edges(territory.demands, threshold))
 
 
 def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:

@@ -1,6 +1,6 @@
 """The adversarial probes of issue 10 on input files, kept as a corpus.
 
-Each case starts from the tiny valid territory (``conftest.write_tiny_territory``) and
+Each case starts from the tiny valid territory (``builders.write_tiny_territory``) and
 applies one hostile or unlucky edit that used to give a traceback (exit 5 from ``solve``)
 or was wrongly accepted. Both ``validate`` and ``solve`` must exit 1 with no traceback,
 nothing written, and a message naming the file (and the row or key where there is one).
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from attribution.cli import main
 from click.testing import CliRunner
-from conftest import TINY_POLICY, write_tiny_territory
+from builders import TINY_POLICY, write_tiny_territory
 
 
 def _edit(folder: Path, file: str, change) -> None:

@@ -6,7 +6,7 @@ maximum)."""
 import pytest
 
 import milp_reference
-from factories import random_territory
+from builders import random_territory
 from attribution.models.compatibility import build_problem
 from attribution.reporting.agenda import agenda_table, render_agenda
 from attribution.reporting.results import compute

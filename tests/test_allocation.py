@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from alloc_fixtures import make_policy, make_problem
+from builders import make_policy, make_problem
 from attribution.models.allocation import check_allocation, quota_attainment
 from attribution.models.policy import Quotas
 
@@ -87,7 +87,7 @@ def test_graph_and_problem_shapes_are_checked_at_construction():
     import pytest
 
     from attribution.models.problem import CompatibilityGraph
-    from factories import random_territory
+    from builders import random_territory
     from attribution.models.compatibility import build_problem
 
     with pytest.raises(ValueError, match="CompatibilityGraph.unit must be"):

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from alloc_fixtures import full_policy, random_problem
+from builders import full_policy, random_problem
 from attribution.models.quotas import build_quotas
 from attribution.optimizer.bound import SideRows, lp_bound
 from attribution.optimizer.data import solver_data
@@ -50,9 +50,9 @@ def test_reduced_cost_fixing_keeps_every_better_allocation(seed):
     assert lp.value - lp.reduced[arcs].sum() >= optimum - 1e-6
 
 
-def test_level_rows_enter_the_bound():
+def test_level_rows_enter_the_bound(quota_round):
     """A level row Σ score ≥ S cuts the bound of another objective (units let)."""
-    problem = random_problem(1, 40, 10, 0.3, full_policy())
+    problem = quota_round
     data = solver_data(problem, SolveParams())
     best_score, _ = _milp(problem, data.score)
     ones = np.ones(data.n_arcs, dtype=np.int64)

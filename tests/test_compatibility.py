@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factories import LANDLORDS, default_policy, make_demands, make_units, random_territory
+from builders import LANDLORDS, default_policy, make_demands, make_units, random_territory
 from attribution.models.compatibility import build_graph, build_problem
 from attribution.models.cotation import score
 from attribution.models.errors import DataError

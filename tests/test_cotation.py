@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from factories import default_policy, make_demands, random_territory
+from builders import default_policy, make_demands, random_territory
 from attribution.models.cotation import breakdown, components, score
 from attribution.models.errors import DataError
 from attribution.models.policy import Cotation, Rubric

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 
-from alloc_fixtures import full_policy, random_problem
+from builders import full_policy, random_problem
 from attribution.optimizer.cuts import rounded_rows, with_rounded_rows
 from attribution.optimizer.data import solver_data
 from attribution.optimizer.params import SolveParams

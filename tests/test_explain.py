@@ -6,8 +6,6 @@ from click.testing import CliRunner
 
 import milp_reference
 from attribution.cli import main
-from factories import random_territory
-from attribution.models.compatibility import build_problem
 from attribution.models.i18n import language
 from attribution.reporting.explain import UnknownDemand, explain
 from attribution.reporting.labels import OUTCOMES
@@ -16,8 +14,8 @@ from attribution.reporting.shortlists import ShortlistParams
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    problem = build_problem(random_territory(31, 150, 8))
+def results(tmp_path_factory, small_round):
+    problem = small_round
     out = tmp_path_factory.mktemp("x") / "results"
     run(problem, out, params=None, solve=milp_reference.solve, price_quotas="never",
         options=ShortlistParams(exact="never"))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from alloc_fixtures import full_policy, random_problem
+from builders import full_policy, random_problem
 from attribution.models.allocation import check_allocation
 from attribution.optimizer.cuts import with_rounded_rows
 from attribution.optimizer.data import solver_data
@@ -31,8 +31,8 @@ def test_some_quick_allocation_answers():
     assert answers > 0
 
 
-def test_pair_rows_are_those_independent_of_the_reservataire():
-    problem = random_problem(1, 40, 10, 0.3, full_policy())
+def test_pair_rows_are_those_independent_of_the_reservataire(quota_round):
+    problem = quota_round
     data = solver_data(problem, SolveParams())
     names = {data.quotas.names[i] for i in pair_rows(data)}
     assert "priority_min" in names and "q1_outside_qpv_min" in names

@@ -5,15 +5,17 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from factories import default_policy, make_demands
+from builders import default_policy, make_demands
 from attribution.models.errors import DataError
 from attribution.models.household import (
     consumption_units,
     household_category,
     income_per_uc,
+    income_quartiles,
     months_between,
     q1_flags,
     q1_threshold,
+    quartile_edges,
 )
 
 
@@ -226,3 +228,24 @@ def test_priority_group_is_priority_or_dalo_on_arrays_and_series():
     assert priority_group(p, d).tolist() == [False, True, True, True]
     s = priority_group(pd.Series(p), pd.Series(d.astype(int)))
     assert isinstance(s, pd.Series) and s.tolist() == [False, True, True, True]
+
+
+def test_income_quartiles_by_hand():
+    """Single adults (UC 1): income per UC = 12 × monthly income. Eight demands, threshold
+    13,000 €: the median and the 75th percentile computed by hand (linear interpolation)."""
+    monthly = [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000]
+    d = make_demands(8, monthly_income=monthly, adults=[1] * 8, children_under_14=[0] * 8)
+    ipu = [12 * m for m in monthly]                  # 6,000 … 48,000
+    assert list(income_per_uc(d)) == ipu
+    edges = quartile_edges(d, 13_000.0)
+    # median of 8 values: between the 4th and 5th (24,000 and 30,000); 75th: index 5.25
+    assert edges == (13_000.0, 27_000.0, 36_000.0 + 0.25 * 6_000.0)
+    assert income_quartiles(d, edges).tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
+
+
+def test_income_quartiles_q1_wins_over_a_high_threshold():
+    """A fixed threshold above the median: quartile 1 is still exactly the Q1 flag."""
+    d = make_demands(4, monthly_income=[500, 1000, 2000, 4000], adults=[1] * 4,
+                     children_under_14=[0] * 4)
+    edges = quartile_edges(d, 20_000.0)              # median 18,000 < 20,000
+    assert income_quartiles(d, edges).tolist() == [1, 1, 3, 4]

@@ -109,7 +109,7 @@ def test_unknown_language_is_refused():
 def test_quota_labels_carry_no_internal_identifier():
     """Every quota row of a territory reads as words in both languages: no brackets,
     no arrows, no snake_case, no '.min'."""
-    from factories import random_territory
+    from builders import random_territory
     from attribution.models.compatibility import build_problem
     from attribution.models.quotas import build_quotas
     from attribution.reporting.labels import quota_label

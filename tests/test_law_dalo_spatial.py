@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-from alloc_fixtures import make_policy, make_problem, random_problem
+from builders import make_policy, make_problem, random_problem
 from attribution.models.policy import Flow, Quotas, SpatialBalance
 from attribution.optimizer import solve
 from attribution.models.i18n import language

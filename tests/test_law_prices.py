@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from alloc_fixtures import make_policy, make_problem
+from builders import make_policy, make_problem
 from attribution.models.allocation import quota_attainment
 from attribution.models.policy import Quotas
 from attribution.models.quotas import build_quotas

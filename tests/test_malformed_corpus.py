@@ -1,6 +1,6 @@
 """A corpus of malformed territories run through ``attribution validate``.
 
-Each case starts from the tiny valid territory (``conftest.write_tiny_territory``), applies
+Each case starts from the tiny valid territory (``builders.write_tiny_territory``), applies
 one defect, and checks: exit code 1, no traceback, and a message on stderr naming the file,
 the row and the column (or the policy key) concerned. The last case stacks many defects
 at once. The untouched territory passes (exit 0), so each failure is the defect's doing.
@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from attribution.cli import main
-from conftest import TINY_POLICY, write_tiny_territory
+from builders import TINY_POLICY, write_tiny_territory
 
 
 def set_cell(folder: Path, file: str, row: int, column: str, value: str) -> None:

@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from alloc_fixtures import make_problem, random_problem
+from builders import make_problem, random_problem
 from attribution.optimizer.data import solver_data
 from attribution.optimizer.matching import max_matching, min_cost_flow
 from attribution.optimizer.params import SolveParams

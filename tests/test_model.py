@@ -3,7 +3,7 @@ be feasible or infeasible (the CP-SAT Primer's way of testing a model)."""
 
 import numpy as np
 
-from alloc_fixtures import make_policy, make_problem
+from builders import make_policy, make_problem
 from attribution.models.policy import Flow, Quotas
 from attribution.optimizer.bound import SideRows
 from attribution.optimizer.data import solver_data

@@ -1,6 +1,6 @@
 """The naive baseline formulation reaches the same levels 1–2 as solve on a small round."""
 
-from alloc_fixtures import full_policy, random_problem
+from builders import full_policy, random_problem
 from attribution.optimizer import SolveParams, solve
 from attribution.optimizer.naive import naive_solve
 

@@ -17,8 +17,6 @@ import subprocess
 import pytest
 
 import milp_reference
-from factories import random_territory
-from attribution.models.compatibility import build_problem
 from attribution.reporting.explain import letter
 from attribution.reporting.results import run
 from attribution.reporting.shortlists import ShortlistParams
@@ -58,8 +56,8 @@ def measure(folder, page: str, width: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory):
-    problem = build_problem(random_territory(31, 150, 8))
+def pages(tmp_path_factory, small_round):
+    problem = small_round
     out = tmp_path_factory.mktemp("pages") / "results"
     run(problem, out, params=None, solve=milp_reference.solve, price_quotas="never",
         options=ShortlistParams(exact="never"))

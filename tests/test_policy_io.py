@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from conftest import TINY_POLICY
+from builders import TINY_POLICY
 from attribution.models.errors import DataError
 from attribution.models.policy import Flow, Reservataire, Rubric
 from attribution.models.policy_io import check_columns, load_policy, parse_policy, read_policy

@@ -6,7 +6,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from alloc_fixtures import make_policy, make_problem, random_problem, full_policy
+from builders import make_policy, make_problem, random_problem, full_policy
 from attribution.models.policy import Flow, Quotas, SpatialBalance
 from attribution.models.quotas import build_quotas, exact_share
 

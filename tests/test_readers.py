@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY_DEMANDS, TINY_UNITS, write_tiny_territory
+from builders import TINY_DEMANDS, TINY_UNITS, write_tiny_territory
 from attribution.models.errors import DataError
 from attribution.models.readers import find_table, load_territory, read_table
 

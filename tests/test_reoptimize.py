@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import milp_reference
-from factories import random_territory
+from builders import random_territory
 from attribution.models.allocation import check_allocation, quota_attainment
 from attribution.models.compatibility import build_problem
 from attribution.models.quotas import build_quotas

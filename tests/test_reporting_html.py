@@ -6,8 +6,6 @@ from pathlib import Path
 import pytest
 
 import milp_reference
-from factories import random_territory
-from attribution.models.compatibility import build_problem
 from attribution.models.i18n import language
 from attribution.reporting.results import compute
 
@@ -15,13 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def page():
-    problem = build_problem(random_territory(41, 150, 8))
+def page(report_round):
+    problem = report_round
     return compute(problem, milp_reference.solve(problem), solve=None, params=None,
                    seed=0).html
 
 
-def test_page_has_every_section_and_no_external_resource(page):
+def test_page_has_every_section_and_no_external_resource(page, report_round):
     """Summary, the breakdowns (landlord and réservataire with DALO apart), quotas,
     outcomes, scores, shortlists — in French by default, in English on request; no script,
     no link, no remote image or font, no internal quota name."""
@@ -34,7 +32,7 @@ def test_page_has_every_section_and_no_external_resource(page):
     assert "Autres ménages prioritaires" in page and "<th>DALO</th>" in page
     assert "flow[" not in page and "spatial[" not in page and "priority_min" not in page
     assert "re-solves" not in page             # developer detail stays in the log
-    problem = build_problem(random_territory(41, 150, 8))
+    problem = report_round
     with language("en"):
         english = compute(problem, milp_reference.solve(problem), solve=None, params=None,
                           seed=0).html

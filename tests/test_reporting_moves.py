@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from factories import random_territory
+from builders import random_territory
 from attribution.models.allocation import quota_attainment
 from attribution.models.compatibility import build_problem
 from attribution.reporting.moves import MoveChecker

@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from factories import CRITERIA, default_policy, make_demands, make_units
+from builders import CRITERIA, default_policy, make_demands, make_units
 from attribution.models.compatibility import build_problem
 from attribution.models.policy import Quotas
 from attribution.models.territory import Territory

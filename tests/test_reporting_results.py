@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import milp_reference
-from factories import random_territory
+from builders import random_territory
 from attribution.models.compatibility import build_problem
 from attribution.models.pair_rules import RULES, rule_masks
 from attribution.reporting.decisions import DECISION_COLUMNS

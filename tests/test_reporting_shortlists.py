@@ -11,12 +11,11 @@ import numpy as np
 import pytest
 
 import milp_reference
-from factories import random_territory
+from builders import make_problem, random_territory
 from attribution.models.allocation import check_allocation
 from attribution.models.compatibility import build_problem
 from attribution.models.policy import FINANCINGS
 from attribution.reporting.moves import MoveChecker
-from alloc_fixtures import make_problem
 from attribution.reporting.shortlists import (ShortlistParams, build_shortlists, direct_moves,
                                               unit_exemptions)
 from attribution.reporting.variants import level_values
@@ -184,3 +183,17 @@ def test_r441_3_exemptions_hand_cases():
         "fewer_eligible", ""]
 
 
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("candidates", 0, "an integer ≥ 1"), ("candidates", 2.5, "an integer ≥ 1"),
+    ("pool", -1, "an integer ≥ 0"), ("exact", "sometimes", "one of"),
+    ("exact_budget", -5, "a number ≥ 0"), ("exact_seconds", -1.0, "a number of seconds ≥ 0"),
+])
+def test_each_bad_shortlist_parameter_is_named(name, value, expected):
+    """One sentence naming the parameter, what it must be and the value given."""
+    with pytest.raises(ValueError) as err:
+        ShortlistParams(**{name: value})
+    text = str(err.value)
+    assert f"'{name}' parameter of ShortlistParams" in text and expected in text
+    assert repr(value) in text

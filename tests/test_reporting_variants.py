@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from factories import LANDLORDS, default_policy, random_territory
+from builders import LANDLORDS, default_policy, random_territory
 from attribution.models.compatibility import build_problem
 from attribution.models.policy import Flow
 from attribution.models.quotas import build_quotas

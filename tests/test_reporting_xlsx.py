@@ -9,8 +9,6 @@ import pandas as pd
 import pytest
 
 import milp_reference
-from factories import random_territory
-from attribution.models.compatibility import build_problem
 from attribution.models.i18n import language
 from attribution.reporting.results import run
 from attribution.reporting.shortlists import ShortlistParams
@@ -48,8 +46,8 @@ def test_two_writes_are_byte_identical(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def workbooks(tmp_path_factory):
-    problem = build_problem(random_territory(31, 150, 8))
+def workbooks(tmp_path_factory, small_round):
+    problem = small_round
     out = {}
     for lang in ("fr", "en"):
         folder = tmp_path_factory.mktemp(lang) / "results"

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from factories import random_territory
+from builders import random_territory
 from attribution.models.compatibility import build_problem
 from attribution.models.quotas import build_quotas
 from attribution.scenarios.accounts import Accounts, RowTerms, annual_check, round_counts, surplus_only

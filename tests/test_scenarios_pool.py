@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from factories import random_territory
+from builders import random_territory
 from attribution.models.household import months_between
 from attribution.scenarios.pool import (add_months, arrivals, arrive, lapsing, refused, start_pool,
                             without)

@@ -12,7 +12,7 @@ import pytest
 from attribution.models.generator import write_territory
 from attribution.scenarios.accounts import Accounts
 from attribution.scenarios.kpis import year_kpis
-from attribution.scenarios.records import quartile
+from attribution.models.household import income_quartiles as quartile
 from attribution.scenarios.simulation import TaskTimeout, prepare, simulate_year
 from attribution.scenarios.spec import RefusalModel, parse_scenario
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from factories import random_territory
+from builders import random_territory
 from attribution.models.errors import DataError
 from attribution.scenarios.overrides import apply_overrides, parse_overrides
 from attribution.scenarios.checks import Collector

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from factories import COMMUNES, default_policy, make_demands, random_territory
+from builders import COMMUNES, default_policy, make_demands, random_territory
 from attribution.models.cotation import score
 from attribution.models.segments import segment_keys, segment_table, similar_demands, similar_ranks
 

@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from alloc_fixtures import full_policy, make_policy, make_problem, random_problem
+from builders import full_policy, make_policy, make_problem, random_problem
 from attribution.models.errors import PolicyInfeasible
 from attribution.models.policy import Flow, Quotas
 from attribution.models.quotas import build_quotas

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from alloc_fixtures import full_policy, random_problem
+from builders import full_policy, random_problem
 from attribution.models.errors import DataError
 from attribution.optimizer import SolveParams, solve
 from attribution.optimizer.data import max_abs_coefficient

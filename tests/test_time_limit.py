@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from alloc_fixtures import full_policy, random_problem
+from builders import full_policy, random_problem
 from attribution.models.allocation import check_allocation
 from attribution.models.quotas import build_quotas
 from attribution.optimizer import SolveParams, solve

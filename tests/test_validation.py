@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY_DEMANDS, TINY_POLICY, TINY_UNITS
+from builders import TINY_DEMANDS, TINY_POLICY, TINY_UNITS
 from attribution.models.policy_io import parse_policy
 from attribution.models.table_check import CAP
 from attribution.models.validation import validate_demands, validate_units

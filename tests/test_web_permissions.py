@@ -16,7 +16,7 @@ from attribution.cli import main  # noqa: E402
 from attribution.web import auth, jobs  # noqa: E402
 from attribution.web.db import open_db  # noqa: E402
 
-from conftest import write_tiny_territory  # noqa: E402
+from builders import write_tiny_territory  # noqa: E402
 from web_support import ACCOUNTS, client, csrf, finish, make_workspace, start_round  # noqa: E402
 
 ROLES = list(ACCOUNTS)  # cil silene h44 etat al viewer

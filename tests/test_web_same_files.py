@@ -17,7 +17,7 @@ from click.testing import CliRunner  # noqa: E402
 from attribution.cli import main  # noqa: E402
 from attribution.web import jobs  # noqa: E402
 
-from conftest import write_tiny_territory  # noqa: E402
+from builders import write_tiny_territory  # noqa: E402
 from web_support import client, csrf, finish, make_workspace, start_round  # noqa: E402
 
 #: Keys of the JSON files that hold the clock (started/finished, seconds).

@@ -13,7 +13,7 @@ from attribution.web.app import create_app
 from attribution.web.db import open_db
 
 PASSWORD = "correct horse battery"
-#: account name → role, on the tiny territory of conftest.py (landlords Silène and
+#: account name → role, on the tiny territory of builders.py (landlords Silène and
 #: Habitat 44; U01, U02 are Silène's, U02 pre-oriented to etat; U03, U04 Habitat 44's).
 ACCOUNTS = {"cil": "cil", "silene": "landlord:Silène", "h44": "landlord:Habitat 44",
             "etat": "reservataire:etat", "al": "reservataire:action_logement",

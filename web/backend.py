@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from attribution.models.errors import DataError, Problem
-from attribution.models.readers import SUFFIXES, find_table, load_territory
+from attribution.models.readers import SUFFIXES, load_territory
 from attribution.models.validation_summary import TerritorySummary, summarise
 
 #: The columns of a decisions file for ``attribution record`` (issue 13's contract).
@@ -403,9 +403,3 @@ def example_scenarios() -> list[str]:
     folder = files("attribution.scenarios") / "examples"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
-
-def table_file(folder: Path) -> Path | None:
-    try:
-        return find_table(folder, "demands")
-    except DataError:
-        return None
