@@ -219,10 +219,17 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
 
 def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray) -> np.ndarray | None:
     """The quick allocation from ``start``, if it lets every matched unit and is valid."""
+    def valid(arcs: np.ndarray | None) -> bool:
+        return arcs is not None and len(arcs) >= ctx.free \
+            and not check_allocation(ctx.problem, arcs, ctx.data.quotas)
+
+    def found(arcs: np.ndarray) -> None:   # the row repair's allocation, before polish ends
+        if valid(arcs):
+            first_allocation(ctx)
+
     quick = quick_allocation(relax.data, ctx.seed, ctx.clock.left(0.2), start=start,
-                             deadline=ctx.clock)
-    if quick is None or len(quick) < ctx.free or check_allocation(ctx.problem, quick,
-                                                                  ctx.data.quotas):
+                             deadline=ctx.clock, on_found=found)
+    if not valid(quick):
         return None
     first_allocation(ctx)
     return quick
