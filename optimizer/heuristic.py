@@ -264,7 +264,8 @@ class _Moves:
         self.data = data
         self.of_arc = q.classes.of_arc
         self.coef_t = np.ascontiguousarray(q.coef.T)                  # class × row
-        self.scale = np.maximum(np.abs(q.coef).max(axis=1, initial=0), 1).astype(np.float64)
+        self.reach = np.abs(q.coef).max(axis=1, initial=0)           # per row, one arc
+        self.scale = np.maximum(self.reach, 1).astype(np.float64)
         self.v = q.coef @ q.classes.counts(arcs) - q.rhs
         self.cur = np.full(data.n_units, -1, dtype=np.int64)
         self.cur[data.unit[arcs]] = arcs
@@ -286,15 +287,16 @@ class _Moves:
         c = np.flatnonzero(ok)
         return c, self.of_arc[old[c]].astype(np.int64), self.of_arc[self.cand[c]].astype(np.int64)
 
-    def couples(self, ko: np.ndarray, kn: np.ndarray):
-        """Distinct (old, new) class couples and, per couple, the change of every row
+    def couples(self, ko: np.ndarray, kn: np.ndarray, rows: np.ndarray):
+        """Distinct (old, new) class couples and, per couple, the change of ``rows``
         (yielded by chunks: ``inverse, first couple, delta`` of shape couple × row)."""
         n = len(self.coef_t)
         upk, inv = np.unique(ko * n + kn, return_inverse=True)
-        step = max(1, _CHUNK // max(1, self.coef_t.shape[1]))
+        coef_t = self.coef_t[:, rows]
+        step = max(1, _CHUNK // max(1, len(rows)))
         for lo in range(0, len(upk), step):
             part = upk[lo:lo + step]
-            yield inv, lo, self.coef_t[part % n] - self.coef_t[part // n]
+            yield inv, lo, coef_t[part % n] - coef_t[part // n]
 
     def apply(self, j: int, new_v: np.ndarray) -> None:
         a, u, d = int(self.cand[j]), int(self.c_unit[j]), int(self.c_demand[j])
@@ -361,9 +363,13 @@ def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None =
         if deadline is not None and deadline.expired():
             return None
         c, ko, kn = m.open_moves()
+        # only rows a single move can take across their boundary (or violated) count
+        near = np.flatnonzero(m.v < 2 * m.reach)
+        v_near, scale_near = m.v[near], scale[near]
+        here = float((np.maximum(-v_near, 0) / scale_near).sum())
         change = np.empty(len(c))
-        for inv, lo, delta in m.couples(ko, kn):
-            vals = (np.maximum(-(m.v[None, :] + delta), 0) / scale).sum(axis=1) - total
+        for inv, lo, delta in m.couples(ko, kn, near):
+            vals = (np.maximum(-(v_near[None, :] + delta), 0) / scale_near).sum(axis=1) - here
             sel = (inv >= lo) & (inv < lo + len(delta))
             change[sel] = vals[inv[sel] - lo]
         better = np.flatnonzero(change < -1e-9)
@@ -426,8 +432,9 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None
         if not len(c):
             break
         keeps = np.empty(len(c), dtype=bool)
-        for inv, lo, delta in m.couples(ko, kn):
-            ok = (m.v[None, :] + delta >= 0).all(axis=1)
+        near = np.flatnonzero(m.v < 2 * m.reach)
+        for inv, lo, delta in m.couples(ko, kn, near):
+            ok = (m.v[near][None, :] + delta >= 0).all(axis=1)
             sel = (inv >= lo) & (inv < lo + len(delta))
             keeps[sel] = ok[inv[sel] - lo]
         c, gain = c[keeps], gain[keeps]

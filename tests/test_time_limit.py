@@ -132,3 +132,40 @@ def test_a_model_too_slow_to_build_in_time_is_not_built(hard_round, monkeypatch)
     assert result.objective[:2] == (60, result.stats["quick"]["score"])
     searched = result.stats["score"]["search"]
     assert searched and all(s["status"].startswith("not built") for s in searched)
+
+
+@pytest.fixture(scope="module")
+def metro_round(tmp_path_factory):
+    """A métropole-profile round (6,000 demands × 600 units, 188 k arcs) whose full solve
+    takes about 5 s here; the orientation route of the quick allocation is infeasible on
+    it, so only the row repair gives an early answer (issue 10: such rounds exited 4)."""
+    from attribution.models.compatibility import build_problem
+    from attribution.models.generator import write_territory
+    from attribution.models.readers import load_territory
+    folder = tmp_path_factory.mktemp("metro") / "round"
+    write_territory(folder, 1, 6000, 600, profile="metro")
+    return build_problem(load_territory(folder))
+
+
+def test_a_metropole_round_answers_feasible_within_the_limit(metro_round):
+    """With a limit below what the round needs, the answer is a valid allocation letting
+    every unit, in time (limit + 5 %, plus process noise), its first allocation well
+    before the limit."""
+    limit = 3.0
+    result, wall = _timed_solve(metro_round, limit=limit)
+    assert wall <= limit * 1.05 + SLACK
+    _assert_valid(metro_round, result)
+    assert result.objective[0] == result.units_without_quotas == 600
+    assert result.stats["first_allocation"] <= limit / 2
+
+
+def test_a_metropole_round_falls_back_on_the_quick_allocation(metro_round, monkeypatch):
+    """CP-SAT finding nothing: the row repair's allocation is the answer, FEASIBLE with a
+    certified gap (never NO_SOLUTION)."""
+    monkeypatch.setattr(search_module, "run", _cp_sat_never_answers)
+    result, wall = _timed_solve(metro_round, limit=3.0)
+    assert wall <= 3.0 * 1.05 + SLACK
+    _assert_valid(metro_round, result)
+    assert result.status == "FEASIBLE"
+    assert result.objective[:2] == (600, result.stats["quick"]["score"])
+    assert 0 < result.gap < 0.02
