@@ -92,9 +92,10 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         mu = 2.0 * float(np.abs(data.score).max(initial=0)) + 1.0
         w = (data.score + mu).astype(np.float64)
         start = assign(data.pairs, w, data.n_units, data.n_demands).arcs
-    best = repair_rows(data, start, deadline)
+    cand = candidate_arcs(data, start, deadline=deadline)
+    best = None if cand is None else repair_rows(data, start, deadline, cand)
     if best is not None:
-        best = polish(data, best, deadline)
+        best = polish(data, best, deadline, cand)
         if on_found is not None:
             on_found(best)
     if deadline is not None and deadline.expired():
@@ -109,7 +110,7 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
     oriented = _orient(data, arcs, seed, min(time_limit, route.left()))
     if oriented is None:
         return best
-    oriented = polish(data, oriented, deadline)
+    oriented = polish(data, oriented, deadline, cand)
     if best is None or data.score[oriented].sum() > data.score[best].sum():
         return oriented
     return best
@@ -259,7 +260,7 @@ class _Moves:
     ``cur`` the arc of every unit (-1: not let); ``used`` the demands housed.
     """
 
-    def __init__(self, data: SolverData, arcs: np.ndarray):
+    def __init__(self, data: SolverData, arcs: np.ndarray, cand: np.ndarray):
         q = data.quotas
         self.data = data
         self.of_arc = q.classes.of_arc
@@ -271,7 +272,7 @@ class _Moves:
         self.cur[data.unit[arcs]] = arcs
         self.used = np.zeros(data.n_demands, dtype=bool)
         self.used[data.demand[arcs]] = True
-        self.cand = candidate_arcs(data, arcs)
+        self.cand = cand
         self.c_unit = data.unit[self.cand].astype(np.int64)
         self.c_demand = data.demand[self.cand].astype(np.int64)
 
@@ -310,10 +311,12 @@ class _Moves:
 
 
 def candidate_arcs(data: SolverData, arcs: np.ndarray,
-                   per_kind: int = CANDIDATES_PER_KIND) -> np.ndarray:
+                   per_kind: int = CANDIDATES_PER_KIND,
+                   deadline: Deadline | None = None) -> np.ndarray | None:
     """``arcs``, the ``per_kind`` best-scored arcs of every unit in each kind of arc it
     has (réservataire × demand flags: the classes of one unit), and every arc of the
-    (unit, demand) pairs of those (the other réservataires of a pair)."""
+    (unit, demand) pairs of those (the other réservataires of a pair). ``None`` when
+    ``deadline`` passes (read between the passes over the arcs)."""
     cls = data.quotas.classes
     dkey = ((((cls.priority.astype(np.int64) * 2 + cls.q1) * 2 + cls.anru) * 2 + cls.dalo)
             * 2 + cls.state_agent)
@@ -323,6 +326,8 @@ def candidate_arcs(data: SolverData, arcs: np.ndarray,
     keep = [np.asarray(arcs, dtype=np.int64)]
     s = data.score.astype(np.float64)
     for k in range(per_kind):
+        if deadline is not None and deadline.expired():
+            return None
         best = np.full(data.n_units * n_kinds, -np.inf)
         np.maximum.at(best, slot, s)
         hit = np.flatnonzero(s == best[slot])
@@ -342,19 +347,24 @@ def candidate_arcs(data: SolverData, arcs: np.ndarray,
     return np.unique(np.r_[chosen, siblings.astype(np.int64)])
 
 
-def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None = None
-                ) -> np.ndarray | None:
+def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None = None,
+                cand: np.ndarray | None = None) -> np.ndarray | None:
     """From ``start`` (any allocation), moves of let units until every row of
     ``data.quotas`` holds; the arcs, or ``None`` when stuck or out of time.
 
     Each pass prices every open move by the change of the total violation
     ``Σ_i max(0, −v_i)/scale_i`` (on distinct class couples), and applies the improving
     ones, least score lost per unit of violation removed first, each re-checked on the
-    current rows. Units let stay let (the count of ``start`` is kept).
+    current rows. Units let stay let (the count of ``start`` is kept). ``cand``: the
+    candidate arcs (:func:`candidate_arcs` of ``start`` when not given).
     """
+    start = np.asarray(start, dtype=np.int64)
     if not len(start) or not len(data.quotas):
-        return np.sort(np.asarray(start, dtype=np.int64))
-    m = _Moves(data, np.asarray(start, dtype=np.int64))
+        return np.sort(start)
+    cand = candidate_arcs(data, start, deadline=deadline) if cand is None else cand
+    if cand is None:
+        return None
+    m = _Moves(data, start, cand)
     score, scale = data.score, m.scale
     for _ in range(_MAX_PASSES):
         total = m.violation(m.v)
@@ -411,14 +421,18 @@ def _descend(m: _Moves, order: np.ndarray, deadline: Deadline | None) -> bool:
     return applied > 0
 
 
-def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None
-           ) -> np.ndarray:
+def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
+           cand: np.ndarray | None = None) -> np.ndarray:
     """Raise the score of a valid ``arcs`` by single moves that keep every row (checked
-    in integers): best gain first, until none is left, a pass cap or the deadline."""
+    in integers): best gain first, until none is left, a pass cap or the deadline.
+    ``cand``: the candidate arcs (:func:`candidate_arcs` of ``arcs`` when not given)."""
     arcs = np.asarray(arcs, dtype=np.int64)
     if not len(arcs):
         return arcs
-    m = _Moves(data, arcs)
+    cand = candidate_arcs(data, arcs, deadline=deadline) if cand is None else cand
+    if cand is None:
+        return arcs
+    m = _Moves(data, arcs, cand)
     if (m.v < 0).any():
         return arcs
     score = data.score

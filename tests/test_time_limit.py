@@ -169,3 +169,49 @@ def test_a_metropole_round_falls_back_on_the_quick_allocation(metro_round, monke
     assert result.status == "FEASIBLE"
     assert result.objective[:2] == (600, result.stats["quick"]["score"])
     assert 0 < result.gap < 0.02
+
+
+def test_the_solver_arrays_stop_at_the_deadline(hard_round, monkeypatch):
+    """The arrays are derived by chunks with the deadline read between them: with chunks
+    of 64 arcs and each chunk slowed down, a short limit stops the derivation — the
+    answer is NO_SOLUTION at the limit (exit 4 from the CLI), not after the whole pass."""
+    from attribution.models import quotas as quotas_module
+    from attribution.optimizer import assignment as assignment_module
+    from attribution.optimizer import data as data_module
+    monkeypatch.setattr(quotas_module, "ARC_CHUNK", 64)
+    monkeypatch.setattr(data_module, "ARRAYS_CHUNK", 64)
+    monkeypatch.setattr(assignment_module, "PAIRS_CHUNK", 64)
+    real = quotas_module.arc_classes
+
+    def slow_classes(problem, tick=None):
+        def slow_tick():
+            time.sleep(0.02)
+            tick()
+        return real(problem, slow_tick if tick is not None else None)
+
+    monkeypatch.setattr(quotas_module, "arc_classes", slow_classes)
+    chunks = -(-len(hard_round.graph) // 64)
+    assert chunks * 0.02 > 3 * 0.3            # the whole pass would take ≥ 3 limits
+    result, wall = _timed_solve(hard_round, limit=0.3)
+    assert wall <= 0.3 * 1.1 + SLACK
+    assert result.status == "NO_SOLUTION" and len(result.arcs) == 0
+    assert "solver's arrays" in result.stats["stopped"]
+    assert result.levels[0].bound == len(hard_round.territory.units)   # the trivial bound
+
+
+def test_chunked_arrays_equal_one_pass(hard_round, monkeypatch):
+    """Deriving the arrays by chunks (of 50 arcs here) gives the same arrays as one pass."""
+    from attribution.models import quotas as quotas_module
+    from attribution.optimizer import assignment as assignment_module
+    from attribution.optimizer import data as data_module
+    whole = solver_data(hard_round, SolveParams())
+    for module, name in ((quotas_module, "ARC_CHUNK"), (data_module, "ARRAYS_CHUNK"),
+                         (assignment_module, "PAIRS_CHUNK")):
+        monkeypatch.setattr(module, name, 50)
+    parts = solver_data(hard_round, SolveParams(), deadline=Deadline(60.0))
+    for a, b in ((whole.score, parts.score), (whole.fit, parts.fit),
+                 (whole.quotas.classes.of_arc, parts.quotas.classes.of_arc),
+                 (whole.quotas.coef, parts.quotas.coef)):
+        assert np.array_equal(a, b)
+    for field in ("order", "starts", "unit", "demand", "demand_order", "of_sorted"):
+        assert np.array_equal(getattr(whole.pairs, field), getattr(parts.pairs, field))
