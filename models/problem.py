@@ -8,7 +8,7 @@ the solver-independent validity check in :mod:`models.allocation`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -83,9 +83,16 @@ class AllocationProblem:
     def quotas(self) -> QuotaSystem:
         """The quota rows of this round (:func:`models.quotas.build_quotas`), built on first
         use and then held: the solver, the validity check and the report share one."""
-        from .quotas import build_quotas  # noqa: PLC0415 (quotas imports this module)
+        return self.quota_system()
 
-        return build_quotas(self)
+    def quota_system(self, tick: Callable[[], None] | None = None) -> QuotaSystem:
+        """:attr:`quotas`, built with ``tick`` called between chunks of arcs when not yet
+        held (a solver's deadline may raise there; nothing is held then)."""
+        if "quotas" not in self.__dict__:
+            from .quotas import build_quotas  # noqa: PLC0415 (quotas imports this module)
+
+            self.__dict__["quotas"] = build_quotas(self, tick=tick)
+        return self.__dict__["quotas"]
 
     def with_carry(self, carry: Mapping[str, tuple[int, int]]) -> AllocationProblem:
         """The same round held to year-to-date counts (``carry``); its quota rows reuse this

@@ -22,6 +22,7 @@ figure. :meth:`QuotaSystem.side_counts` still counts the round only.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -88,13 +89,19 @@ class ArcClasses:
                            minlength=len(self)).astype(np.int64)
 
 
-def arc_classes(problem: AllocationProblem) -> ArcClasses:
+#: Arcs keyed at once by :func:`arc_classes`.
+ARC_CHUNK = 1 << 22
+
+
+def arc_classes(problem: AllocationProblem,
+                tick: Callable[[], None] | None = None) -> ArcClasses:
     """Group the arcs of ``problem`` into classes (vectorised, O(number of arcs)).
 
     The key of an arc mixes a per-unit key (landlord, commune, QPV, outside the flow), the
     réservataire and a per-demand key (priority, Q1, ANRU, and DALO / State agent when a
     row reads them): two gathers and two products per arc, the rest on units and demands
-    only.
+    only. The arcs are keyed by chunks of :data:`ARC_CHUNK`; ``tick`` is called between
+    chunks (a solver's deadline may raise there).
     """
     g, units, demands = problem.graph, problem.territory.units, problem.territory.demands
     policy = problem.territory.policy
@@ -109,17 +116,30 @@ def arc_classes(problem: AllocationProblem) -> ArcClasses:
     agent = demands.state_agent if split_agent else np.zeros(len(demands), dtype=bool)
     demand_key = ((((problem.priority_group.astype(np.int64) * 2 + problem.q1) * 2
                     + demands.anru) * 2 + dalo) * 2 + agent)
-    key = unit_key[g.unit] * n_res
-    key += g.reservataire
-    key += 1
-    key *= 32
-    key += demand_key[g.demand]
+    n = len(g)
+    chunks = [(lo, min(n, lo + ARC_CHUNK)) for lo in range(0, n, ARC_CHUNK)]
+    key = np.empty(n, dtype=np.int64)
+    for lo, hi in chunks:            # by chunks: bounded temporaries, and `tick` between
+        if tick is not None:
+            tick()
+        part = unit_key[g.unit[lo:hi]] * n_res
+        part += g.reservataire[lo:hi]
+        part += 1
+        part *= 32
+        part += demand_key[g.demand[lo:hi]]
+        key[lo:hi] = part
     space = n_ll * n_com * 4 * n_res * 32
-    if space <= 4 * len(g) + 1_000_000:      # dense relabelling, no sort
-        present = np.bincount(key, minlength=space) > 0
+    if space <= 4 * n + 1_000_000:      # dense relabelling, no sort
+        present = np.zeros(space, dtype=bool)
+        for lo, hi in chunks:
+            present[key[lo:hi]] = True
         codes = np.flatnonzero(present)
         relabel = (np.cumsum(present) - 1).astype(np.int32)
-        of_arc = relabel[key]
+        of_arc = np.empty(n, dtype=np.int32)
+        for lo, hi in chunks:
+            if tick is not None:
+                tick()
+            of_arc[lo:hi] = relabel[key[lo:hi]]
     else:
         codes, of_arc = np.unique(key, return_inverse=True)
     del key
@@ -245,17 +265,17 @@ class QuotaSystem:
         return self.coef[row][self.classes.of_arc]
 
 
-def build_quotas(problem: AllocationProblem, classes: ArcClasses | None = None
-                 ) -> QuotaSystem:
+def build_quotas(problem: AllocationProblem, classes: ArcClasses | None = None,
+                 tick: Callable[[], None] | None = None) -> QuotaSystem:
     """Every quota row the policy of ``problem`` enforces, on its arc classes.
 
     An absent policy key adds no row; a row that no arc touches (a réservataire, landlord
     or commune without any compatible arc) is left out when it holds whatever the round
     does — kept, when the carry-over alone already violates it. Callers use the system the
     problem holds (:attr:`AllocationProblem.quotas`), built once; ``classes`` are
-    :func:`arc_classes` of the problem when already known.
+    :func:`arc_classes` of the problem when already known; ``tick``: see :func:`arc_classes`.
     """
-    cls = arc_classes(problem) if classes is None else classes
+    cls = arc_classes(problem, tick) if classes is None else classes
     policy = problem.territory.policy
     rows: list[QuotaRow] = []
     rows += _share_rows(cls, policy)

@@ -11,6 +11,7 @@ oracle call brings in the arcs of a whole competing allocation at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,22 +89,60 @@ def _boundaries(sorted_keys: np.ndarray) -> np.ndarray:
     return np.r_[first, len(sorted_keys)].astype(np.int64)
 
 
-def pairs_of(unit: np.ndarray, demand: np.ndarray, n_demands: int) -> Pairs:
-    """Group arcs (given by their unit and demand) into pairs."""
-    key = unit.astype(np.int64) * max(n_demands, 1) + demand
-    order = np.argsort(key, kind="stable")
-    starts = _boundaries(key[order])
+#: Arcs sorted at once when grouping them into pairs (whole units per chunk).
+PAIRS_CHUNK = 1 << 22
+
+
+def pairs_of(unit: np.ndarray, demand: np.ndarray, n_demands: int,
+             tick: Callable[[], None] | None = None, chunk: int | None = None) -> Pairs:
+    """Group arcs (given by their unit and demand) into pairs.
+
+    When the arcs come grouped by unit (the compatibility graph's order), they are sorted
+    by chunks of whole units — the same order as one stable sort, in passes of ``chunk``
+    arcs — and ``tick`` is called between chunks (it may raise to stop the work: a
+    deadline; ``chunk`` defaults to :data:`PAIRS_CHUNK`). The pairs are then grouped by
+    demand by one stable sort, which merges the units' sorted runs.
+    """
+    n = len(unit)
+    chunk = PAIRS_CHUNK if chunk is None else chunk
+    index = np.int32 if n < 2**31 else np.int64
+    bounds = _unit_chunks(unit, chunk)
+    order = np.empty(n, dtype=index)
+    starts_parts = []
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if tick is not None:
+            tick()
+        key = unit[lo:hi].astype(np.int64) * max(n_demands, 1) + demand[lo:hi]
+        local = np.argsort(key, kind="stable")
+        order[lo:hi] = local + lo
+        b = _boundaries(key[local])
+        starts_parts.append(b[:-1] + lo)
+    starts = np.r_[np.concatenate(starts_parts) if starts_parts else np.zeros(0, np.int64),
+                   n].astype(np.int64)
     first = order[starts[:-1]]
     p_unit, p_demand = unit[first].astype(np.int64), demand[first].astype(np.int64)
     unit_starts = _boundaries(p_unit)
+    if tick is not None:
+        tick()
+    # one stable sort of the pairs by demand: each chunk's pairs are sorted by demand
+    # within a unit, so the sort merges runs
     demand_order = np.argsort(p_demand, kind="stable")
     demand_starts = _boundaries(p_demand[demand_order])
-    index = np.int32 if len(unit) < 2**31 else np.int64
-    return Pairs(order=order.astype(index), starts=starts, unit=p_unit, demand=p_demand,
+    return Pairs(order=order, starts=starts, unit=p_unit, demand=p_demand,
                  unit_starts=unit_starts, unit_owners=p_unit[unit_starts[:-1]],
                  demand_order=demand_order.astype(index), demand_starts=demand_starts,
                  demand_owners=p_demand[demand_order[demand_starts[:-1]]],
                  of_sorted=np.repeat(np.arange(len(p_unit), dtype=index), np.diff(starts)))
+
+
+def _unit_chunks(unit: np.ndarray, chunk: int) -> np.ndarray:
+    """Chunk boundaries (arc positions) that never split a unit's arcs, about ``chunk``
+    arcs apart, when ``unit`` is non-decreasing; else one chunk (a single sort)."""
+    n = len(unit)
+    if n <= chunk or not bool(np.all(unit[1:] >= unit[:-1])):
+        return np.array([0, n], dtype=np.int64)
+    cuts = np.searchsorted(unit, unit[np.arange(chunk, n, chunk)], side="left")
+    return np.unique(np.r_[0, cuts, n]).astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ objective sums could not be represented exactly (see ``docs/model.md``, "Range")
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from attribution.models.quotas import QuotaSystem
 from attribution.models.territory import _freeze
 
 from .assignment import Pairs, pairs_of
+from .deadline import Deadline
 from .params import SolveParams
 
 
@@ -50,31 +52,67 @@ class SolverData:
         return (lam @ self.quotas.coef.astype(np.float64))[self.quotas.classes.of_arc]
 
 
-def fit_cost(problem: AllocationProblem, params: SolveParams) -> np.ndarray:
-    """Fit cost of every arc: PMR unit to a demand without PMR need, plus surplus rooms."""
+#: Arcs processed at once when deriving the per-arc arrays (a deadline is read between).
+ARRAYS_CHUNK = 1 << 22
+
+
+class ArraysOutOfTime(Exception):
+    """The solve's deadline passed while the solver's arrays were being derived."""
+
+
+def fit_cost(problem: AllocationProblem, params: SolveParams,
+             tick: Callable[[], None] | None = None) -> np.ndarray:
+    """Fit cost of every arc: PMR unit to a demand without PMR need, plus surplus rooms
+    (by chunks of :data:`ARRAYS_CHUNK` arcs, ``tick`` called between them)."""
     g, units, demands = problem.graph, problem.territory.units, problem.territory.demands
     rooms = units.rooms.astype(np.int32) * 2 + units.pmr      # both unit facts in one gather
     need = demands.household_size.astype(np.int32) * 2 + demands.pmr_need
-    u, d = rooms[g.unit], need[g.demand]
-    misuse = ((u & 1) == 1) & ((d & 1) == 0)
-    surplus = np.maximum((u >> 1) - (d >> 1), 0)
-    surplus = surplus.astype(np.int64) * params.surplus_room_cost
-    surplus += params.pmr_misuse_cost * misuse.astype(np.int64)
-    return surplus
+    out = np.empty(len(g), dtype=np.int64)
+    for lo in range(0, len(g), ARRAYS_CHUNK):
+        if tick is not None:
+            tick()
+        hi = min(len(g), lo + ARRAYS_CHUNK)
+        u, d = rooms[g.unit[lo:hi]], need[g.demand[lo:hi]]
+        misuse = ((u & 1) == 1) & ((d & 1) == 0)
+        surplus = np.maximum((u >> 1) - (d >> 1), 0).astype(np.int64)
+        surplus *= params.surplus_room_cost
+        surplus += params.pmr_misuse_cost * misuse.astype(np.int64)
+        out[lo:hi] = surplus
+    return out
 
 
 def solver_data(problem: AllocationProblem, params: SolveParams,
-                quotas: QuotaSystem | None = None) -> SolverData:
-    """Derive the shared arrays of ``problem`` (O(number of arcs))."""
+                quotas: QuotaSystem | None = None,
+                deadline: Deadline | None = None) -> SolverData:
+    """Derive the shared arrays of ``problem`` (O(number of arcs)).
+
+    Every pass over the arcs goes by chunks; with ``deadline``, it is read between chunks
+    and :class:`ArraysOutOfTime` is raised once it has passed (the solve then stops with
+    ``NO_SOLUTION`` at its limit instead of finishing tens of seconds late on a round of
+    tens of millions of arcs).
+    """
+    tick = None
+    if deadline is not None:
+        def tick() -> None:
+            if deadline.expired():
+                raise ArraysOutOfTime()
     g = problem.graph
     index = np.int32 if len(g) < 2**31 else np.int64
     unit, demand = g.unit.astype(index), g.demand.astype(index)
     n_demands = len(problem.territory.demands)
+    quotas = quotas if quotas is not None else problem.quota_system(tick)
+    pairs = pairs_of(unit, demand, n_demands, tick)
+    fit = fit_cost(problem, params, tick)
+    scores = problem.scores.astype(np.int64)
+    score = np.empty(len(g), dtype=np.int64)
+    for lo in range(0, len(g), ARRAYS_CHUNK):
+        if tick is not None:
+            tick()
+        score[lo:lo + ARRAYS_CHUNK] = scores[demand[lo:lo + ARRAYS_CHUNK]]
     return SolverData(
-        problem=problem, quotas=quotas if quotas is not None else problem.quotas,
-        unit=unit, demand=demand, n_units=len(problem.territory.units), n_demands=n_demands,
-        pairs=pairs_of(unit, demand, n_demands),
-        score=problem.scores.astype(np.int64)[demand], fit=fit_cost(problem, params))
+        problem=problem, quotas=quotas, unit=unit, demand=demand,
+        n_units=len(problem.territory.units), n_demands=n_demands, pairs=pairs,
+        score=score, fit=fit)
 
 
 #: Every objective value and bound is computed exactly: HiGHS and the certificates work in

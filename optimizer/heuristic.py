@@ -1,22 +1,42 @@
-"""A fast feasible allocation letting every unit, for a hint or a large instance.
+"""A fast feasible allocation letting every unit, for a hint, a fallback or a large instance.
 
-Three steps, each on the whole graph and vectorised:
+Both routes start from the quota-free best allocation (the assignment oracle with weights
+``score + μ``) and are vectorised over the whole graph.
 
-1. the quota-free best allocation: the assignment oracle with weights ``score + μ``;
-2. *pair rows* — the quota rows that do not depend on the réservataire (priority floor,
+The *row repair* (first, general and fast) works on every quota row at once — floors and
+caps, flows per landlord × réservataire, commune maxima with their DALO exemption, each
+landlord's own 25 %, the rounded rows:
+
+1. candidate arcs: for every unit and every kind of arc it has (réservataire × demand
+   flags, all a row can tell apart), its best few arcs, plus every other réservataire of
+   each of those (unit, demand) pairs;
+2. descent on the total violation ``Σ max(0, −row)/scale``: each pass prices every
+   candidate move (a let unit to a free demand, or to another réservataire of its pair)
+   on the distinct (old class, new class) couples, then applies the moves that lower the
+   violation, least score lost per unit of violation first, each re-checked against the
+   current rows before it is applied;
+3. polish: moves that raise the score and keep every row (checked in integers).
+
+The *orientation route* (second, within a share of the time left; kept when it scores
+higher, which it often does on CARENE-like rounds):
+
+4. *pair rows* — the quota rows that do not depend on the réservataire (priority floor,
    QPV mix, spatial balance) — are repaired by greedy swaps: a unit moves to a free demand
    that improves the most violated row at the least loss of score, never breaking another
    row;
-3. *orientation*: with the (unit, demand) pairs fixed, the réservataires are chosen by a
+5. *orientation*: with the (unit, demand) pairs fixed, the réservataires are chosen by a
    tiny CP-SAT model on bins of interchangeable pairs (flows, per-réservataire and State
-   rows are linear in the bin counts).
+   rows are linear in the bin counts). It is infeasible when the pairs do not hold enough
+   households of each kind per landlord (the usual case on the métropole profile).
 
-The result is checked like any other; ``None`` when a step fails (the LP route then
-works alone). Nothing here is a proof: bounds come from ``bound.py``.
+The result is checked like any other (:func:`models.allocation.check_allocation`, in
+``solve.py``); ``None`` when both routes fail (the LP route then works alone). Nothing
+here is a proof: bounds come from ``bound.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,11 +74,17 @@ def pair_rows(data: SolverData) -> np.ndarray:
 
 def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
                      start: np.ndarray | None = None,
-                     deadline: Deadline | None = None) -> np.ndarray | None:
-    """Arcs of a valid allocation letting every matched unit, or ``None``.
+                     deadline: Deadline | None = None,
+                     on_found: Callable[[np.ndarray], None] | None = None
+                     ) -> np.ndarray | None:
+    """Arcs of an allocation letting every unit ``start`` lets, meeting every row of
+    ``data.quotas``, or ``None``.
 
-    ``start`` is the quota-free best allocation when already computed (step 1); the repair
-    gives up (``None``) once ``deadline`` has passed.
+    ``start`` is the quota-free best allocation when already computed (step 1). The row
+    repair (steps 4-6) runs first: it is the fast and general route, and ``on_found`` is
+    called with its allocation as soon as it exists. The orientation route (steps 2-3)
+    then runs within a quarter of the time left (``time_limit`` at most) and is kept when
+    its score is higher. Both give up (``None``) once ``deadline`` has passed.
     """
     if not data.n_arcs:
         return None
@@ -66,10 +92,28 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         mu = 2.0 * float(np.abs(data.score).max(initial=0)) + 1.0
         w = (data.score + mu).astype(np.float64)
         start = assign(data.pairs, w, data.n_units, data.n_demands).arcs
-    arcs = _repair_pair_rows(data, start, deadline)
-    if arcs is None or (deadline is not None and deadline.expired()):
-        return None
-    return _orient(data, arcs, seed, time_limit)
+    cand = candidate_arcs(data, start, deadline=deadline)
+    best = None if cand is None else repair_rows(data, start, deadline, cand)
+    if best is not None:
+        best = polish(data, best, deadline, cand)
+        if on_found is not None:
+            on_found(best)
+    if deadline is not None and deadline.expired():
+        return best
+    route = Deadline(time_limit if deadline is None or best is None
+                     else min(time_limit, deadline.left(0.25)))
+    if deadline is not None and best is None:
+        route = deadline
+    arcs = _repair_pair_rows(data, start, route)
+    if arcs is None or route.expired():
+        return best
+    oriented = _orient(data, arcs, seed, min(time_limit, route.left()))
+    if oriented is None:
+        return best
+    oriented = polish(data, oriented, deadline, cand)
+    if best is None or data.score[oriented].sum() > data.score[best].sum():
+        return oriented
+    return best
 
 
 def _repair_pair_rows(data: SolverData, arcs: np.ndarray,
@@ -197,3 +241,235 @@ def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float
                 chosen[members[start:start + k]] = options[members[start:start + k], j]
                 start += k
     return np.sort(chosen)
+
+
+#: Best arcs kept per unit and kind of arc (réservataire × demand flags) as candidates.
+CANDIDATES_PER_KIND = 2
+#: Passes of the row repair and of the polish.
+_MAX_PASSES = 60
+#: Consecutive refusals after which a pass is cut short and the moves re-priced.
+_MAX_REFUSED = 2000
+#: (row × couple) cells priced at once.
+_CHUNK = 4_000_000
+
+
+class _Moves:
+    """Candidate arcs of the row repair and the row state of an allocation.
+
+    ``v`` is the integer slack of every row (``coef·n − rhs``, ≥ 0 when the row holds);
+    ``cur`` the arc of every unit (-1: not let); ``used`` the demands housed.
+    """
+
+    def __init__(self, data: SolverData, arcs: np.ndarray, cand: np.ndarray):
+        q = data.quotas
+        self.data = data
+        self.of_arc = q.classes.of_arc
+        self.coef_t = np.ascontiguousarray(q.coef.T)                  # class × row
+        self.reach = np.abs(q.coef).max(axis=1, initial=0)           # per row, one arc
+        self.scale = np.maximum(self.reach, 1).astype(np.float64)
+        self.v = q.coef @ q.classes.counts(arcs) - q.rhs
+        self.cur = np.full(data.n_units, -1, dtype=np.int64)
+        self.cur[data.unit[arcs]] = arcs
+        self.used = np.zeros(data.n_demands, dtype=bool)
+        self.used[data.demand[arcs]] = True
+        self.cand = cand
+        self.c_unit = data.unit[self.cand].astype(np.int64)
+        self.c_demand = data.demand[self.cand].astype(np.int64)
+
+    def violation(self, v: np.ndarray) -> float:
+        return float((np.maximum(-v, 0) / self.scale).sum())
+
+    def open_moves(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidates that are a move now: ``(index into cand, old class, new class)``."""
+        data = self.data
+        old = self.cur[self.c_unit]
+        same_pair = data.demand[np.maximum(old, 0)] == self.c_demand
+        ok = (old >= 0) & (old != self.cand) & (~self.used[self.c_demand] | same_pair)
+        c = np.flatnonzero(ok)
+        return c, self.of_arc[old[c]].astype(np.int64), self.of_arc[self.cand[c]].astype(np.int64)
+
+    def couples(self, ko: np.ndarray, kn: np.ndarray, rows: np.ndarray):
+        """Distinct (old, new) class couples and, per couple, the change of ``rows``
+        (yielded by chunks: ``inverse, first couple, delta`` of shape couple × row)."""
+        n = len(self.coef_t)
+        upk, inv = np.unique(ko * n + kn, return_inverse=True)
+        coef_t = self.coef_t[:, rows]
+        step = max(1, _CHUNK // max(1, len(rows)))
+        for lo in range(0, len(upk), step):
+            part = upk[lo:lo + step]
+            yield inv, lo, coef_t[part % n] - coef_t[part // n]
+
+    def apply(self, j: int, new_v: np.ndarray) -> None:
+        a, u, d = int(self.cand[j]), int(self.c_unit[j]), int(self.c_demand[j])
+        self.used[self.data.demand[self.cur[u]]] = False
+        self.used[d] = True
+        self.cur[u] = a
+        self.v = new_v
+
+    def arcs(self) -> np.ndarray:
+        return np.sort(self.cur[self.cur >= 0])
+
+
+def candidate_arcs(data: SolverData, arcs: np.ndarray,
+                   per_kind: int = CANDIDATES_PER_KIND,
+                   deadline: Deadline | None = None) -> np.ndarray | None:
+    """``arcs``, the ``per_kind`` best-scored arcs of every unit in each kind of arc it
+    has (réservataire × demand flags: the classes of one unit), and every arc of the
+    (unit, demand) pairs of those (the other réservataires of a pair). ``None`` when
+    ``deadline`` passes (read between the passes over the arcs)."""
+    cls = data.quotas.classes
+    dkey = ((((cls.priority.astype(np.int64) * 2 + cls.q1) * 2 + cls.anru) * 2 + cls.dalo)
+            * 2 + cls.state_agent)
+    kind = (cls.reservataire.astype(np.int64) + 1) * 32 + dkey
+    n_kinds = int(kind.max(initial=0)) + 1
+    slot = data.unit.astype(np.int64) * n_kinds + kind[cls.of_arc]
+    keep = [np.asarray(arcs, dtype=np.int64)]
+    s = data.score.astype(np.float64)
+    for k in range(per_kind):
+        if deadline is not None and deadline.expired():
+            return None
+        best = np.full(data.n_units * n_kinds, -np.inf)
+        np.maximum.at(best, slot, s)
+        hit = np.flatnonzero(s == best[slot])
+        _, first = np.unique(slot[hit], return_index=True)
+        keep.append(hit[first])
+        if k + 1 < per_kind:
+            s[hit[first]] = -np.inf       # s is a copy (astype)
+    del slot, s
+    chosen = np.unique(np.concatenate(keep))
+    pairs = data.pairs
+    key = pairs.unit * max(data.n_demands, 1) + pairs.demand
+    p = np.unique(np.searchsorted(key, data.unit[chosen].astype(np.int64)
+                                  * max(data.n_demands, 1) + data.demand[chosen]))
+    sizes = np.diff(pairs.starts)[p]
+    offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    siblings = pairs.order[np.repeat(pairs.starts[p], sizes) + offset]
+    return np.unique(np.r_[chosen, siblings.astype(np.int64)])
+
+
+def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None = None,
+                cand: np.ndarray | None = None) -> np.ndarray | None:
+    """From ``start`` (any allocation), moves of let units until every row of
+    ``data.quotas`` holds; the arcs, or ``None`` when stuck or out of time.
+
+    Each pass prices every open move by the change of the total violation
+    ``Σ_i max(0, −v_i)/scale_i`` (on distinct class couples), and applies the improving
+    ones, least score lost per unit of violation removed first, each re-checked on the
+    current rows. Units let stay let (the count of ``start`` is kept). ``cand``: the
+    candidate arcs (:func:`candidate_arcs` of ``start`` when not given).
+    """
+    start = np.asarray(start, dtype=np.int64)
+    if not len(start) or not len(data.quotas):
+        return np.sort(start)
+    cand = candidate_arcs(data, start, deadline=deadline) if cand is None else cand
+    if cand is None:
+        return None
+    m = _Moves(data, start, cand)
+    score, scale = data.score, m.scale
+    for _ in range(_MAX_PASSES):
+        total = m.violation(m.v)
+        if total <= 0:
+            return m.arcs()
+        if deadline is not None and deadline.expired():
+            return None
+        c, ko, kn = m.open_moves()
+        # only rows a single move can take across their boundary (or violated) count
+        near = np.flatnonzero(m.v < 2 * m.reach)
+        v_near, scale_near = m.v[near], scale[near]
+        here = float((np.maximum(-v_near, 0) / scale_near).sum())
+        change = np.empty(len(c))
+        for inv, lo, delta in m.couples(ko, kn, near):
+            vals = (np.maximum(-(v_near[None, :] + delta), 0) / scale_near).sum(axis=1) - here
+            sel = (inv >= lo) & (inv < lo + len(delta))
+            change[sel] = vals[inv[sel] - lo]
+        better = np.flatnonzero(change < -1e-9)
+        if not len(better):
+            return None
+        j = c[better]
+        loss = (score[m.cur[m.c_unit[j]]] - score[m.cand[j]]) / -change[better]
+        order = j[np.argsort(loss, kind="stable")]
+        if not _descend(m, order, deadline):
+            return None
+    return None
+
+
+def _descend(m: _Moves, order: np.ndarray, deadline: Deadline | None) -> bool:
+    """Apply the moves of ``order`` that still lower the violation; whether any was."""
+    touched = np.zeros(len(m.cur), dtype=bool)
+    applied = refused = 0
+    total = m.violation(m.v)
+    demand_of = m.data.demand
+    for j in order.tolist():
+        u, d = int(m.c_unit[j]), int(m.c_demand[j])
+        old = int(m.cur[u])
+        if touched[u] or (m.used[d] and demand_of[old] != d):
+            continue
+        new_v = m.v + m.coef_t[m.of_arc[m.cand[j]]] - m.coef_t[m.of_arc[old]]
+        new_total = m.violation(new_v)
+        if new_total >= total - 1e-9:
+            refused += 1
+            if refused >= _MAX_REFUSED:
+                break
+            continue
+        m.apply(j, new_v)
+        touched[u], total, refused = True, new_total, 0
+        applied += 1
+        if total <= 0:
+            break
+        if applied % 256 == 0 and deadline is not None and deadline.expired():
+            break
+    return applied > 0
+
+
+def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
+           cand: np.ndarray | None = None) -> np.ndarray:
+    """Raise the score of a valid ``arcs`` by single moves that keep every row (checked
+    in integers): best gain first, until none is left, a pass cap or the deadline.
+    ``cand``: the candidate arcs (:func:`candidate_arcs` of ``arcs`` when not given)."""
+    arcs = np.asarray(arcs, dtype=np.int64)
+    if not len(arcs):
+        return arcs
+    cand = candidate_arcs(data, arcs, deadline=deadline) if cand is None else cand
+    if cand is None:
+        return arcs
+    m = _Moves(data, arcs, cand)
+    if (m.v < 0).any():
+        return arcs
+    score = data.score
+    for _ in range(_MAX_PASSES):
+        if deadline is not None and deadline.expired():
+            break
+        c, ko, kn = m.open_moves()
+        gain = score[m.cand[c]] - score[m.cur[m.c_unit[c]]]
+        up = gain > 0
+        c, ko, kn, gain = c[up], ko[up], kn[up], gain[up]
+        if not len(c):
+            break
+        keeps = np.empty(len(c), dtype=bool)
+        near = np.flatnonzero(m.v < 2 * m.reach)
+        for inv, lo, delta in m.couples(ko, kn, near):
+            ok = (m.v[near][None, :] + delta >= 0).all(axis=1)
+            sel = (inv >= lo) & (inv < lo + len(delta))
+            keeps[sel] = ok[inv[sel] - lo]
+        c, gain = c[keeps], gain[keeps]
+        if not len(c):
+            break
+        order = c[np.argsort(-gain, kind="stable")]
+        touched = np.zeros(len(m.cur), dtype=bool)
+        applied = 0
+        for j in order.tolist():
+            u, d = int(m.c_unit[j]), int(m.c_demand[j])
+            old = int(m.cur[u])
+            if touched[u] or (m.used[d] and data.demand[old] != d):
+                continue
+            if score[m.cand[j]] <= score[old]:
+                continue
+            new_v = m.v + m.coef_t[m.of_arc[m.cand[j]]] - m.coef_t[m.of_arc[old]]
+            if (new_v < 0).any():
+                continue
+            m.apply(j, new_v)
+            touched[u] = True
+            applied += 1
+        if not applied:
+            break
+    return m.arcs()

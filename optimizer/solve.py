@@ -39,7 +39,7 @@ from attribution.models.problem import AllocationProblem
 from .bound import LPBound, SideRows, quota_free_bound
 from .conflicts import diagnose
 from .cuts import with_rounded_rows
-from .data import SolverData, check_range, solver_data
+from .data import ArraysOutOfTime, SolverData, check_range, solver_data
 from .deadline import Deadline
 from .heuristic import quick_allocation
 from .matching import max_matching
@@ -101,7 +101,10 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
     clock = Deadline(params.time_limit)
     stats: dict = {"timings": {}}
     tick = time.perf_counter()
-    data = solver_data(problem, params)
+    try:
+        data = solver_data(problem, params, deadline=clock)
+    except ArraysOutOfTime:
+        return _out_of_time_in_arrays(problem, params, clock, stats)
     check_range(data, MAX_MODEL_ARCS)
     stats["timings"]["data"] = time.perf_counter() - tick
     stats.update(arcs=data.n_arcs, pairs=len(data.pairs), quota_rows=len(data.quotas),
@@ -123,6 +126,25 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
     score_level, units = (best.value, best.bound), len(best.arcs)
     best, fit_level = _fit_level(ctx, best, relax)
     return _finish(ctx, best, units, units_bound, (score_level, fit_level))
+
+
+def _out_of_time_in_arrays(problem: AllocationProblem, params: SolveParams,
+                           clock: Deadline, stats: dict) -> Result:
+    """``NO_SOLUTION`` at the limit: it passed while the solver's arrays were derived (a
+    round of tens of millions of arcs on a loaded machine). The bounds are the trivial
+    ones (every unit let, each at the best score), so the gap is 100 %."""
+    n_units = len(problem.territory.units)
+    top = int(np.maximum(problem.scores, 0).max(initial=0))
+    levels = (Level("units_let", "max", 0, n_units),
+              Level("score_sum", "max", 0, n_units * top))
+    if params.fit_preference:
+        levels += (Level("fit", "min", 0, 0),)
+    stats["timings"]["data"] = stats["timings"]["total"] = clock.elapsed()
+    stats.update(arcs=len(problem.graph), stopped=(
+        f"the time limit ({params.time_limit:g} s) passed while the solver's arrays were "
+        f"derived for {len(problem.graph):,} arcs"))
+    return Result(status="NO_SOLUTION", arcs=np.zeros(0, dtype=np.int64), levels=levels,
+                  solve_seconds=clock.elapsed(), stats=stats)
 
 
 def _finish(ctx: Context, best: Incumbent, units: int, units_bound: int,
@@ -218,10 +240,17 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
 
 def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray) -> np.ndarray | None:
     """The quick allocation from ``start``, if it lets every matched unit and is valid."""
+    def valid(arcs: np.ndarray | None) -> bool:
+        return arcs is not None and len(arcs) >= ctx.free \
+            and not check_allocation(ctx.problem, arcs, ctx.data.quotas)
+
+    def found(arcs: np.ndarray) -> None:   # the row repair's allocation, before polish ends
+        if valid(arcs):
+            first_allocation(ctx)
+
     quick = quick_allocation(relax.data, ctx.seed, ctx.clock.left(0.2), start=start,
-                             deadline=ctx.clock)
-    if quick is None or len(quick) < ctx.free or check_allocation(ctx.problem, quick,
-                                                                  ctx.data.quotas):
+                             deadline=ctx.clock, on_found=found)
+    if not valid(quick):
         return None
     first_allocation(ctx)
     return quick

@@ -51,3 +51,84 @@ def test_spatial_maxima_leaving_dalo_out_stay_pair_rows():
     names = {data.quotas.names[i] for i in pair_rows(data)}
     spatial = {n for n in data.quotas.names if n.startswith("spatial[")}
     assert any(n.endswith(".max") for n in spatial) and spatial <= names
+
+
+# --- the row repair on generated rounds (issue 10: métropole rounds got no quick answer) --
+
+GENERATED = [("metro", 2000, 150, 1), ("metro", 2000, 150, 2), ("metro", 3000, 300, 1),
+             ("metro", 3000, 300, 3), ("carene", 2000, 200, 1), ("carene", 2000, 200, 3)]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """Small generated rounds of both profiles (built once per module)."""
+    from attribution.models.compatibility import build_problem
+    from attribution.models.generator import write_territory
+    from attribution.models.readers import load_territory
+
+    cache = {}
+
+    def get(profile, n_demands, n_units, seed):
+        key = (profile, n_demands, n_units, seed)
+        if key not in cache:
+            folder = tmp_path_factory.mktemp(f"{profile}{seed}") / "round"
+            write_territory(folder, seed, n_demands, n_units, profile=profile)
+            cache[key] = build_problem(load_territory(folder))
+        return cache[key]
+    return get
+
+
+def _start(data):
+    from attribution.optimizer.bound import quota_free_bound
+    mu = 2 * int(np.abs(data.score).max()) + 1
+    return quota_free_bound(data, data.score + mu)[2]
+
+
+@pytest.mark.parametrize("case", GENERATED, ids=lambda c: "-".join(map(str, c)))
+def test_quick_allocation_is_feasible_on_generated_rounds(generated, case):
+    """On both generator profiles the quick allocation exists, lets every unit the
+    quota-free allocation lets, and passes the solver-independent check against every
+    policy row (flows, commune maxima with the DALO exemption, each landlord's own 25 %...)."""
+    problem = generated(*case)
+    data = with_rounded_rows(solver_data(problem, SolveParams()))
+    start = _start(data)
+    arcs = quick_allocation(data, seed=0, start=start)
+    assert arcs is not None
+    assert check_allocation(problem, arcs) == []
+    assert len(arcs) == len(start) == len(np.unique(problem.graph.unit[arcs]))
+
+
+def test_the_row_repair_answers_where_the_orientation_cannot(generated):
+    """The rounds where the orientation route is infeasible (the pairs lack households of
+    some kind for a landlord's flows) are those the row repair exists for: there it alone
+    gives a valid allocation letting every unit, and the polish keeps it valid."""
+    from attribution.optimizer.heuristic import _orient, _repair_pair_rows, polish, repair_rows
+    failed = 0
+    for case in GENERATED:
+        problem = generated(*case)
+        data = with_rounded_rows(solver_data(problem, SolveParams()))
+        start = _start(data)
+        paired = _repair_pair_rows(data, start)
+        failed += paired is None or _orient(data, paired, 0, 5.0) is None
+        arcs = repair_rows(data, start)
+        assert arcs is not None and check_allocation(problem, arcs) == []
+        assert len(arcs) == len(start)
+        better = polish(data, arcs)
+        assert check_allocation(problem, better) == []
+        assert len(better) == len(arcs)
+        assert data.score[better].sum() >= data.score[arcs].sum()
+    assert failed >= 2     # the cases do exercise the repair
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_row_repair_is_valid_when_it_answers_on_random_rounds(seed):
+    """Random rounds with every quota key (each lets all its 20 units at the optimum):
+    the repair answers, and its allocation passes the check."""
+    from attribution.optimizer.heuristic import repair_rows
+    problem = random_problem(seed, 80, 20, 0.3, full_policy())
+    data = with_rounded_rows(solver_data(problem, SolveParams()))
+    start = _start(data)
+    arcs = repair_rows(data, start)
+    assert arcs is not None
+    assert check_allocation(problem, arcs) == []
+    assert len(arcs) == len(start)

@@ -30,8 +30,9 @@ SLACK = 0.5   # seconds on top of 10 % (process noise on a shared machine)
 
 @pytest.fixture(scope="module")
 def hard_round():
-    """300 demands × 60 units, every quota key: the quick allocation (score 3158) is below
-    the quota-free bound (3162), so the LP, CP-SAT and a proof all run (~9 s unhurried)."""
+    """300 demands × 60 units, every quota key: the quick allocation (score 3158-3160) is
+    below the quota-free bound (3162), so the LP, CP-SAT and a proof all run (~9 s
+    unhurried)."""
     return random_problem(3, 300, 60, 0.2, full_policy())
 
 
@@ -55,7 +56,7 @@ def test_the_limit_bounds_a_round_that_needs_more(hard_round):
     assert wall <= LIMIT * 1.1 + SLACK
     _assert_valid(hard_round, result)
     assert result.objective[0] == result.units_without_quotas == 60
-    assert result.objective[1] >= 3158
+    assert result.objective[1] >= result.stats["quick"]["score"]
     assert result.stats["first_allocation"] <= LIMIT
 
 
@@ -89,8 +90,9 @@ def test_when_cp_sat_finds_nothing_the_quick_allocation_is_returned(hard_round,
     assert wall <= LIMIT * 1.1 + SLACK
     _assert_valid(hard_round, result)
     assert result.status == "FEASIBLE"
-    assert result.objective[:2] == (60, 3158)
-    assert result.levels[1].bound >= 3162 or result.levels[1].bound >= result.objective[1]
+    quick = result.stats["quick"]
+    assert result.objective[:2] == (60, quick["score"])   # the quick allocation itself
+    assert quick["score"] < result.levels[1].bound <= quick["quota_free_bound"]
     assert 0 < result.gap < 0.01
 
 
@@ -127,6 +129,89 @@ def test_a_model_too_slow_to_build_in_time_is_not_built(hard_round, monkeypatch)
     result, wall = _timed_solve(hard_round, limit=5.0)
     assert wall <= 5.0 * 1.1 + SLACK
     _assert_valid(hard_round, result)
-    assert result.objective[:2] == (60, 3158)
+    assert result.objective[:2] == (60, result.stats["quick"]["score"])
     searched = result.stats["score"]["search"]
     assert searched and all(s["status"].startswith("not built") for s in searched)
+
+
+@pytest.fixture(scope="module")
+def metro_round(tmp_path_factory):
+    """A métropole-profile round (6,000 demands × 600 units, 188 k arcs) whose full solve
+    takes about 5 s here; the orientation route of the quick allocation is infeasible on
+    it, so only the row repair gives an early answer (issue 10: such rounds exited 4)."""
+    from attribution.models.compatibility import build_problem
+    from attribution.models.generator import write_territory
+    from attribution.models.readers import load_territory
+    folder = tmp_path_factory.mktemp("metro") / "round"
+    write_territory(folder, 1, 6000, 600, profile="metro")
+    return build_problem(load_territory(folder))
+
+
+def test_a_metropole_round_answers_feasible_within_the_limit(metro_round):
+    """With a limit below what the round needs, the answer is a valid allocation letting
+    every unit, in time (limit + 5 %, plus process noise), its first allocation well
+    before the limit."""
+    limit = 3.0
+    result, wall = _timed_solve(metro_round, limit=limit)
+    assert wall <= limit * 1.05 + SLACK
+    _assert_valid(metro_round, result)
+    assert result.objective[0] == result.units_without_quotas == 600
+    assert result.stats["first_allocation"] <= limit / 2
+
+
+def test_a_metropole_round_falls_back_on_the_quick_allocation(metro_round, monkeypatch):
+    """CP-SAT finding nothing: the row repair's allocation is the answer, FEASIBLE with a
+    certified gap (never NO_SOLUTION)."""
+    monkeypatch.setattr(search_module, "run", _cp_sat_never_answers)
+    result, wall = _timed_solve(metro_round, limit=3.0)
+    assert wall <= 3.0 * 1.05 + SLACK
+    _assert_valid(metro_round, result)
+    assert result.status == "FEASIBLE"
+    assert result.objective[:2] == (600, result.stats["quick"]["score"])
+    assert 0 < result.gap < 0.02
+
+
+def test_the_solver_arrays_stop_at_the_deadline(hard_round, monkeypatch):
+    """The arrays are derived by chunks with the deadline read between them: with chunks
+    of 64 arcs and each chunk slowed down, a short limit stops the derivation — the
+    answer is NO_SOLUTION at the limit (exit 4 from the CLI), not after the whole pass."""
+    from attribution.models import quotas as quotas_module
+    from attribution.optimizer import assignment as assignment_module
+    from attribution.optimizer import data as data_module
+    monkeypatch.setattr(quotas_module, "ARC_CHUNK", 64)
+    monkeypatch.setattr(data_module, "ARRAYS_CHUNK", 64)
+    monkeypatch.setattr(assignment_module, "PAIRS_CHUNK", 64)
+    real = quotas_module.arc_classes
+
+    def slow_classes(problem, tick=None):
+        def slow_tick():
+            time.sleep(0.02)
+            tick()
+        return real(problem, slow_tick if tick is not None else None)
+
+    monkeypatch.setattr(quotas_module, "arc_classes", slow_classes)
+    chunks = -(-len(hard_round.graph) // 64)
+    assert chunks * 0.02 > 3 * 0.3            # the whole pass would take ≥ 3 limits
+    result, wall = _timed_solve(hard_round, limit=0.3)
+    assert wall <= 0.3 * 1.1 + SLACK
+    assert result.status == "NO_SOLUTION" and len(result.arcs) == 0
+    assert "solver's arrays" in result.stats["stopped"]
+    assert result.levels[0].bound == len(hard_round.territory.units)   # the trivial bound
+
+
+def test_chunked_arrays_equal_one_pass(hard_round, monkeypatch):
+    """Deriving the arrays by chunks (of 50 arcs here) gives the same arrays as one pass."""
+    from attribution.models import quotas as quotas_module
+    from attribution.optimizer import assignment as assignment_module
+    from attribution.optimizer import data as data_module
+    whole = solver_data(hard_round, SolveParams())
+    for module, name in ((quotas_module, "ARC_CHUNK"), (data_module, "ARRAYS_CHUNK"),
+                         (assignment_module, "PAIRS_CHUNK")):
+        monkeypatch.setattr(module, name, 50)
+    parts = solver_data(hard_round, SolveParams(), deadline=Deadline(60.0))
+    for a, b in ((whole.score, parts.score), (whole.fit, parts.fit),
+                 (whole.quotas.classes.of_arc, parts.quotas.classes.of_arc),
+                 (whole.quotas.coef, parts.quotas.coef)):
+        assert np.array_equal(a, b)
+    for field in ("order", "starts", "unit", "demand", "demand_order", "of_sorted"):
+        assert np.array_equal(getattr(whole.pairs, field), getattr(parts.pairs, field))
