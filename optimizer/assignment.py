@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from attribution.models.territory import _freeze
+from .scipy_ext import min_weight_full_bipartite_matching
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from attribution.models.errors import SolverFailure
 
 from .data import SolverData
+from .scipy_ext import maximum_bipartite_matching
 
 
 def max_matching(data: SolverData) -> np.ndarray:

@@ -354,15 +354,10 @@ class Reoptimizer:
         tick = time.perf_counter()
         self.stats["variants"] += 1
         data = self.data
-        i = self._pair_index(unit, demand)
-        if i is None:
+        got = self._pair_hint(unit, demand, hint)
+        if got is None:
             return None
-        pair = np.sort(data.pairs.order[data.pairs.starts[i]:data.pairs.starts[i + 1]]
-                       ).astype(np.int64)
-        hint = None if hint is None else np.sort(np.asarray(hint, dtype=np.int64))
-        if hint is not None and (len(hint) != self.units
-                                 or not np.isin(pair, hint).any()):
-            hint = None
+        pair, hint = got
         try:
             if hint is not None:
                 value = int(data.score[hint].sum())
@@ -394,6 +389,41 @@ class Reoptimizer:
             return out
         finally:
             self.stats["seconds"] += time.perf_counter() - tick
+
+    def _pair_hint(self, unit: int, demand: int, hint: np.ndarray | None
+                   ) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """The arcs of the pair and the hint kept (``None`` when it is not a complete
+        allocation with the pair); ``None`` when the pair has no arc."""
+        data = self.data
+        i = self._pair_index(unit, demand)
+        if i is None:
+            return None
+        pair = np.sort(data.pairs.order[data.pairs.starts[i]:data.pairs.starts[i + 1]]
+                       ).astype(np.int64)
+        hint = None if hint is None else np.sort(np.asarray(hint, dtype=np.int64))
+        if hint is not None and (len(hint) != self.units
+                                 or not np.isin(pair, hint).any()):
+            hint = None
+        return pair, hint
+
+    def pair_cost_by_reduced_cost(self, unit: int, demand: int,
+                                  hint: np.ndarray | None) -> Repriced | None:
+        """:meth:`pair_cost` when the main LP's reduced costs alone prove it (the known
+        allocation ``hint`` loses no more than the pair's lower bound), without any LP or
+        search; ``None`` otherwise (then :meth:`pair_cost` does the work)."""
+        if not self.usable or hint is None:
+            return None
+        got = self._pair_hint(unit, demand, hint)
+        if got is None or got[1] is None:
+            return None
+        hint = got[1]
+        value = int(self.data.score[hint].sum())
+        lower = self.pair_min_cost(unit, demand)
+        if lower is not None and self.score - value <= lower:
+            self.stats["variants"] += 1
+            self.stats["reduced_cost"] += 1
+            return Repriced(len(hint), value, True, value, hint, "reduced cost")
+        return None
 
     def pair_min_cost(self, unit: int, demand: int) -> int | None:
         """Proven lower bound on the score lost by giving ``unit`` to ``demand`` among

@@ -65,7 +65,17 @@ def segment_text(text: str) -> str:
 
 
 def _map(series: pd.Series, fn) -> pd.Series:
-    return series.map(lambda v: fn(v) if isinstance(v, str) and v else v)
+    """``fn`` on every non-empty text of ``series``, once per distinct text (the tables
+    repeat a few codes over thousands of rows)."""
+    done: dict[str, object] = {}
+
+    def one(v):
+        if isinstance(v, str) and v:
+            if v not in done:
+                done[v] = fn(v)
+            return done[v]
+        return v
+    return series.map(one)
 
 
 def people_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

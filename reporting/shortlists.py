@@ -35,6 +35,8 @@ first), then demand id.
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -64,7 +66,16 @@ EXACT_MODES = ("auto", "always", "never")
 EXEMPTIONS: tuple[str, ...] = ("fewer_eligible", "dalo_designation", "plai_a_unit")
 
 
-def unit_exemptions(problem: AllocationProblem, arcs: np.ndarray) -> np.ndarray:
+def eligible_counts(problem: AllocationProblem) -> np.ndarray:
+    """Per unit, the number of demands compatible with it (any réservataire)."""
+    t, g = problem.territory, problem.graph
+    n_d = max(len(t.demands), 1)
+    return np.bincount(np.unique(g.unit.astype(np.int64) * n_d + g.demand) // n_d,
+                       minlength=len(t.units))
+
+
+def unit_exemptions(problem: AllocationProblem, arcs: np.ndarray,
+                    eligible: np.ndarray | None = None) -> np.ndarray:
     """Per unit, the R441-3 exemptions from the three-candidate rule that apply to it.
 
     CCH R441-3: the commission examines at least three candidates per unit, "sauf en cas
@@ -77,9 +88,9 @@ def unit_exemptions(problem: AllocationProblem, arcs: np.ndarray) -> np.ndarray:
     """
     t, g = problem.territory, problem.graph
     arcs = np.asarray(arcs, dtype=np.int64)
-    n_u, n_d = len(t.units), max(len(t.demands), 1)
-    eligible = np.bincount(np.unique(g.unit.astype(np.int64) * n_d + g.demand) // n_d,
-                           minlength=n_u)
+    n_u = len(t.units)
+    if eligible is None:
+        eligible = eligible_counts(problem)
     ids = t.policy.reservataire_ids
     state = ids.index(STATE) if STATE in ids else -2
     designated = np.zeros(n_u, dtype=bool)
@@ -218,6 +229,133 @@ def _warm(problem: AllocationProblem, arcs: np.ndarray, reopt: Reoptimizer,
     return base[0] - out.units, base[1] - out.score, "exact" if out.proven else "swap_bound"
 
 
+@dataclass(frozen=True)
+class _Pricing:
+    """What pricing one alternative needs (shared with the forked worker, never pickled)."""
+
+    problem: AllocationProblem
+    arcs: np.ndarray
+    reopt: Any
+    solve: Solver | None
+    params: Any
+    seed: int
+    base: tuple[int, int]
+    deadline: float
+
+
+def _price_one(ctx: _Pricing, row) -> tuple[int, int, str] | None:
+    got = _warm(ctx.problem, ctx.arcs, ctx.reopt, ctx.base, row) \
+        if ctx.reopt is not None else None
+    if got is None and ctx.solve is not None:
+        got = _exact(ctx.problem, ctx.solve, ctx.params, ctx.seed, ctx.base, int(row.unit),
+                     int(row.demand))
+    return got
+
+
+def _price_chunk(ctx: _Pricing, rows: list, progress=None, total: int = 0
+                 ) -> tuple[list[tuple[Any, tuple[int, int, str]]], bool]:
+    """Price ``rows`` in order until the deadline: ``([(row index, cost)], cut)``."""
+    out = []
+    for k, row in enumerate(rows):
+        if progress and k % 100 == 0:
+            progress(_("pricing shortlist alternatives {k}/{n}").format(k=k, n=total or len(rows)))
+        if time.perf_counter() > ctx.deadline:
+            return out, True
+        got = _price_one(ctx, row)
+        if got is not None:
+            out.append((row.Index, got))
+    return out, False
+
+
+#: The forked worker's view of the pricing (set just before the pool forks it).
+_FORKED: tuple[_Pricing, list[list]] | None = None
+
+
+def _forked_chunk(k: int):
+    """Run in the forked worker: price chunk ``k`` of :data:`_FORKED`."""
+    ctx, chunks = _FORKED
+    return _price_chunk(ctx, chunks[k])
+
+
+#: Fewest alternatives needing a re-optimisation before they are shared out between
+#: processes (forking costs ~0.05 s).
+PARALLEL_MIN = 12
+
+
+def _processes(n_heavy: int, params: Any) -> int:
+    """How many processes price the alternatives that need a re-optimisation: 2 when fork
+    is available, there are enough of them, CP-SAT runs single-threaded (``workers`` = 1),
+    this process has no other live thread than the signal watcher (forking a busy
+    multi-threaded process is unsafe), and the machine has a core idle (1-minute load
+    average below the cores available minus one half); otherwise 1."""
+    import multiprocessing
+    import threading
+
+    if n_heavy < PARALLEL_MIN or getattr(params, "workers", 1) != 1:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods() \
+            or multiprocessing.current_process().daemon:
+        return 1
+    others = [t for t in threading.enumerate()
+              if t is not threading.current_thread() and t.name != "attribution-signals"]
+    if others:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    # a second process only helps when a core is idle (else it slows both down)
+    return 2 if cores >= 2 and busy < cores - 0.5 else 1
+
+
+def _price_all(ctx: _Pricing, rows: list, progress=None
+               ) -> tuple[dict[Any, tuple[int, int, str]], int, bool]:
+    """Price every alternative: those the main LP's reduced costs settle at once, here;
+    the others (a warm LP and a CP-SAT search each) shared out between this process and a
+    forked one when :func:`_processes` allows. Every cost is a proven optimum (or a
+    bound, marked so), whichever process computes it: the result does not depend on the
+    split. Returns ``({row index: cost}, number priced, cut by the deadline)``."""
+    global _FORKED
+    priced: dict[Any, tuple[int, int, str]] = {}
+    heavy = []
+    for row in rows:
+        quick = None
+        if ctx.reopt is not None and bool(row.feasible):
+            quick = ctx.reopt.pair_cost_by_reduced_cost(int(row.unit), int(row.demand),
+                                                        move_allocation(ctx.arcs, row))
+        if quick is None:
+            heavy.append(row)
+        else:
+            priced[row.Index] = (ctx.base[0] - quick.units, ctx.base[1] - quick.score,
+                                 "exact")
+    n = _processes(len(heavy), ctx.params)
+    if n == 1:
+        got, cut = _price_chunk(ctx, heavy, progress, len(rows))
+        priced.update(got)
+        return priced, len(priced), cut
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+    import multiprocessing  # noqa: PLC0415
+    chunks = [heavy[k::n] for k in range(n)]
+    _FORKED = (ctx, chunks)
+    try:
+        with ProcessPoolExecutor(max_workers=n - 1,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_forked_chunk, k) for k in range(1, n)]
+            results = [_price_chunk(ctx, chunks[0], progress, len(rows))]
+            results += [f.result() for f in futures]
+    finally:
+        _FORKED = None
+    cut = False
+    for got, was_cut in results:
+        priced.update(got)
+        cut = cut or was_cut
+    return priced, len(priced), cut
+
+
 def _decide(options: ShortlistParams, can: bool, n_solves: int, n_arcs: int,
             solve_seconds: float | None, warm: bool = False) -> tuple[bool, str]:
     """Whether to price exactly, and why (recorded in kpis.json)."""
@@ -280,23 +418,11 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
     pool["method"] = np.where(pool["feasible"], "swap_bound", "none")
     if exact:
         base = level_values(problem, arcs)
-        start, done, cut = time.perf_counter(), 0, False
-        priced: dict[tuple[int, int], tuple[int, int, str]] = {}
-        for k, row in enumerate(to_price.itertuples()):
-            if progress and k % 100 == 0:
-                progress(_("pricing shortlist alternatives {k}/{n}").format(k=k,
-                                                                              n=len(to_price)))
-            if warm and options.exact == "auto" and \
-                    time.perf_counter() - start > options.exact_seconds:
-                cut = True
-                break
-            got = _warm(problem, arcs, reopt, base, row) if warm else None
-            if got is None and solve is not None:
-                got = _exact(problem, solve, params, seed, base, int(row.unit),
-                             int(row.demand))
-            if got is not None:
-                priced[row.Index] = got
-                done += 1
+        deadline = time.perf_counter() + options.exact_seconds \
+            if warm and options.exact == "auto" else math.inf
+        ctx = _Pricing(problem, arcs, reopt if warm else None, solve, params, seed, base,
+                       deadline)
+        priced, done, cut = _price_all(ctx, list(to_price.itertuples()), progress)
         if priced:
             idx = list(priced)
             pool.loc[idx, "cost_units"] = [v[0] for v in priced.values()]
@@ -310,10 +436,9 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
     pool = pool.assign(quality=quality).sort_values(
         ["unit", "quality", "cost_units", "cost_score", "score", "demand_id"],
         ascending=[True, True, True, True, False, True])
-    frame = _assemble(problem, arcs, pool, options)
-    eligible = np.bincount(np.unique(g.unit.astype(np.int64) * len(t.demands) + g.demand)
-                           // max(len(t.demands), 1), minlength=len(t.units))
-    exemptions = unit_exemptions(problem, arcs)
+    eligible = eligible_counts(problem)
+    exemptions = unit_exemptions(problem, arcs, eligible)
+    frame = _assemble(problem, arcs, pool, options, eligible, exemptions)
     short = np.flatnonzero((eligible > 0) & (eligible < 3))
     summary = {"units": len(t.units), "units_with_candidates": int((eligible > 0).sum()),
                "units_with_3_or_more": int((eligible >= 3).sum()),
@@ -331,38 +456,41 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
 
 
 def _assemble(problem: AllocationProblem, arcs: np.ndarray, pool: pd.DataFrame,
-              options: ShortlistParams) -> pd.DataFrame:
+              options: ShortlistParams, eligible: np.ndarray,
+              exemptions: np.ndarray) -> pd.DataFrame:
     t, g = problem.territory, problem.graph
     holder = unit_holder(problem, arcs)
     housed_at = np.full(len(t.demands), -1, dtype=np.int64)
     housed_at[g.demand[arcs]] = g.unit[arcs]
-    eligible = np.bincount(np.unique(g.unit.astype(np.int64) * len(t.demands) + g.demand)
-                           // max(len(t.demands), 1), minlength=len(t.units))
-    exemptions = unit_exemptions(problem, arcs)
+    res_ids = reservataire_labels(problem, np.arange(-1, len(t.policy.reservataire_ids)))
+    res_of = {c - 1: r for c, r in enumerate(res_ids)}     # code -> id ("" for -1)
+    # pool is sorted by unit, then rank: each unit's rows are one contiguous slice
+    p_unit = pool["unit"].to_numpy(dtype=np.int64)
+    cols = {c: pool[c].to_numpy() for c in ("demand", "arc", "cost_units", "cost_score",
+                                             "method", "broken")}
+    lo = np.searchsorted(p_unit, np.arange(len(t.units)), side="left")
+    hi = np.searchsorted(p_unit, np.arange(len(t.units)), side="right")
     rows = []
-    by_unit = {u: grp for u, grp in pool.groupby("unit", sort=True)}
     for u in range(len(t.units)):
         h = holder[u]
         entries = []
         if h >= 0:
-            entries.append((int(g.demand[h]), int(h), 0, 0, "optimal", True))
-        grp = by_unit.get(u)
-        if grp is not None:
-            for r in grp.head(options.candidates - len(entries)).itertuples():
-                entries.append((int(r.demand), int(r.arc), int(r.cost_units),
-                                int(r.cost_score), r.method, False, r.broken))
+            entries.append((int(g.demand[h]), int(h), 0, 0, "optimal", True, ""))
+        take = max(options.candidates - len(entries), 0)
+        for k in range(lo[u], min(hi[u], lo[u] + take)):
+            entries.append((int(cols["demand"][k]), int(cols["arc"][k]),
+                            int(cols["cost_units"][k]), int(cols["cost_score"][k]),
+                            cols["method"][k], False, cols["broken"][k]))
         if not entries:
             continue
         exemption = exemptions[u]
-        for rank, e in enumerate(entries, start=1):
-            d, a, cu, cs, method, assigned = e[:6]
-            broken = e[6] if len(e) > 6 else ""
+        for rank, (d, a, cu, cs, method, assigned, broken) in enumerate(entries, start=1):
             where = int(housed_at[d])
             reason, motif = reason_pair(rank, assigned, method, cu, cs,
                                         int(problem.scores[d]), broken,
                                         t.units.ids[where] if where >= 0 else "")
             rows.append((t.units.ids[u], rank, t.demands.ids[d], int(problem.scores[d]),
-                         assigned, reservataire_labels(problem, [g.reservataire[a]])[0],
+                         assigned, res_of[int(g.reservataire[a])],
                          cu if method != "none" else None, cs if method != "none" else None,
                          method, t.units.ids[where] if where >= 0 else "", exemption,
                          int(eligible[u]), reason, motif))

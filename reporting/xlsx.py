@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -54,10 +55,10 @@ def _kind(column: str, series: pd.Series) -> str:
     if kind == "M":
         return "date"
     if kind == "O":  # object: booleans or dates hidden in objects, else text
-        sample = series.dropna()
-        if len(sample) and sample.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+        sample = series.dropna().tolist()
+        if sample and all(isinstance(v, (bool, np.bool_)) for v in sample):
             return "bool"
-        if len(sample) and sample.map(lambda v: isinstance(v, dt.date)).all():
+        if sample and all(isinstance(v, dt.date) for v in sample):
             return "date"
     return "text"
 
@@ -133,14 +134,129 @@ def _write_table(ws, table: pd.DataFrame, fmt, headers, yes: str, no: str,
     ws.set_row(0, 30)
     for j, h in enumerate(shown):
         ws.write_string(0, j, h, fmt["header"])
-    writers = [_cell_writer(ws, k, fmt, yes, no) for k in kinds]
     values = [table[c].to_numpy(dtype=object) for c in table.columns]
-    for i in range(n):
-        r = i + 1
-        for j, w in enumerate(writers):
-            w(r, j, values[j][i])
+    if not _stream_rows(ws, values, kinds, fmt, yes, no, n):
+        writers = [_cell_writer(ws, k, fmt, yes, no) for k in kinds]
+        for i in range(n):
+            r = i + 1
+            for j, w in enumerate(writers):
+                w(r, j, values[j][i])
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(n, 1), max(len(columns) - 1, 0))
+
+
+def _stream_rows(ws, values: list[np.ndarray], kinds: list[str], fmt, yes: str, no: str,
+                 n: int) -> bool:
+    """Rows 1..n written as XML text straight into the sheet's row stream, column by
+    column, instead of one ``write_*`` call per cell (about 4× faster on the bundled round).
+
+    The text is the very text XlsxWriter's ``constant_memory`` mode writes for the same
+    ``write_number`` / ``write_string`` / ``write_datetime`` calls of :func:`_cell_writer`
+    (same cell references, style indices assigned in the same order, XlsxWriter's own
+    escaping), so the file is byte-identical. Returns ``False`` — the caller then writes
+    cell by cell — whenever a case is outside what this mirrors: not constant_memory mode,
+    a non-default row, a number that is not finite, a string XlsxWriter would truncate.
+    """
+    from xlsxwriter import utility as xlu
+
+    if not (getattr(ws, "constant_memory", False) and getattr(ws, "previous_row", None) == 0
+            and getattr(ws, "excel_version", None) == 2007
+            and ws.default_row_height == ws.original_row_height
+            and not any(r > 0 for r in ws.row_info) and not ws.comments
+            and hasattr(ws, "_escape_control_characters") and hasattr(ws, "_escape_data")
+            and hasattr(xlu, "_preserve_whitespace") and n > 0):
+        return False
+    cells: list[list[str | None]] = []
+    shape: list[tuple[str, str, object]] = []    # per column: letters, cell kind, format
+    used: list[tuple[int, int, object]] = []     # (first row, column, format) for style ids
+    for j, (kind, col) in enumerate(zip(kinds, values)):
+        got = _column_cells(ws, xlu, kind, col[:n], fmt, yes, no)
+        if got is None:
+            return False
+        out, how, fmt_obj = got
+        first = next((i for i, v in enumerate(out) if v is not None), None)
+        if first is not None and fmt_obj is not None:
+            used.append((first, j, fmt_obj))
+        cells.append(out)
+        shape.append((xlu.xl_col_to_name(j), how, fmt_obj))
+    # Style indices are assigned on first use, in row then column order, as XlsxWriter does.
+    ws._write_single_row(1)                       # the header row (row 0)
+    for _row, _col, f in sorted(used, key=lambda t: (t[0], t[1])):
+        f._get_xf_index()
+    heads = [(name, f' s="{f._get_xf_index()}"' if f is not None else "", how)
+             for name, how, f in shape]
+    last = 0
+    write = ws.fh.write
+    for i in range(n):
+        row = i + 2
+        parts = []
+        for (name, s, kind), col in zip(heads, cells):
+            v = col[i]
+            if v is None:
+                continue
+            if kind == "num":
+                parts.append(f'<c r="{name}{row}"{s}><v>{v}</v></c>')
+            else:
+                parts.append(f'<c r="{name}{row}"{s} t="inlineStr">{v}</c>')
+        if parts:
+            write(f'<row r="{row}">' + "".join(parts) + "</row>")
+            last = i + 1
+    if last:
+        ws.dim_rowmax = max(ws.dim_rowmax or 0, last)
+        ws.dim_colmin = 0 if ws.dim_colmin is None else ws.dim_colmin
+        ws.dim_colmax = max(ws.dim_colmax if ws.dim_colmax is not None else -1,
+                            max(j for j, col in enumerate(cells)
+                                if any(v is not None for v in col)))
+    ws.previous_row = n + 1                       # nothing left to flush at close
+    return True
+
+
+#: Text XlsxWriter writes as is: no control character, no ``_xHHHH_``-like escape, no XML
+#: special character, no leading or trailing white space (checked apart).
+_PLAIN = re.compile(r"[\x00-\x1f&<>\"]|_x")
+
+
+def _column_cells(ws, xlu, kind: str, col: np.ndarray, fmt, yes: str, no: str):
+    """One column's cell contents (``None`` = no cell), its cell kind (``num``/``str``)
+    and its style, as :func:`_cell_writer` would write them; ``None`` when a value is
+    outside what :func:`_stream_rows` mirrors."""
+    keep = [not _missing(v) for v in col]
+    out: list[str | None] = [None] * len(col)
+    if kind in ("int", "float", "pct", "date"):
+        if kind == "date":
+            nums = [ws._convert_date_time(pd.Timestamp(v).to_pydatetime()) if k else 0.0
+                    for v, k in zip(col, keep)]
+        else:
+            nums = [float(v) if k else 0.0 for v, k in zip(col, keep)]
+        if not all(math.isfinite(x) for x in nums):
+            return None          # write_number refuses it: the cell-by-cell path says so
+        for i, (x, k) in enumerate(zip(nums, keep)):
+            if k:
+                out[i] = f"{x:.16G}"
+        return out, "num", fmt[kind]
+    if kind == "bool":
+        texts = [(yes if bool(v) else no) if k else "" for v, k in zip(col, keep)]
+        style = None             # set_column without a format: no style attribute
+    else:
+        texts = [str(v) if k else "" for v, k in zip(col, keep)]
+        style = fmt["text"]
+    if any(len(t) > ws.xls_strmax // 2 for t in texts):
+        return None              # XlsxWriter may truncate it
+    for i, t in enumerate(texts):
+        if t:
+            out[i] = _inline(ws, xlu, t)
+    return out, "str", style
+
+
+def _inline(ws, xlu, string: str) -> str:
+    """The ``<is>`` part of an inline-string cell, as XlsxWriter writes it."""
+    if not _PLAIN.search(string) and not string[0].isspace() and not string[-1].isspace():
+        return f"<is><t>{string}</t></is>"
+    string = ws._escape_control_characters(string)
+    if string.startswith("<r>") and string.endswith("</r>"):
+        return f"<is>{string}</is>"
+    preserve = ' xml:space="preserve"' if xlu._preserve_whitespace(string) else ""
+    return f"<is><t{preserve}>{ws._escape_data(string)}</t></is>"
 
 
 def _missing(v) -> bool:

@@ -140,3 +140,34 @@ def test_reporting_uses_the_warm_route_and_agrees_with_the_reference(solved):
     assert fast[["quota", "gain_units", "gain_score"]].equals(
         scratch[["quota", "gain_units", "gain_score"]])
     assert set(fast["status"]) == {"OPTIMAL"}
+
+
+def test_pricing_shared_with_a_forked_process_gives_the_same_shortlists(solved, monkeypatch):
+    """Issue 12: the alternatives that need a re-optimisation, shared out between this
+    process and a forked one, give the very table the serial pricing gives (every cost a
+    proven optimum, whichever process computed it)."""
+    import multiprocessing
+
+    from attribution.reporting import shortlists
+
+    problem, arcs, reopt = solved
+    if not reopt.usable or "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no warm route or no fork here")
+    checker = MoveChecker(problem, arcs)
+    options = ShortlistParams(pool=3, exact="always")
+    monkeypatch.setattr(shortlists, "_processes", lambda n, params: 1)
+    serial, s_sum = build_shortlists(problem, arcs, checker, None, None, 0, options,
+                                     reopt=reopt)
+    forked = []
+    real = shortlists._price_chunk
+
+    def spy(ctx, rows, progress=None, total=0):
+        forked.append(len(rows))
+        return real(ctx, rows, progress, total)
+    monkeypatch.setattr(shortlists, "_processes", lambda n, params: 2)
+    monkeypatch.setattr(shortlists, "_price_chunk", spy)
+    shared, p_sum = build_shortlists(problem, arcs, checker, None, None, 0, options,
+                                     reopt=reopt)
+    assert forked   # the parent priced its share (the child's is counted in the child)
+    assert s_sum == p_sum
+    assert shared.equals(serial)

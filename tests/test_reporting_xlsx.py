@@ -100,3 +100,37 @@ def test_results_workbook_in_english(workbooks):
     assert wb.sheetnames[:4] == ["Commission agenda", "Attributions", "Candidates",
                                  "Decisions"]
     assert "Outcome" in [c.value for c in wb["Decisions"][1]]
+
+
+def test_streamed_rows_give_the_bytes_of_cell_by_cell_writing(tmp_path, monkeypatch):
+    """The fast row stream (issue 12) against XlsxWriter's own write_* calls, cell by cell,
+    on text that needs every escape: control characters, ``_xHHHH_`` look-alikes, XML
+    specials, leading/trailing spaces, a rich-string look-alike, missing values of every
+    kind, an empty row, dates and booleans."""
+    import datetime as dt
+
+    import numpy as np
+
+    from attribution.reporting import xlsx
+
+    texts = ["plain", " lead", "trail ", "a\tb", "x\x01y", "_x0041_", "<r>rich</r>", "a&b<c>",
+             'q"uote', "\u00a0nbsp", "", None, "line\nbreak", "é à ç"]
+    n = len(texts)
+    tables = {
+        "mixed": pd.DataFrame({
+            "text": texts,
+            "count": pd.array([1, None, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], dtype="Int64"),
+            "share": [0.1, np.nan, 1 / 3, 0.5, 1e-9, 0.25, 0.0, 1.0, 0.75, 0.2, 0.3, 0.4,
+                      0.6, 0.7],
+            "flag": [True, False, None, True, False, True, False, True, False, True, False,
+                     True, False, True],
+            "on": [dt.date(2026, 1, d + 1) if d != 3 else None for d in range(n)],
+            "amount": [1234.5] * (n - 1) + [np.nan]}),
+        "empty_row": pd.DataFrame({"a": ["x", None, "z"], "b": [1.5, np.nan, 2.5]}),
+        "no_rows": pd.DataFrame({"a": pd.Series([], dtype=object)}),
+    }
+    fast, slow = tmp_path / "fast.xlsx", tmp_path / "slow.xlsx"
+    write_xlsx(fast, tables)
+    monkeypatch.setattr(xlsx, "_stream_rows", lambda *a, **k: False)
+    write_xlsx(slow, tables)
+    assert fast.read_bytes() == slow.read_bytes()
