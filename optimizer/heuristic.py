@@ -54,11 +54,14 @@ def pair_rows(data: SolverData) -> np.ndarray:
 
 def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
                      start: np.ndarray | None = None,
-                     deadline: Deadline | None = None) -> np.ndarray | None:
+                     deadline: Deadline | None = None,
+                     deterministic_limit: float = 0.0) -> np.ndarray | None:
     """Arcs of a valid allocation letting every matched unit, or ``None``.
 
     ``start`` is the quota-free best allocation when already computed (step 1); the repair
-    gives up (``None``) once ``deadline`` has passed.
+    gives up (``None``) once ``deadline`` has passed. ``deterministic_limit`` (when > 0)
+    bounds the CP-SAT model of the last step by work rather than by time only
+    (:class:`optimizer.params.SolveParams`).
     """
     if not data.n_arcs:
         return None
@@ -69,7 +72,7 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
     arcs = _repair_pair_rows(data, start, deadline)
     if arcs is None or (deadline is not None and deadline.expired()):
         return None
-    return _orient(data, arcs, seed, time_limit)
+    return _orient(data, arcs, seed, time_limit, deterministic_limit)
 
 
 def _repair_pair_rows(data: SolverData, arcs: np.ndarray,
@@ -148,8 +151,8 @@ def _swap_pass(data: SolverData, state: _SwapState, order: np.ndarray, i: int,
     return applied > 0
 
 
-def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float
-            ) -> np.ndarray | None:
+def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float,
+            deterministic_limit: float = 0.0) -> np.ndarray | None:
     """Choose the réservataire of every (unit, demand) pair of ``arcs`` under all rows."""
     q, pairs = data.quotas, data.pairs
     key = pairs.unit * max(data.n_demands, 1) + pairs.demand
@@ -183,6 +186,8 @@ def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float
         model.add(sum(c * v for c, v in terms) >= int(q.rhs[i]))
     solver = cp_solver()  # signals: see optimizer.interrupt
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    if deterministic_limit > 0:
+        solver.parameters.max_deterministic_time = float(deterministic_limit)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -111,7 +111,7 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
                   stats=stats, matching=matching,
                   mu=2 * int(np.abs(data.score).max(initial=0)) + 1,
                   empty_ok=all(row.holds(0, 0) for row in data.quotas.rows),
-                  max_model_arcs=MAX_MODEL_ARCS)
+                  max_model_arcs=min(MAX_MODEL_ARCS, params.max_model_arcs))
     if ctx.free == 0:
         if not ctx.empty_ok:
             raise PolicyInfeasible(violated_when_empty(data),
@@ -220,7 +220,8 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
 def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray) -> np.ndarray | None:
     """The quick allocation from ``start``, if it lets every matched unit and is valid."""
     quick = quick_allocation(relax.data, ctx.seed, ctx.clock.left(0.2), start=start,
-                             deadline=ctx.clock)
+                             deadline=ctx.clock,
+                             deterministic_limit=ctx.params.deterministic_limit)
     if quick is None or len(quick) < ctx.free or check_allocation(ctx.problem, quick,
                                                                   ctx.data.quotas):
         return None
