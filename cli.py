@@ -914,6 +914,81 @@ def bilan(ledger: str, year: int, out: Path, force: bool) -> None:
         quotas_met=s["quotas_met"], quotas=s["quotas"]))
 
 
+# -- attribution calibrate (issue 16, scen16) ------------------------------------------------
+@main.command()
+@click.argument("ledger")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Scenario file to write (TOML, atomically).")
+@click.option("--year", type=click.IntRange(min=1900, max=2999), default=None,
+              help="The recorded year [default: the latest year in which the ledger saw a "
+                   "demand file].")
+@click.option("--territory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Territory folder the scenario simulates (written as "
+                                 "territory.source) [default: the bundled territory].")
+@click.option("--name", default=None, help="Scenario name [default: calibrated-YEAR].")
+@click.option("--force", is_flag=True, help="Replace OUT if calibrate wrote it and nobody "
+                                            "edited it since.")
+@_lang_option
+def calibrate(ledger: str, out: Path, year: int | None, territory: Path | None,
+              name: str | None, force: bool) -> None:
+    """Estimate a scenario's refusal rates, lapse rate, arrivals and units freed from a
+    year recorded in LEDGER, and write them to a scenario file.
+
+    Refusal rates per demand group (DALO, priority, mutation, other) × unit in or outside
+    a QPV, as the simulator's refusal model; the lapse rate from departures without
+    attribution per anniversary passed in the queue; arrivals and units let per month.
+    Each value comes with its count basis and a 95 % interval (Wilson for rates) in a
+    comment. The file runs as it is: attribution simulate OUT --out DIR. Needs at least
+    two demand files a month apart and 30 resolved offers (refusals and leases) in the
+    year (docs/scenarios.md, "Calibrating from a recorded year").
+
+    \b
+    Example:
+      attribution calibrate cil.db --year 2025 --out cil-2025.toml
+      attribution simulate cil-2025.toml --out sim-2025 --seeds 10
+    """
+    import os
+
+    from attribution.ledger import LedgerError
+    from attribution.ledger.calibrate import (CalibrationError, OutputExists,
+                                              calibrate as estimate, scenario_text,
+                                              write_scenario)
+    from attribution.models.i18n import _
+
+    if out.exists() and not force:
+        raise click.UsageError(_("'{out}' already exists: add --force to replace it (only a "
+                                 "file written by attribution calibrate and not edited since "
+                                 "is replaced).").format(out=out))
+    led = _open_ledger_cli(ledger, None, create=False)
+    try:
+        cal = estimate(led, year)
+    except CalibrationError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except LedgerError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        led.close()
+    if territory is None:
+        source = "bundled"
+    else:
+        source = os.path.relpath(territory.resolve(), out.resolve().parent)
+    label = Path(ledger).name if "://" not in ledger else ledger.split("@")[-1].split("?")[0]
+    try:
+        write_scenario(scenario_text(cal, source, label, name), out, force=force)
+    except OutputExists as exc:
+        raise click.UsageError(str(exc)) from None
+    lo, hi = cal.lapses.interval
+    click.echo(_("{out}: year {year}, {offers} offers, {departures} departures over "
+                 "{anniversaries} anniversaries (lapse rate {lapse}, 95 % CI {lo}–{hi}), "
+                 "{arrivals} arrivals a month, {units} units let a month.").format(
+        out=out, year=cal.year, offers=cal.offers, departures=cal.lapses.events,
+        anniversaries=cal.lapses.trials,
+        lapse="–" if not cal.lapses.trials else f"{min(1.0, cal.lapses.estimate):.3f}",
+        lo=f"{lo:.3f}", hi=f"{hi:.3f}", arrivals=f"{cal.arrivals.per_month:.1f}",
+        units=f"{cal.units.per_month:.1f}"))
+
+
 @main.group("ledger")
 def ledger_group() -> None:
     """Look after a ledger: list and close rounds, purge old personal data."""

@@ -75,8 +75,8 @@ def pair_rows(data: SolverData) -> np.ndarray:
 def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
                      start: np.ndarray | None = None,
                      deadline: Deadline | None = None,
-                     on_found: Callable[[np.ndarray], None] | None = None
-                     ) -> np.ndarray | None:
+                     on_found: Callable[[np.ndarray], None] | None = None,
+                     deterministic_limit: float = 0.0                     ) -> np.ndarray | None:
     """Arcs of an allocation letting every unit ``start`` lets, meeting every row of
     ``data.quotas``, or ``None``.
 
@@ -85,6 +85,8 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
     called with its allocation as soon as it exists. The orientation route (steps 2-3)
     then runs within a quarter of the time left (``time_limit`` at most) and is kept when
     its score is higher. Both give up (``None``) once ``deadline`` has passed.
+    ``deterministic_limit`` (when > 0) bounds the orientation route's CP-SAT model by work
+    rather than by time only (:class:`optimizer.params.SolveParams`).
     """
     if not data.n_arcs:
         return None
@@ -107,7 +109,7 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
     arcs = _repair_pair_rows(data, start, route)
     if arcs is None or route.expired():
         return best
-    oriented = _orient(data, arcs, seed, min(time_limit, route.left()))
+    oriented = _orient(data, arcs, seed, min(time_limit, route.left()), deterministic_limit)
     if oriented is None:
         return best
     oriented = polish(data, oriented, deadline, cand)
@@ -192,8 +194,8 @@ def _swap_pass(data: SolverData, state: _SwapState, order: np.ndarray, i: int,
     return applied > 0
 
 
-def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float
-            ) -> np.ndarray | None:
+def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float,
+            deterministic_limit: float = 0.0) -> np.ndarray | None:
     """Choose the réservataire of every (unit, demand) pair of ``arcs`` under all rows."""
     q, pairs = data.quotas, data.pairs
     key = pairs.unit * max(data.n_demands, 1) + pairs.demand
@@ -227,6 +229,8 @@ def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float
         model.add(sum(c * v for c, v in terms) >= int(q.rhs[i]))
     solver = cp_solver()  # signals: see optimizer.interrupt
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    if deterministic_limit > 0:
+        solver.parameters.max_deterministic_time = float(deterministic_limit)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -215,7 +215,7 @@ def _hint(proto, arcs: np.ndarray, chosen: np.ndarray, cls: np.ndarray,
 
 def run(sub: SubModel, *, time_limit: float, seed: int, workers: int = 1,
         log: bool = False, relative_gap: float = 0.0, log_file: str = "",
-        title: str = "") -> SubOutcome:
+        title: str = "", deterministic_limit: float = 0.0) -> SubOutcome:
     """Solve ``sub`` with CP-SAT and map the answer back to global arcs.
 
     With ``log_file``, CP-SAT's search log is appended to that file (after a line
@@ -224,6 +224,8 @@ def run(sub: SubModel, *, time_limit: float, seed: int, workers: int = 1,
     solver = cp_solver()  # signals: see optimizer.interrupt
     prm = solver.parameters
     prm.max_time_in_seconds = max(float(time_limit), 0.01)
+    if deterministic_limit > 0:   # a work budget: the same stopping point on any load
+        prm.max_deterministic_time = float(deterministic_limit)
     prm.num_workers = int(workers)
     prm.random_seed = int(seed)
     prm.log_search_progress = bool(log or log_file)

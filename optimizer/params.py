@@ -39,6 +39,17 @@ class SolveParams:
     log_file
         When not empty, the CP-SAT search log of every model (and one header line per
         model) is appended to this file.
+    deterministic_limit
+        When positive, the work budget of every CP-SAT model of the solve in CP-SAT's
+        deterministic seconds (``max_deterministic_time``, an operation count scaled to
+        about one second; 0 = none). With one worker and a ``time_limit`` that does not
+        run out, the solve then does the same work and returns the same allocation
+        however loaded the machine is (the simulated rounds use it, docs/scenarios.md).
+    max_model_arcs
+        Largest arc set given to one CP-SAT model (at most the solver's own cap, 2 M):
+        a pool or a proof beyond it is skipped and the LP bound stands. The simulated
+        rounds lower it so that a round never spends minutes on a model of every arc
+        that its small pools already showed to be out of reach.
     export_model
         When not empty, a folder where every CP-SAT model of the search and the proofs is
         written as a binary ``CpModelProto`` (``NNN-<level>-<phase>.pb``), to reproduce
@@ -56,6 +67,8 @@ class SolveParams:
     diagnosis_time_limit: float = 30.0
     log_file: str = ""
     export_model: str = ""
+    deterministic_limit: float = 0.0
+    max_model_arcs: int = 2_000_000
 
     def __post_init__(self) -> None:
         checks = (
@@ -75,6 +88,10 @@ class SolveParams:
              and self.diagnosis_time_limit >= 0, "a number of seconds ≥ 0"),
             ("log_file", isinstance(self.log_file, str), "a file path (text)"),
             ("export_model", isinstance(self.export_model, str), "a folder path (text)"),
+            ("deterministic_limit", _number(self.deterministic_limit)
+             and 0 <= self.deterministic_limit < float("inf"), "a number ≥ 0"),
+            ("max_model_arcs", _integer(self.max_model_arcs) and self.max_model_arcs >= 1,
+             "an integer ≥ 1"),
         )
         for name, ok, expected in checks:
             if not ok:

@@ -206,7 +206,8 @@ def _run(ctx: Context, relax: Relaxation, arcs: np.ndarray, c: np.ndarray,
     time_limit = min(time_limit, max(0.01, ctx.clock.remaining()))
     out = run(sub, time_limit=time_limit, seed=ctx.seed, workers=ctx.params.workers,
               log=ctx.params.log, relative_gap=relative_gap,
-              log_file=ctx.params.log_file, title=title)
+              log_file=ctx.params.log_file, title=title,
+              deterministic_limit=ctx.params.deterministic_limit)
     log.append({"arcs": len(arcs), "fixed": 0 if fixed is None else len(fixed),
                 "variables": out.variables, "constraints": out.constraints,
                 "status": out.status, "value": out.value,

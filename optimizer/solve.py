@@ -114,7 +114,7 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
                   stats=stats, matching=matching,
                   mu=2 * int(np.abs(data.score).max(initial=0)) + 1,
                   empty_ok=all(row.holds(0, 0) for row in data.quotas.rows),
-                  max_model_arcs=MAX_MODEL_ARCS)
+                  max_model_arcs=min(MAX_MODEL_ARCS, params.max_model_arcs))
     if ctx.free == 0:
         if not ctx.empty_ok:
             raise PolicyInfeasible(violated_when_empty(data),
@@ -249,7 +249,8 @@ def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray) -> np.ndarr
             first_allocation(ctx)
 
     quick = quick_allocation(relax.data, ctx.seed, ctx.clock.left(0.2), start=start,
-                             deadline=ctx.clock, on_found=found)
+                             deadline=ctx.clock, on_found=found,
+                             deterministic_limit=ctx.params.deterministic_limit)
     if not valid(quick):
         return None
     first_allocation(ctx)

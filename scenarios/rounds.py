@@ -16,8 +16,17 @@ in order, until the solver accepts one:
 
 and if the plain round quotas cannot hold either, the pass lets nothing and its units
 wait for the next round (``nothing_let``). The mode of every pass is recorded, with the
-solver's status and certified gap (a solve stopped by ``round_time_limit_s`` returns its
-best allocation, ``FEASIBLE``; one that found nothing is retried once with a longer limit).
+solver's status and certified gap.
+
+Reproducibility: every CP-SAT model of a simulated solve is bounded by **work**
+(``simulation.round_work_limit``, CP-SAT's deterministic seconds, one worker), not by
+the wall clock, so a pass decides the same on a quiet or a loaded machine. The wall
+clock (``round_time_limit_s``) is only a safety net: a solve that used more than a sixth
+of it may have had a phase shortened by it, and is flagged (``clock_bound``). A solve
+that found no allocation within its work budget is retried once with
+:data:`RETRY_FACTOR` times both budgets; if it still finds none, the pass lets nothing,
+its units wait for the next round, and the pass is flagged (``no_allocation``) — never
+silently.
 """
 
 from __future__ import annotations
@@ -37,8 +46,17 @@ from attribution.optimizer import SolveParams, solve
 
 from .accounts import Accounts, surplus_only
 
-#: A solve that found nothing in its time limit is retried once with this many times it.
+#: A solve that found nothing within its budgets is retried once with this many times them.
 RETRY_FACTOR = 3
+#: A solve that used more than this share of its wall-clock limit may have had a phase
+#: shortened by it (the CP-SAT models get 0.3, the LP 0.4 of the time left): flagged.
+CLOCK_BOUND_SHARE = 1 / 6
+#: Largest CP-SAT model of a simulated solve (``SolveParams.max_model_arcs``): the pools
+#: taken from the LP hold a few thousand arcs; the model of every arc (≈ 250,000 on the
+#: bundled territory) is skipped. Measured (2026-12-01): after the small pools found
+#: nothing under a carry-over, that model never found an allocation either, and took
+#: 5–37 s of wall clock for 0.5 deterministic seconds of CP-SAT work.
+SIMULATION_MODEL_ARCS = 50_000
 #: Carry modes tried in order; the last one lets nothing.
 MODES = ("full_buffered", "full_strict", "full", "surplus_only", "none", "nothing_let")
 #: The modes that drop rows from the year-to-date carry (counted as ``relaxed_passes``).
@@ -56,6 +74,8 @@ class PassOutcome:
     status: str               # solver status, or "empty" / "infeasible"
     seconds: float
     gap: float = 0.0          # largest certified relative gap of the solver's levels
+    clock_bound: bool = False     # the wall clock may have shortened a phase (module doc)
+    no_allocation: bool = False   # the solver found no allocation at all, even on retry
 
 
 def carry_attempts(accounts: Accounts, quotas: QuotaSystem, carry_over: bool = True,
@@ -109,6 +129,11 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
     attempts = carry_attempts(accounts, quotas, carry_over, strict_flows, buffers)
     tried: list[dict] = []
     errors: list[str] = []
+    clock_bound = False
+
+    def near_clock(result, limits: SolveParams) -> bool:
+        return result.solve_seconds > CLOCK_BOUND_SHARE * limits.time_limit
+
     for mode, carry in attempts:
         if carry in tried:
             continue                                  # same rows as a failed attempt
@@ -116,12 +141,16 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
         candidate = problem.with_carry(carry)
         try:
             result = solve(candidate, params, seed=seed)
+            clock_bound |= near_clock(result, params)
             if result.status == "NO_SOLUTION" and carry:
                 errors.append(f"{mode}:NO_SOLUTION")  # the next relaxation, at once
                 continue
-            if result.status == "NO_SOLUTION":       # nothing found in time: once more, longer
-                result = solve(candidate, dataclasses.replace(
-                    params, time_limit=RETRY_FACTOR * params.time_limit), seed=seed)
+            if result.status == "NO_SOLUTION":       # nothing found: once more, larger budgets
+                retry = dataclasses.replace(
+                    params, time_limit=RETRY_FACTOR * params.time_limit,
+                    deterministic_limit=RETRY_FACTOR * params.deterministic_limit)
+                result = solve(candidate, retry, seed=seed)
+                clock_bound |= near_clock(result, retry)
         except PolicyInfeasible:
             continue
         except Exception as exc:  # noqa: BLE001 — see below
@@ -135,6 +164,7 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
         status = "+".join([*errors, str(result.status)])
         return PassOutcome(candidate, candidate.quotas,
                            np.asarray(result.arcs, dtype=np.int64), mode, status,
-                           time.perf_counter() - started, float(gap))
+                           time.perf_counter() - started, float(gap), clock_bound,
+                           result.status == "NO_SOLUTION")
     return PassOutcome(problem, quotas, np.zeros(0, np.int64), "nothing_let", "infeasible",
                        time.perf_counter() - started)

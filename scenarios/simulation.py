@@ -52,7 +52,7 @@ from .pool import (Pool, add_months, arrivals, arrive, lapsing, refused, start_p
                    without)
 from .records import attributions, entrants
 from .refusals import draw_refusals
-from .rounds import solve_pass
+from .rounds import SIMULATION_MODEL_ARCS, solve_pass
 from .spec import Scenario
 from .supply import draw_units, recode
 from .tables import concat, take
@@ -171,7 +171,9 @@ def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
                "units_offered": len(vacant) + len(fresh)}
         params = SolveParams(time_limit=max(1.0, min(sim.round_time_limit_s,
                                                      sim.task_time_limit_s - elapsed)),
-                             workers=1, diagnose=False)
+                             workers=1, diagnose=False,
+                             deterministic_limit=sim.round_work_limit,
+                             max_model_arcs=SIMULATION_MODEL_ARCS)
         last_of_year = k % 12 == 11 or k == total - 1
         played = _play_round(prepared, pool, accounts, concat(vacant, fresh), k, date, params,
                              seed, last_of_year)
@@ -184,7 +186,8 @@ def simulate_year(prepared: Prepared, seed: int, progress=None) -> YearResult:
             progress(_("{scenario} seed {seed}: round {k}/{total} ({date}): {let} let, "
                        "{refused} refused, {empty} left empty").format(
                 scenario=sc.name, seed=seed, k=k + 1, total=total, date=date,
-                let=row["let"], refused=row["refusals"], empty=len(vacant)))
+                let=row["let"], refused=row["refusals"], empty=len(vacant))
+                     + _warnings(row))
     targets.append(annual_check(accounts).assign(year=(total - 1) // 12 + 1))
     return YearResult(sc.name, seed, pd.DataFrame(rounds),
                       pd.concat(records, ignore_index=True) if records else pd.DataFrame(),
@@ -221,7 +224,7 @@ def _play_round(prepared: Prepared, pool: Pool, accounts: Accounts, offered: Uni
     round_policy = dataclasses.replace(
         policy, territory=dataclasses.replace(policy.territory, round_date=date))
     counts = {"offers": 0, "refusals": 0, "let": 0, "passes": 0, "modes": [], "statuses": [],
-              "max_gap": 0.0, "solve_seconds": 0.0}
+              "max_gap": 0.0, "solve_seconds": 0.0, "clock_bound": 0, "no_allocation": 0}
     left_over = take(offered, np.zeros(0, dtype=np.int64))
     refusers: list = []
     records = []
@@ -253,6 +256,8 @@ def _play_round(prepared: Prepared, pool: Pool, accounts: Accounts, offered: Uni
         counts["statuses"].append(out.status)
         counts["max_gap"] = max(counts["max_gap"], out.gap)
         counts["solve_seconds"] += out.seconds
+        counts["clock_bound"] += int(out.clock_bound)
+        counts["no_allocation"] += int(out.no_allocation)
     counts["modes"] = ";".join(counts["modes"])
     counts["statuses"] = ";".join(counts["statuses"])
     return _Played(pool, accounts, concat(left_over, offered), records, counts)
@@ -266,6 +271,18 @@ LAST_ROUND_BUFFERS = ((100, 2), (30, 1))
 #: Share quotas followed round by round in the rounds table (year-to-date).
 YTD_ROWS = ("priority_min", "q1_outside_qpv_min", "non_q1_in_qpv_min", "state_priority_min",
             "state_outside_qpv_min")
+
+
+def _warnings(row: dict) -> str:
+    """The round's flags for the progress line (``rounds.csv`` has them as columns)."""
+    out = ""
+    if row.get("no_allocation"):
+        out += (f"; WARNING: {row['no_allocation']} pass(es) found no allocation within "
+                "the work budget (their units wait for the next round)")
+    if row.get("clock_bound"):
+        out += (f"; WARNING: {row['clock_bound']} solve(s) came near the wall-clock limit "
+                "(may not be reproducible: raise --time-limit)")
+    return out
 
 
 def _ytd_shares(accounts: Accounts) -> dict[str, float]:

@@ -98,8 +98,11 @@ class SimulationParams:
     monthly rounds (one year or part of one) or, with ``years > 1``, ``12 × years`` rounds
     (``months`` must then be 12). ``max_offers`` is the number of
     successive candidates a freed unit is offered to within its round (the commission's
-    ranked attribution). ``round_time_limit_s`` bounds each solve; ``task_time_limit_s``
-    bounds one simulated year (checked between rounds).
+    ranked attribution). ``round_work_limit`` bounds each CP-SAT model of a solve by
+    work (CP-SAT's deterministic seconds: the same decisions on any load);
+    ``round_time_limit_s`` is the wall-clock safety net of each solve (a solve that comes
+    near it is flagged, see :mod:`scenarios.rounds`); ``task_time_limit_s`` bounds one
+    simulated horizon (checked between rounds).
     """
 
     start: dt.date | None = None
@@ -109,7 +112,8 @@ class SimulationParams:
     first_seed: int = 0
     max_offers: int = 3
     carry_over: bool = True
-    round_time_limit_s: float = 5.0
+    round_work_limit: float = 2.0
+    round_time_limit_s: float = 300.0
     task_time_limit_s: float = 3600.0
 
     @property
@@ -307,7 +311,7 @@ def _simulation(t: dict, out: Collector) -> SimulationParams:
             for k, low in (("months", 1), ("years", 1), ("seeds", 1), ("first_seed", 0),
                            ("max_offers", 1))}
     floats = {k: out.number(t.get(k, getattr(d, k)), f"simulation.{k}", 0.0, strict_low=True)
-              for k in ("round_time_limit_s", "task_time_limit_s")}
+              for k in ("round_work_limit", "round_time_limit_s", "task_time_limit_s")}
     carry = out.boolean(t.get("carry_over", d.carry_over), "simulation.carry_over")
     values = {k: v for k, v in {**ints, **floats}.items() if v is not None}
     return dataclasses.replace(d, start=start, carry_over=d.carry_over if carry is None else carry,
