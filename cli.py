@@ -297,7 +297,11 @@ def _solve_errors(territory: Path | None, out: Path, usage_errors: tuple = ()):
         _exit_with_problems(str(territory or _("bundled territory")), exc,
                             _("nothing was written"))
     except PolicyInfeasible as exc:
-        click.echo(f"{exc} " + _("Nothing was written."), err=True)
+        from attribution.reporting.labels import quota_label
+        rows = "; ".join(quota_label(name) for name in exc.conflicts)
+        click.echo(_("The policy's hard quotas cannot all hold: {rows}.").format(rows=rows)
+                   + (f" {exc.detail}." if exc.detail else "") + " "
+                   + _("Nothing was written."), err=True)
         raise SystemExit(EXIT_INFEASIBLE)
     except NoSolutionInTime as exc:
         click.echo(str(exc), err=True)
@@ -730,8 +734,13 @@ def letters(results: Path, out: Path, demands: tuple[str, ...], pdf: bool = Fals
                    "LEDGER is not given) with a demo account printed on first start.")
 @click.option("--secure-cookie", is_flag=True,
               help="Send the session cookie over HTTPS only (behind an HTTPS proxy).")
+@click.option("--verbose", is_flag=True,
+              help="Log every request's route and the ledger's schema migrations (INFO); "
+                   "warnings and errors only without it.")
+@_lang_option
 def serve(ledger: str | None, host: str, port: int, data: Path | None,
-          territory: Path | None, demo: bool, secure_cookie: bool) -> None:
+          territory: Path | None, demo: bool, secure_cookie: bool,
+          verbose: bool = False) -> None:
     """Start the CIL's web workspace on LEDGER (a SQLite file or a database URL).
 
     Rounds, the commission agenda, decisions, the year and scenarios in the browser, for
@@ -749,7 +758,7 @@ def serve(ledger: str | None, host: str, port: int, data: Path | None,
     try:
         run_server(ledger or "attribution-demo.sqlite", host=host, port=port, data=data,
                    territory=territory, demo=demo, secure_cookie=secure_cookie,
-                   echo=click.echo)
+                   echo=click.echo, verbose=verbose)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 

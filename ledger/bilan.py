@@ -30,7 +30,7 @@ from attribution.models.policy import TYPOLOGIES
 from attribution.models.readers import sha256
 from attribution.reporting import labels, svg
 from attribution.reporting.csv_safe import write_csv
-from attribution.reporting.html import card, element, heading, table
+from attribution.reporting.html import card, element, heading, short_label, table
 from attribution.reporting.manifest import package_version
 from attribution.reporting.webpage import page
 from attribution.reporting.xlsx import write_xlsx
@@ -346,11 +346,11 @@ def render_bilan(b: Bilan) -> str:
                   bool(r.within_tolerance)) for r in fl.itertuples()]
     q = t["quotas"]
     q = q[q["family"] != "flow"] if len(q) else q
-    q = q.assign(quota=[labels.quota_label(n) for n in q["quota"]]) if len(q) else q
-    quota_rows = [(r.quota, 0.0 if pd.isna(r.share) else float(r.share),
+    quota_rows = [(short_label(r.quota), 0.0 if pd.isna(r.share) else float(r.share),
                    float(r.target) if r.sense == ">=" else None,
                    float(r.target) if r.sense == "<=" else None, bool(r.met))
                   for r in q.itertuples()]
+    q = q.assign(quota=[labels.quota_label(n) for n in q["quota"]]) if len(q) else q
     com = t["communes"]
     ref = t["refusals"]
     w = t["waits"]
@@ -367,7 +367,8 @@ def render_bilan(b: Bilan) -> str:
                   "flow")),
         element("p", _("Bar: share achieved; grey band: the agreement's target ± tolerance "
                        "(decree 2020-145); green = within tolerance."), "note"),
-        svg.target_chart(_("Annual flows"), flow_rows) if flow_rows else
+        svg.target_chart(_("Annual flows"), flow_rows, label_width=380, width=780)
+        if flow_rows else
         element("p", _("No flow.")),
         table(_shown(fl, "reservataire"), {
             "landlord": _("landlord"), "reservataire": _("réservataire"),

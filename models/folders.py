@@ -273,7 +273,7 @@ def _remove_written(folder: Path, manifest: dict[str, Any] | None) -> None:
         p = folder / rel
         if p.is_file() and not p.is_symlink():
             p.unlink()
-    for root, dirs, _ in os.walk(folder, topdown=False):
+    for root, dirs, _files in os.walk(folder, topdown=False):
         for d in dirs:
             sub = Path(root) / d
             if not sub.is_symlink():

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from attribution.models.errors import PolicyInfeasible
+from attribution.models.i18n import _
 from attribution.models.problem import AllocationProblem
 
 from .bound import LPBound, SideRows, lp_bound
@@ -260,8 +261,8 @@ def max_units(ctx: Context, upper: int, lp: LPBound) -> tuple[np.ndarray, int, i
                    ctx.clock.left(0.3), log, fixed=fixed)
         if out.status == "INFEASIBLE" and whole and not len(best):
             raise PolicyInfeasible(violated_when_empty(data),
-                                   "no allocation at all, not even an empty one, meets "
-                                   "every quota row")
+                                   _("no allocation at all, not even an empty one, meets "
+                                     "every quota row"))
         if out.status in ("OPTIMAL", "FEASIBLE") and out.value >= len(best):
             best = out.arcs
             first_allocation(ctx)

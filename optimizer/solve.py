@@ -34,6 +34,7 @@ import numpy as np
 
 from attribution.models.allocation import check_allocation, quota_attainment
 from attribution.models.errors import InvalidAllocation, PolicyInfeasible
+from attribution.models.i18n import _
 from attribution.models.problem import AllocationProblem
 
 from .bound import LPBound, SideRows, quota_free_bound
@@ -118,8 +119,8 @@ def solve(problem: AllocationProblem, params: SolveParams = SolveParams(),
     if ctx.free == 0:
         if not ctx.empty_ok:
             raise PolicyInfeasible(violated_when_empty(data),
-                                   "no unit can be let and the year-to-date counts alone "
-                                   "already break these rows")
+                                   _("no unit can be let and the year-to-date counts alone "
+                                     "already break these rows"))
         return _result(ctx, [], (0, 0), None, ())
     level1 = _units_level(ctx)
     best, relax, units_bound = _score_level(ctx, level1)
@@ -225,7 +226,7 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
     data, score, free, timings = ctx.data, ctx.data.score, ctx.free, ctx.stats["timings"]
     tick = time.perf_counter()
     if not ctx.clock.expired(1.3 * timings["data"]):
-        _, free_bound, free_arcs = quota_free_bound(data, score + ctx.mu, ctx.clock)
+        _value, free_bound, free_arcs = quota_free_bound(data, score + ctx.mu, ctx.clock)
         score_free = free_bound - ctx.mu * free
         timings["quota_free_bound"] = time.perf_counter() - tick
         quick = _valid_quick(ctx, relax, free_arcs)

@@ -73,11 +73,6 @@ def _card(value: str, text: str) -> str:
     return f'<div class="card"><b>{escape(value)}</b><span>{escape(text)}</span></div>'
 
 
-#: The building blocks shared with the other pages for people (the ledger's bilan):
-#: an element holding escaped text, a section title, a figure card, a table for people.
-element, heading, card, table = _el, _h2, _card, _table
-
-
 def _summary(meta: dict[str, Any], kpis: dict[str, Any]) -> str:
     gap = kpis.get("gap")
     gap_txt = "–" if gap is None else pct(gap, 4)
@@ -346,3 +341,9 @@ def render_report(*, meta: dict[str, Any], kpis: dict[str, Any],
             "note"),
     ]
     return page(title, "\n".join(body))
+
+
+#: The building blocks shared with the other pages for people (the ledger's bilan): an
+#: element holding escaped text, a section title, a figure card, a table for people, a
+#: quota row's short chart label.
+element, heading, card, table, short_label = _el, _h2, _card, _table, _short_label

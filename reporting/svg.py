@@ -74,6 +74,12 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[floa
     return "".join(out)
 
 
+def _pct(share: float) -> str:
+    """A share as a whole percentage, in the current language (``25 %``, ``25%``)."""
+    from attribution.models.i18n import pct
+    return pct(share, 0)
+
+
 def target_chart(title: str,
                  rows: Sequence[tuple[str, float, float | None, float | None, bool]],
                  label_width: int = 300, width: int = 700) -> str:
@@ -102,7 +108,7 @@ def target_chart(title: str,
         x = label_width + plot * tick
         out.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 16}" '
                    f'stroke="#ddd"/><text x="{x:.1f}" y="{height - 4}" '
-                   f'text-anchor="middle" fill="#555">{tick:.0%}</text>')
+                   f'text-anchor="middle" fill="#555">{_pct(tick)}</text>')
     for i, (label, share, low, high, ok) in enumerate(rows):
         y = 4 + i * row_h
         lo, hi = (low or 0.0), (1.0 if high is None else high)
@@ -120,7 +126,7 @@ def target_chart(title: str,
                 out.append(f'<line x1="{x:.1f}" y1="{y - 1}" x2="{x:.1f}" y2="{y + 17}" '
                            f'stroke="#333" stroke-width="2"/>')
         out.append(f'<text x="{label_width + plot + 6}" y="{y + 8}" '
-                   f'dominant-baseline="middle">{share:.0%}</text>')
+                   f'dominant-baseline="middle">{_pct(share)}</text>')
     out.append("</svg>")
     return "".join(out)
 

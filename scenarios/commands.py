@@ -51,9 +51,9 @@ def load_all(paths: Sequence[str | Path], **overrides) -> list[Scenario]:
     seen: dict[str, str] = {}
     for s in scenarios:
         if s.name in seen:
-            problems.append(Problem(s.file, None, "scenario.name", f"Expected a name not used "
-                                    f"by another scenario of the run; got '{s.name}', the "
-                                    f"name of {seen[s.name]} too."))
+            problems.append(Problem(s.file, None, "scenario.name", _(
+                "Expected a name not used by another scenario of the run; got '{name}', the "
+                "name of {other} too.").format(name=s.name, other=seen[s.name])))
         seen.setdefault(s.name, s.file)
     if problems:
         raise DataError(problems)
@@ -145,7 +145,7 @@ def precision_ratio(summary: pd.DataFrame, precision: float) -> float:
     worst = 0.0
     part = summary[summary["period"] == HORIZON]
     for kpi, group in PRECISION_KPIS:
-        for _, row in part[(part["kpi"] == kpi) & (part["group"] == group)].iterrows():
+        for _i, row in part[(part["kpi"] == kpi) & (part["group"] == group)].iterrows():
             if not np.isfinite(row["mean"]):
                 continue
             if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):

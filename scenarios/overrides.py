@@ -30,6 +30,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from attribution.models.errors import DataError
+from attribution.models.i18n import _
 from attribution.models.policy import TYPOLOGIES, Flow, Policy, Quotas, Rubric, SpatialBalance
 from attribution.models.territory import Territory
 
@@ -81,7 +82,8 @@ def parse_overrides(raw: dict, out: Collector, prefix: str = "policy") -> Policy
     for rid, table in out.table(raw, "reservataires", prefix).items():
         key = f"{prefix}.reservataires.{rid}"
         if not isinstance(table, dict):
-            out.add(key, f"Expected a table with 'eligible_if_any'; got {type(table).__name__}.")
+            out.add(key, _("Expected a table with 'eligible_if_any'; got {kind}.").format(
+                kind=type(table).__name__))
             continue
         out.unknown_keys(table, ("eligible_if_any",), key)
         if "eligible_if_any" in table:
@@ -96,7 +98,8 @@ def _share_or_off(value, out: Collector, key: str):
     if value == OFF:
         return None
     if isinstance(value, str):
-        out.add(key, f"Expected a share between 0 and 1 or \"off\"; got {value!r}.")
+        out.add(key, _("Expected a share between 0 and 1 or \"off\"; got {value}.").format(
+            value=repr(value)))
         return None
     return out.share(value, key)
 
@@ -119,7 +122,8 @@ def _range_or_off(value, out: Collector, key: str):
     if (not isinstance(value, list) or len(value) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
             or not 0 <= value[0] <= value[1] <= 1):
-        out.add(key, f"Expected [min, max] with 0 ≤ min ≤ max ≤ 1 or \"off\"; got {value!r}.")
+        out.add(key, _("Expected [min, max] with 0 ≤ min ≤ max ≤ 1 or \"off\"; got {value}.")
+                .format(value=repr(value)))
         return None
     return (float(value[0]), float(value[1]))
 
@@ -146,12 +150,14 @@ def _eligibility(table: dict, out: Collector, prefix: str, values: list) -> None
     for size, typos in grid.items():
         key = f"{prefix}.typology_by_size.{size}"
         if not str(size).isdigit() or not 1 <= int(size) <= 6:
-            out.add(key, f"Expected a household size 1 to 6 as key; got {size!r}.")
+            out.add(key, _("Expected a household size 1 to 6 as key; got {value}.").format(
+                value=repr(size)))
             continue
         typos = out.string_list(typos, key)
         bad = [t for t in typos or () if t not in TYPOLOGIES]
         if bad:
-            out.add(key, f"Expected typologies among {', '.join(TYPOLOGIES)}; got {bad[0]!r}.")
+            out.add(key, _("Expected typologies among {typologies}; got {value}.").format(
+                typologies=", ".join(TYPOLOGIES), value=repr(bad[0])))
         elif typos is not None:
             values.append((f"eligibility.typology_by_size.{int(size)}", typos))
 
@@ -170,19 +176,21 @@ def _cotation(table: dict, out: Collector, prefix: str, values: list) -> tuple |
     rubrics = []
     items = table["rubric"]
     if not isinstance(items, list):
-        out.add(f"{prefix}.rubric", "Expected [[policy.cotation.rubric]] tables; got a value.")
+        out.add(f"{prefix}.rubric", _("Expected [[policy.cotation.rubric]] tables; got a "
+                                      "value."))
         return None
     for k, item in enumerate(items, start=1):
         key = f"{prefix}.rubric[{k}]"
         if not isinstance(item, dict):
-            out.add(key, "Expected a table with 'name' and 'points'.")
+            out.add(key, _("Expected a table with 'name' and 'points'."))
             continue
         out.unknown_keys(item, ("name", "points"), key)
         name = out.string(item.get("name"), f"{key}.name")
         points = out.table(item, "points", key)
         ints = {c: out.number(p, f"{key}.points.{c}", 0, integer=True) for c, p in points.items()}
         if not points:
-            out.add(f"{key}.points", "Expected at least one criterion with its points; got none.")
+            out.add(f"{key}.points", _("Expected at least one criterion with its points; got "
+                                       "none."))
         if name is not None and points and None not in ints.values():
             rubrics.append(Rubric(name, ints))
     return tuple(rubrics)
@@ -190,13 +198,13 @@ def _cotation(table: dict, out: Collector, prefix: str, values: list) -> tuple |
 
 def _flows(items, out: Collector, prefix: str) -> tuple[FlowOverride, ...]:
     if not isinstance(items, list):
-        out.add(prefix, "Expected [[policy.flows]] tables; got a single value.")
+        out.add(prefix, _("Expected [[policy.flows]] tables; got a single value."))
         return ()
     flows = []
     for k, item in enumerate(items, start=1):
         key = f"{prefix}[{k}]"
         if not isinstance(item, dict):
-            out.add(key, "Expected a table with landlord, reservataire and share.")
+            out.add(key, _("Expected a table with landlord, reservataire and share."))
             continue
         out.unknown_keys(item, ("landlord", "reservataire", "share", "tolerance"), key)
         landlord = out.string(item.get("landlord"), f"{key}.landlord")
@@ -259,8 +267,9 @@ def _set(policy: Policy, key: str, value, territory: Territory, out: Collector) 
     if section == "reservataires":
         ids = policy.reservataire_ids
         if parts[1] not in ids:
-            out.add(f"policy.{key}", f"Expected a réservataire of the policy ({', '.join(ids)})"
-                                     f"{suggest(parts[1], ids)}; got '{parts[1]}'.")
+            out.add(f"policy.{key}", _(
+                "Expected a réservataire of the policy ({names}){hint}; got '{value}'.").format(
+                names=", ".join(ids), hint=suggest(parts[1], ids), value=parts[1]))
             return policy
         _check_columns(dict.fromkeys(value, 0), territory, out, f"policy.{key}")
         return dataclasses.replace(policy, reservataires=tuple(
@@ -274,8 +283,9 @@ def _check_columns(columns: dict, territory: Territory, out: Collector, key: str
         if not territory.demands.has_column(column):
             known = list(territory.demands.criteria) + ["priority", "dalo", "disability",
                                                          "mutation", "anru"]
-            out.add(f"{key}.{column}", f"Expected a column of demands{suggest(column, known)}; "
-                                       f"got '{column}', which the demand file does not have.")
+            out.add(f"{key}.{column}", _(
+                "Expected a column of demands{hint}; got '{column}', which the demand file "
+                "does not have.").format(hint=suggest(column, known), column=column))
 
 
 def _new_flows(policy: Policy, changes: tuple[FlowOverride, ...],
@@ -285,9 +295,10 @@ def _new_flows(policy: Policy, changes: tuple[FlowOverride, ...],
     for k, change in enumerate(changes, start=1):
         key = f"policy.flows[{k}]"
         if change.reservataire not in ids:
-            out.add(f"{key}.reservataire", f"Expected a réservataire of the policy "
-                    f"({', '.join(ids)}){suggest(change.reservataire, ids)}; "
-                    f"got '{change.reservataire}'.")
+            out.add(f"{key}.reservataire", _(
+                "Expected a réservataire of the policy ({names}){hint}; got '{value}'.").format(
+                names=", ".join(ids), hint=suggest(change.reservataire, ids),
+                value=change.reservataire))
             continue
         if change.landlord == "*":
             targets = sorted({f.landlord for f in flows if f.reservataire == change.reservataire},
@@ -295,8 +306,9 @@ def _new_flows(policy: Policy, changes: tuple[FlowOverride, ...],
         elif change.landlord in landlords:
             targets = [change.landlord]
         else:
-            out.add(f"{key}.landlord", f"Expected a landlord of the policy or \"*\""
-                    f"{suggest(change.landlord, landlords)}; got '{change.landlord}'.")
+            out.add(f"{key}.landlord", _(
+                "Expected a landlord of the policy or \"*\"{hint}; got '{value}'.").format(
+                hint=suggest(change.landlord, landlords), value=change.landlord))
             continue
         for landlord in targets:
             hit = [i for i, f in enumerate(flows)
@@ -311,6 +323,7 @@ def _new_flows(policy: Policy, changes: tuple[FlowOverride, ...],
     for landlord in landlords:
         total = sum(f.share for f in flows if f.landlord == landlord)
         if total > 1 + 1e-9:
-            out.add("policy.flows", f"Expected the flow shares of '{landlord}' to sum to at most "
-                                    f"1 after the overrides; got {total:.2f}.")
+            out.add("policy.flows", _(
+                "Expected the flow shares of '{landlord}' to sum to at most 1 after the "
+                "overrides; got {total}.").format(landlord=landlord, total=f"{total:.2f}"))
     return tuple(flows)

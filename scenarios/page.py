@@ -51,7 +51,8 @@ LABELS = {**{(k, g): label for k, g, label, _s in HEADLINE},
 def label(kpi: str, group: str) -> str:
     """An indicator's label for people, in the current language."""
     found = LABELS.get((kpi, group))
-    return _(found) if found else f"{kpi} {group}"
+    text = _(found) if found else f"{kpi} {group}"
+    return text[:1].upper() + text[1:]
 
 
 def scroll(html: str) -> str:

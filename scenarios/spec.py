@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from attribution.models.errors import DataError, Problem
+from attribution.models.i18n import _
 from attribution.models.policy import FINANCINGS
 
 from .checks import Collector
@@ -136,9 +137,10 @@ class SimulationParams:
     def problems(self, file: str) -> list[Problem]:
         """Inconsistent combinations (a year of 12 months is needed for several years)."""
         if self.years > 1 and self.months != 12:
-            return [Problem(file, None, "simulation.months",
-                            f"Expected 12 (whole years) when simulating {self.years} years; "
-                            f"got {self.months}. Drop --months or set it to 12.")]
+            from attribution.models.i18n import _
+            return [Problem(file, None, "simulation.months", _(
+                "Expected 12 (whole years) when simulating {years} years; got {months}. Drop "
+                "--months or set it to 12.").format(years=self.years, months=self.months))]
         return []
 
 
@@ -186,15 +188,17 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = resolve_scenario_path(path)
     if not path.is_file():
-        raise DataError([Problem(path.name, None, None, f"Expected a scenario file; '{path}' "
-                                 f"does not exist (shipped examples: {', '.join(examples())}).")])
+        raise DataError([Problem(path.name, None, None, _(
+            "Expected a scenario file; '{path}' does not exist (shipped examples: "
+            "{examples}).").format(path=path, examples=", ".join(examples())))])
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataError([Problem(path.name, None, None, f"Expected valid TOML; got {exc}.")])
+        raise DataError([Problem(path.name, None, None, _(
+            "Expected valid TOML; got {error}.").format(error=exc))])
     except RecursionError:  # tomllib recurses once per nesting level
-        raise DataError([Problem(path.name, None, None, "Expected valid TOML; got arrays or "
-                                 "tables nested too deeply to read.")]) from None
+        raise DataError([Problem(path.name, None, None, _(
+            "Expected valid TOML; got arrays or tables nested too deeply to read."))]) from None
     return parse_scenario(raw, path.name, path.parent, default_name=path.stem)
 
 
@@ -213,7 +217,8 @@ def parse_scenario(raw: dict, file: str = "scenario.toml", base_dir: Path = Path
     name = out.string(head.get("name", default_name), "scenario.name") or default_name
     description = head.get("description", "")
     if not isinstance(description, str):
-        out.add("scenario.description", f"Expected a string; got {type(description).__name__}.")
+        out.add("scenario.description", _("Expected a string; got {kind}.").format(
+            kind=type(description).__name__))
         description = ""
     scenario = Scenario(
         name=name, description=description,
@@ -251,8 +256,8 @@ def _territory(t: dict, out: Collector, base_dir: Path) -> TerritorySource:
     folder = Path(source).expanduser()
     folder = folder if folder.is_absolute() else (base_dir / folder).resolve()
     if not folder.is_dir():
-        out.add("territory.source", f"Expected \"bundled\" or a territory folder; "
-                                    f"'{folder}' is not a folder.")
+        out.add("territory.source", _("Expected \"bundled\" or a territory folder; '{folder}' "
+                                      "is not a folder.").format(folder=folder))
     return TerritorySource("path", folder)
 
 
@@ -267,8 +272,8 @@ def _supply(t: dict, out: Collector) -> Supply:
         mix = {f: out.share(v, f"supply.financing_mix.{f}") for f, v in table.items()
                if f in FINANCINGS}
         if None not in mix.values() and abs(sum(mix.values()) - 1.0) > 1e-6:
-            out.add("supply.financing_mix", f"Expected shares summing to 1; got "
-                                            f"{sum(mix.values()):.3f}.")
+            out.add("supply.financing_mix", _("Expected shares summing to 1; got {total}.")
+                    .format(total=f"{sum(mix.values()):.3f}"))
     return Supply(float(units or Supply.units_per_month), mix)
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import numpy as np
 
 from attribution.models.errors import DataError, Problem
+from attribution.models.i18n import _
 from attribution.models.policy import FINANCINGS, Policy
 from attribution.models.territory import Units
 
@@ -40,8 +41,9 @@ def recode(units: Units, source: Policy, target: Policy, file: str = "units") ->
         codes = lookup[np.asarray(getattr(units, column))]   # -1 (none) maps to the last slot
         missing = sorted({old[c] for c, v in zip(getattr(units, column), codes) if v == -2})
         if missing:
-            problems.append(Problem(file, None, column, f"Expected names of the scenario's "
-                                    f"policy; got '{missing[0]}', which it does not know."))
+            problems.append(Problem(file, None, column, _(
+                "Expected names of the scenario's policy; got '{name}', which it does not "
+                "know.").format(name=missing[0])))
         changes[column] = codes
     if problems:
         raise DataError(problems)
@@ -67,9 +69,9 @@ def draw_units(templates: Units, mean: float, mix: dict[str, float] | None, k: i
                 other, factor[slots] = BORROW[name]
                 pool = np.flatnonzero(templates.financing == FINANCINGS.index(other))
             if len(slots) and not len(pool):
-                raise DataError([Problem("scenario", None, "supply.financing_mix",
-                                         f"Expected template units of {name} or "
-                                         f"{BORROW[name][0]} to draw from; the base has none.")])
+                raise DataError([Problem("scenario", None, "supply.financing_mix", _(
+                    "Expected template units of {name} or {other} to draw from; the base has "
+                    "none.").format(name=name, other=BORROW[name][0]))])
             index[slots] = pool[rng.integers(0, max(len(pool), 1), len(slots))]
         picked = take(templates, index)
         rent = np.round(picked.rent * factor, 2)

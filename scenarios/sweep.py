@@ -61,24 +61,26 @@ class SweepSpec:
 def parse_set(text: str) -> SweepSpec:
     """``KEY=START:STOP:STEP`` → :class:`SweepSpec` (raises ValueError with a sentence)."""
     if "=" not in text:
-        raise ValueError(f"Expected KEY=START:STOP:STEP (e.g. quotas.priority_min="
-                         f"0.25:0.45:0.05); got '{text}'.")
-    key, _, spec = text.partition("=")
+        raise ValueError(_("Expected KEY=START:STOP:STEP (e.g. quotas.priority_min="
+                           "0.25:0.45:0.05); got '{text}'.").format(text=text))
+    key, _eq, spec = text.partition("=")
     key = key.strip()
     parts = spec.split(":")
     if not key or len(parts) != 3:
-        raise ValueError(f"Expected KEY=START:STOP:STEP; got '{text}'.")
+        raise ValueError(_("Expected KEY=START:STOP:STEP; got '{text}'.").format(text=text))
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        raise ValueError(f"Expected three numbers START:STOP:STEP after '{key}='; "
-                         f"got '{spec}'.") from None
+        raise ValueError(_("Expected three numbers START:STOP:STEP after '{key}='; got "
+                           "'{spec}'.").format(key=key, spec=spec)) from None
     start, stop, step = numbers
     if step <= 0 or stop < start:
-        raise ValueError(f"Expected STEP > 0 and STOP ≥ START; got '{spec}'.")
+        raise ValueError(_("Expected STEP > 0 and STOP ≥ START; got '{spec}'.").format(
+            spec=spec))
     count = int(np.floor((stop - start) / step + 1e-9)) + 1
     if count > MAX_VALUES:
-        raise ValueError(f"Expected at most {MAX_VALUES} values; '{spec}' gives {count}.")
+        raise ValueError(_("Expected at most {max} values; '{spec}' gives {n}.").format(
+            max=MAX_VALUES, spec=spec, n=count))
     integer = all(p.strip().lstrip("+-").isdigit() for p in parts)
     values = tuple(int(round(start + i * step)) if integer else round(start + i * step, 10)
                    for i in range(count))
@@ -92,12 +94,13 @@ def variants(scenario_path: str | Path, spec: SweepSpec) -> list[Scenario]:
     """One checked scenario per value (raises DataError with every problem)."""
     path = resolve_scenario_path(scenario_path)
     if not path.is_file():
-        raise DataError([Problem(path.name, None, None, f"Expected a scenario file; '{path}' "
-                                 f"does not exist.")])
+        raise DataError([Problem(path.name, None, None, _(
+            "Expected a scenario file; '{path}' does not exist.").format(path=path))])
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataError([Problem(path.name, None, None, f"Expected valid TOML; got {exc}.")])
+        raise DataError([Problem(path.name, None, None, _(
+            "Expected valid TOML; got {error}.").format(error=exc))])
     base_name = raw.get("scenario", {}).get("name", path.stem)
     out, problems = [], []
     for value in spec.values:
@@ -106,8 +109,9 @@ def variants(scenario_path: str | Path, spec: SweepSpec) -> list[Scenario]:
         for part in spec.path[:-1]:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise DataError([Problem(path.name, None, spec.key, f"Expected a table at "
-                                         f"'{part}' to set '{spec.key}' in; got a value.")])
+                raise DataError([Problem(path.name, None, spec.key, _(
+                    "Expected a table at '{part}' to set '{key}' in; got a value.").format(
+                    part=part, key=spec.key))])
         node[spec.path[-1]] = value
         data.setdefault("scenario", {})["name"] = f"{base_name} {spec.path[-1]}={value:g}"
         try:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from attribution import optimizer
 from attribution.cli import main
 from attribution.models.errors import PolicyInfeasible
+from attribution.models.i18n import language
 from attribution.reporting.manifest import TIMING_KEY
 
 FILES = {"assignments.csv", "shortlists.csv", "decisions.csv", "quotas.csv",
@@ -126,7 +127,11 @@ def test_infeasible_policy_exits_3(territory, tmp_path, monkeypatch):
         raise PolicyInfeasible(["priority_min", "q1_outside_qpv_min"], "no allocation")
     _fake(monkeypatch, infeasible)
     result = _solve(territory, "--out", tmp_path / "r", "-q")
-    assert result.exit_code == 3 and "priority_min, q1_outside_qpv_min" in result.stderr
+    assert result.exit_code == 3
+    from attribution.reporting.labels import quota_label
+    with language("fr"):   # the rows in words (no internal name), in French by default
+        assert f"{quota_label('priority_min')}; {quota_label('q1_outside_qpv_min')}" in \
+            result.stderr
     assert not (tmp_path / "r").exists()
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from attribution.models.errors import DataError, Problem
+from attribution.models.i18n import _
 from attribution.models.readers import SUFFIXES, load_territory
 from attribution.models.validation_summary import TerritorySummary, summarise
 
@@ -60,7 +61,7 @@ class Workspace:
 def data_dir_for(ledger: str) -> Path:
     """The default data folder: ``<ledger file>.files`` beside a SQLite ledger."""
     if "://" in ledger:
-        raise ValueError("With a database URL, give the data folder with --data DIR.")
+        raise ValueError(_("With a database URL, give the data folder with --data DIR."))
     return Path(ledger).resolve().with_name(Path(ledger).name + ".files")
 
 
@@ -135,14 +136,14 @@ def upload_extraction(ws: Workspace, kind: str, filename: str, content: bytes
     valid. Returns the new folder (or None) and the problems found.
     """
     if kind not in ("demands", "units"):
-        return None, [Problem(filename, None, None, "expected a demands or units file")]
+        return None, [Problem(filename, None, None, _("expected a demands or units file"))]
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        return None, [Problem(filename or "?", None, None,
-                              f"expected a .csv or .xlsx file; got '{suffix or 'none'}'")]
+        return None, [Problem(filename or "?", None, None, _(
+            "expected a .csv or .xlsx file; got '{suffix}'").format(suffix=suffix or "–"))]
     base = current_territory(ws)
     if base is None:
-        return None, [Problem("policy.toml", None, None, "no territory is set up yet")]
+        return None, [Problem("policy.toml", None, None, _("no territory is set up yet"))]
     ws.make_dirs()
     staging = Path(tempfile.mkdtemp(prefix="upload-", dir=ws.territories))
     try:
@@ -327,8 +328,8 @@ def record_file(ws: Workspace, filename: str, content: bytes, user: str) -> Reco
 
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        return RecordOutcome(False, problems=[f"{filename or '?'}: expected a .csv or .xlsx "
-                                              f"file; got '{suffix or 'none'}'"])
+        return RecordOutcome(False, problems=[f"{filename or '?'}: " + _(
+            "expected a .csv or .xlsx file; got '{suffix}'").format(suffix=suffix or "–")])
     folder = ws.data / "decisions"
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("wb", prefix="decisions-", suffix=suffix, dir=folder,

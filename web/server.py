@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from attribution.models.i18n import _
+
 from . import auth, backend
 from .db import open_db
 
@@ -22,7 +24,7 @@ def prepare(ledger: str, data: Path | None, territory: Path | None, demo: bool,
         from attribution.models.generator import bundled_territory_path
         source = territory or bundled_territory_path()
         backend.set_territory(ws, Path(source))
-        echo(f"territory: {source}")
+        echo(_("territory: {path}").format(path=source))
     engine = open_db(ledger)
     if demo and auth.count_users(engine) == 0:
         state = backend.check_territory(backend.current_territory(ws))
@@ -30,29 +32,37 @@ def prepare(ledger: str, data: Path | None, territory: Path | None, demo: bool,
         if state.landlords:
             accounts.append(("bailleur", f"landlord:{state.landlords[0]}"))
         accounts.append(("lecteur", "viewer"))
-        echo("Demo accounts (printed once; change them with 'attribution users add "
-             "NAME --role ROLE --ledger LEDGER --replace'):")
+        echo(_("Demo accounts (printed once; change them with 'attribution users add NAME "
+               "--role ROLE --ledger LEDGER --replace'):"))
         for name, role in accounts:
             password = secrets.token_urlsafe(9)
             auth.add_user(engine, name, role, password)
-            echo(f"  {name:9} {password}   role {role}")
+            echo(f"  {name:9} {password}   " + _("role {role}").format(role=role))
     elif auth.count_users(engine) == 0:
-        echo(f"No account yet: attribution users add NAME --role cil --ledger {ledger}")
+        echo(_("No account yet: attribution users add NAME --role cil --ledger {ledger}")
+             .format(ledger=ledger))
     engine.dispose()
     return ws
 
 
 def run_server(ledger: str, *, host: str = "127.0.0.1", port: int = 8000,
                data: Path | None = None, territory: Path | None = None, demo: bool = False,
-               secure_cookie: bool = False, echo: Callable[[str], None] = print) -> None:
+               secure_cookie: bool = False, echo: Callable[[str], None] = print,
+               verbose: bool = False) -> None:
+    """Serve the workspace; the log (stderr) holds warnings and errors only, unless
+    ``verbose`` (then every request's route and the schema migrations' INFO lines)."""
     import uvicorn
 
     from .app import create_app
 
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
+    for name in ("alembic", "attribution"):
+        logging.getLogger(name).setLevel(level)
     ws = prepare(ledger, data, territory, demo, echo)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app(ledger, ws.data, secure_cookie=secure_cookie)
-    echo(f"attribution workspace on http://{host}:{port}/ (ledger {ledger}; Ctrl-C stops)")
+    echo(_("attribution workspace on http://{host}:{port}/ (ledger {ledger}; Ctrl-C "
+           "stops)").format(host=host, port=port, ledger=ledger))
     # no access log: its lines carry paths and query strings (demand ids); the app logs
     # the route's template instead (attribution.web)
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")

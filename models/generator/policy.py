@@ -100,10 +100,10 @@ def _cotation() -> dict:
             "high_rent_burden": 10,   # [S] Rhône
         },
         "rubric": [
-            {"name": "current housing",
+            {"name": "logement actuel",
              "points": {"homeless": 17, "shelter": 12, "hosted": 8,   # 17 [S] Paris
                         "unfit_housing": 10, "overcrowded": 4}},      # 4 [S] Paris
-            {"name": "risk of losing one's home",
+            {"name": "risque de perte du logement",
              "points": {"violence": 30, "eviction": 20}},             # 20 [S] Rhône
         ],
     }
