@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .assignment import assign
+from .assignment import assign, pairs_of
 from .data import SolverData
 from .interrupt import cp_solver
 from .deadline import Deadline
@@ -75,8 +75,8 @@ def pair_rows(data: SolverData) -> np.ndarray:
 def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
                      start: np.ndarray | None = None,
                      deadline: Deadline | None = None,
-                     on_found: Callable[[np.ndarray], None] | None = None
-                     ) -> np.ndarray | None:
+                     on_found: Callable[[np.ndarray], None] | None = None,
+                     improve_start: bool = False) -> np.ndarray | None:
     """Arcs of an allocation letting every unit ``start`` lets, meeting every row of
     ``data.quotas``, or ``None``.
 
@@ -85,6 +85,9 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
     called with its allocation as soon as it exists. The orientation route (steps 2-3)
     then runs within a quarter of the time left (``time_limit`` at most) and is kept when
     its score is higher. Both give up (``None``) once ``deadline`` has passed.
+    With ``improve_start`` (``start`` is a bare maximum matching: no time was left for the
+    oracle on the whole graph), the row repair starts from the quota-free best allocation
+    on the candidate arcs instead (:func:`best_on`).
     """
     if not data.n_arcs:
         return None
@@ -93,6 +96,17 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         w = (data.score + mu).astype(np.float64)
         start = assign(data.pairs, w, data.n_units, data.n_demands).arcs
     cand = candidate_arcs(data, start, deadline=deadline)
+    for _ in range(_START_ROUNDS if improve_start else 0):
+        if cand is None:
+            break
+        better = best_on(data, cand)
+        if len(better) < len(start):
+            break
+        start = better
+        housed = np.zeros(data.n_demands, dtype=bool)
+        housed[data.demand[start]] = True
+        more = candidate_arcs(data, start, deadline=deadline, housed=housed)
+        cand = None if more is None else np.union1d(cand, more)
     best = None if cand is None else repair_rows(data, start, deadline, cand)
     if best is not None:
         best = polish(data, best, deadline, cand)
@@ -247,6 +261,11 @@ def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float
 CANDIDATES_PER_KIND = 2
 #: Passes of the row repair and of the polish.
 _MAX_PASSES = 60
+#: Rounds of (best allocation on the candidates, new candidates among the demands it
+#: leaves free) from a bare matching.
+_START_ROUNDS = 2
+#: Times the row repair ranks new candidates among the free demands when stuck.
+_MAX_REFRESH = 3
 #: Consecutive refusals after which a pass is cut short and the moves re-priced.
 _MAX_REFUSED = 2000
 #: (row × couple) cells priced at once.
@@ -309,13 +328,21 @@ class _Moves:
     def arcs(self) -> np.ndarray:
         return np.sort(self.cur[self.cur >= 0])
 
+    def extend(self, cand: np.ndarray) -> None:
+        """Replace the candidate arcs (a superset)."""
+        self.cand = cand
+        self.c_unit = self.data.unit[cand].astype(np.int64)
+        self.c_demand = self.data.demand[cand].astype(np.int64)
+
 
 def candidate_arcs(data: SolverData, arcs: np.ndarray,
                    per_kind: int = CANDIDATES_PER_KIND,
-                   deadline: Deadline | None = None) -> np.ndarray | None:
+                   deadline: Deadline | None = None,
+                   housed: np.ndarray | None = None) -> np.ndarray | None:
     """``arcs``, the ``per_kind`` best-scored arcs of every unit in each kind of arc it
     has (réservataire × demand flags: the classes of one unit), and every arc of the
-    (unit, demand) pairs of those (the other réservataires of a pair). ``None`` when
+    (unit, demand) pairs of those (the other réservataires of a pair). With ``housed``
+    (bool per demand), only arcs to the other demands are ranked. ``None`` when
     ``deadline`` passes (read between the passes over the arcs)."""
     cls = data.quotas.classes
     dkey = ((((cls.priority.astype(np.int64) * 2 + cls.q1) * 2 + cls.anru) * 2 + cls.dalo)
@@ -325,12 +352,14 @@ def candidate_arcs(data: SolverData, arcs: np.ndarray,
     slot = data.unit.astype(np.int64) * n_kinds + kind[cls.of_arc]
     keep = [np.asarray(arcs, dtype=np.int64)]
     s = data.score.astype(np.float64)
+    if housed is not None:
+        s[housed[data.demand]] = -np.inf
     for k in range(per_kind):
         if deadline is not None and deadline.expired():
             return None
         best = np.full(data.n_units * n_kinds, -np.inf)
         np.maximum.at(best, slot, s)
-        hit = np.flatnonzero(s == best[slot])
+        hit = np.flatnonzero((s == best[slot]) & (s > -np.inf))
         _, first = np.unique(slot[hit], return_index=True)
         keep.append(hit[first])
         if k + 1 < per_kind:
@@ -345,6 +374,19 @@ def candidate_arcs(data: SolverData, arcs: np.ndarray,
     offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     siblings = pairs.order[np.repeat(pairs.starts[p], sizes) + offset]
     return np.unique(np.r_[chosen, siblings.astype(np.int64)])
+
+
+def best_on(data: SolverData, cand: np.ndarray) -> np.ndarray:
+    """The quota-free best allocation (max ``score + μ``) on the arcs ``cand`` only —
+    one assignment on about 2 arcs per unit and kind instead of the whole graph. When
+    ``cand`` holds a maximum matching, the result lets as many units (``μ`` puts units
+    let first)."""
+    unit, demand = data.unit[cand], data.demand[cand]
+    mu = 2.0 * float(np.abs(data.score[cand]).max(initial=0)) + 1.0
+    pairs = pairs_of(unit, demand, data.n_demands)
+    chosen = cand[assign(pairs, data.score[cand] + mu, data.n_units, data.n_demands,
+                         max_rounds=0).arcs]
+    return chosen
 
 
 def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None = None,
@@ -366,6 +408,7 @@ def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None =
         return None
     m = _Moves(data, start, cand)
     score, scale = data.score, m.scale
+    refreshed = 0
     for _ in range(_MAX_PASSES):
         total = m.violation(m.v)
         if total <= 0:
@@ -384,7 +427,16 @@ def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None =
             change[sel] = vals[inv[sel] - lo]
         better = np.flatnonzero(change < -1e-9)
         if not len(better):
-            return None
+            # stuck: the candidates' demands are housed (the best households of a kind
+            # are every unit's best); rank again among the demands still free
+            if refreshed >= _MAX_REFRESH:
+                return None
+            refreshed += 1
+            more = candidate_arcs(data, m.arcs(), deadline=deadline, housed=m.used)
+            if more is None:
+                return None
+            m.extend(np.union1d(m.cand, more))
+            continue
         j = c[better]
         loss = (score[m.cur[m.c_unit[j]]] - score[m.cand[j]]) / -change[better]
         order = j[np.argsort(loss, kind="stable")]
@@ -422,10 +474,12 @@ def _descend(m: _Moves, order: np.ndarray, deadline: Deadline | None) -> bool:
 
 
 def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
-           cand: np.ndarray | None = None) -> np.ndarray:
+           cand: np.ndarray | None = None, keep_rows: bool = True) -> np.ndarray:
     """Raise the score of a valid ``arcs`` by single moves that keep every row (checked
     in integers): best gain first, until none is left, a pass cap or the deadline.
-    ``cand``: the candidate arcs (:func:`candidate_arcs` of ``arcs`` when not given)."""
+    ``cand``: the candidate arcs (:func:`candidate_arcs` of ``arcs`` when not given).
+    With ``keep_rows=False`` the rows are ignored (a better start than a bare matching
+    for the row repair: each unit moves to a free demand of higher score)."""
     arcs = np.asarray(arcs, dtype=np.int64)
     if not len(arcs):
         return arcs
@@ -433,7 +487,7 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
     if cand is None:
         return arcs
     m = _Moves(data, arcs, cand)
-    if (m.v < 0).any():
+    if keep_rows and (m.v < 0).any():
         return arcs
     score = data.score
     for _ in range(_MAX_PASSES):
@@ -446,7 +500,7 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
         if not len(c):
             break
         keeps = np.empty(len(c), dtype=bool)
-        near = np.flatnonzero(m.v < 2 * m.reach)
+        near = np.flatnonzero(m.v < 2 * m.reach) if keep_rows else np.zeros(0, np.int64)
         for inv, lo, delta in m.couples(ko, kn, near):
             ok = (m.v[near][None, :] + delta >= 0).all(axis=1)
             sel = (inv >= lo) & (inv < lo + len(delta))
@@ -465,7 +519,7 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
             if score[m.cand[j]] <= score[old]:
                 continue
             new_v = m.v + m.coef_t[m.of_arc[m.cand[j]]] - m.coef_t[m.of_arc[old]]
-            if (new_v < 0).any():
+            if keep_rows and (new_v < 0).any():
                 continue
             m.apply(j, new_v)
             touched[u] = True
