@@ -95,7 +95,8 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         mu = 2.0 * float(np.abs(data.score).max(initial=0)) + 1.0
         w = (data.score + mu).astype(np.float64)
         start = assign(data.pairs, w, data.n_units, data.n_demands).arcs
-    cand = candidate_arcs(data, start, deadline=deadline)
+    index = ArcIndex(data)
+    cand = candidate_arcs(data, start, deadline=deadline, index=index)
     for _ in range(_START_ROUNDS if improve_start else 0):
         if cand is None:
             break
@@ -105,9 +106,9 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         start = better
         housed = np.zeros(data.n_demands, dtype=bool)
         housed[data.demand[start]] = True
-        more = candidate_arcs(data, start, deadline=deadline, housed=housed)
+        more = candidate_arcs(data, start, deadline=deadline, housed=housed, index=index)
         cand = None if more is None else np.union1d(cand, more)
-    best = None if cand is None else repair_rows(data, start, deadline, cand)
+    best = None if cand is None else repair_rows(data, start, deadline, cand, index)
     if best is not None:
         best = polish(data, best, deadline, cand)
         if on_found is not None:
@@ -335,21 +336,37 @@ class _Moves:
         self.c_demand = self.data.demand[cand].astype(np.int64)
 
 
+class ArcIndex:
+    """What :func:`candidate_arcs` reads on every arc, computed once per quick
+    allocation: the *slot* of each arc (its unit × its kind: réservataire × demand
+    flags) and the sorted keys of the (unit, demand) pairs."""
+
+    def __init__(self, data: SolverData):
+        cls = data.quotas.classes
+        dkey = ((((cls.priority.astype(np.int64) * 2 + cls.q1) * 2 + cls.anru) * 2
+                 + cls.dalo) * 2 + cls.state_agent)
+        kind = (cls.reservataire.astype(np.int64) + 1) * 32 + dkey
+        self.n_slots = data.n_units * (int(kind.max(initial=0)) + 1)
+        dtype = np.int32 if self.n_slots < 2**31 else np.int64
+        kind = kind.astype(dtype)
+        self.slot = data.unit.astype(dtype) * dtype(self.n_slots // max(data.n_units, 1))
+        self.slot += kind[data.quotas.classes.of_arc]
+        self.pair_key = data.pairs.unit * max(data.n_demands, 1) + data.pairs.demand
+
+
 def candidate_arcs(data: SolverData, arcs: np.ndarray,
                    per_kind: int = CANDIDATES_PER_KIND,
                    deadline: Deadline | None = None,
-                   housed: np.ndarray | None = None) -> np.ndarray | None:
+                   housed: np.ndarray | None = None,
+                   index: ArcIndex | None = None) -> np.ndarray | None:
     """``arcs``, the ``per_kind`` best-scored arcs of every unit in each kind of arc it
     has (réservataire × demand flags: the classes of one unit), and every arc of the
     (unit, demand) pairs of those (the other réservataires of a pair). With ``housed``
     (bool per demand), only arcs to the other demands are ranked. ``None`` when
-    ``deadline`` passes (read between the passes over the arcs)."""
-    cls = data.quotas.classes
-    dkey = ((((cls.priority.astype(np.int64) * 2 + cls.q1) * 2 + cls.anru) * 2 + cls.dalo)
-            * 2 + cls.state_agent)
-    kind = (cls.reservataire.astype(np.int64) + 1) * 32 + dkey
-    n_kinds = int(kind.max(initial=0)) + 1
-    slot = data.unit.astype(np.int64) * n_kinds + kind[cls.of_arc]
+    ``deadline`` passes (read between the passes over the arcs). Among arcs of equal
+    score in a slot the first (lowest index) is taken."""
+    index = ArcIndex(data) if index is None else index
+    slot = index.slot
     keep = [np.asarray(arcs, dtype=np.int64)]
     s = data.score.astype(np.float64)
     if housed is not None:
@@ -357,18 +374,19 @@ def candidate_arcs(data: SolverData, arcs: np.ndarray,
     for k in range(per_kind):
         if deadline is not None and deadline.expired():
             return None
-        best = np.full(data.n_units * n_kinds, -np.inf)
+        best = np.full(index.n_slots, -np.inf)
         np.maximum.at(best, slot, s)
         hit = np.flatnonzero((s == best[slot]) & (s > -np.inf))
-        _, first = np.unique(slot[hit], return_index=True)
-        keep.append(hit[first])
+        first = np.full(index.n_slots, len(s), dtype=np.int64)
+        np.minimum.at(first, slot[hit], hit)
+        first = first[first < len(s)]
+        keep.append(first)
         if k + 1 < per_kind:
-            s[hit[first]] = -np.inf       # s is a copy (astype)
-    del slot, s
+            s[first] = -np.inf       # s is a copy (astype)
+    del s
     chosen = np.unique(np.concatenate(keep))
     pairs = data.pairs
-    key = pairs.unit * max(data.n_demands, 1) + pairs.demand
-    p = np.unique(np.searchsorted(key, data.unit[chosen].astype(np.int64)
+    p = np.unique(np.searchsorted(index.pair_key, data.unit[chosen].astype(np.int64)
                                   * max(data.n_demands, 1) + data.demand[chosen]))
     sizes = np.diff(pairs.starts)[p]
     offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -390,7 +408,8 @@ def best_on(data: SolverData, cand: np.ndarray) -> np.ndarray:
 
 
 def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None = None,
-                cand: np.ndarray | None = None) -> np.ndarray | None:
+                cand: np.ndarray | None = None, index: ArcIndex | None = None
+                ) -> np.ndarray | None:
     """From ``start`` (any allocation), moves of let units until every row of
     ``data.quotas`` holds; the arcs, or ``None`` when stuck or out of time.
 
@@ -403,7 +422,9 @@ def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None =
     start = np.asarray(start, dtype=np.int64)
     if not len(start) or not len(data.quotas):
         return np.sort(start)
-    cand = candidate_arcs(data, start, deadline=deadline) if cand is None else cand
+    index = ArcIndex(data) if index is None else index
+    cand = candidate_arcs(data, start, deadline=deadline, index=index) if cand is None \
+        else cand
     if cand is None:
         return None
     m = _Moves(data, start, cand)
@@ -432,7 +453,8 @@ def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None =
             if refreshed >= _MAX_REFRESH:
                 return None
             refreshed += 1
-            more = candidate_arcs(data, m.arcs(), deadline=deadline, housed=m.used)
+            more = candidate_arcs(data, m.arcs(), deadline=deadline, housed=m.used,
+                                  index=index)
             if more is None:
                 return None
             m.extend(np.union1d(m.cand, more))
