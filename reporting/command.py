@@ -140,7 +140,10 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float | No
     size = check_memory(loaded, max_memory)
     progress(f"{len(loaded.demands)} demands, {len(loaded.units)} units; building the "
              f"compatibility graph (about {size.arcs:,} arcs, {size.bytes / GIB:.1f} GiB)")
+    built = time.perf_counter()
     problem = build_problem(loaded)
+    progress(f"compatibility graph: {len(problem.graph):,} arcs in "
+             f"{time.perf_counter() - built:.1f} s (not counted in --time-limit)")
     params = round_params(params, time_limit, workers)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
     folder, result, computed = run(problem, out, params=params, seed=seed, solve=solve,
