@@ -98,7 +98,7 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
     index = ArcIndex(data)
     cand = candidate_arcs(data, start, deadline=deadline, index=index)
     for _ in range(_START_ROUNDS if improve_start else 0):
-        if cand is None:
+        if cand is None or (deadline is not None and deadline.expired()):
             break
         better = best_on(data, cand)
         if len(better) < len(start):
@@ -107,7 +107,9 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         housed = np.zeros(data.n_demands, dtype=bool)
         housed[data.demand[start]] = True
         more = candidate_arcs(data, start, deadline=deadline, housed=housed, index=index)
-        cand = None if more is None else np.union1d(cand, more)
+        if more is None:
+            break
+        cand = np.union1d(cand, more)
     best = None if cand is None else repair_rows(data, start, deadline, cand, index)
     if best is not None:
         best = polish(data, best, deadline, cand)
