@@ -98,7 +98,7 @@ def solver_data(problem: AllocationProblem, params: SolveParams,
                 raise ArraysOutOfTime()
     g = problem.graph
     index = np.int32 if len(g) < 2**31 else np.int64
-    unit, demand = g.unit.astype(index), g.demand.astype(index)
+    unit, demand = g.unit.astype(index, copy=False), g.demand.astype(index, copy=False)
     n_demands = len(problem.territory.demands)
     quotas = quotas if quotas is not None else problem.quota_system(tick)
     pairs = pairs_of(unit, demand, n_demands, tick)

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .assignment import assign
+from .assignment import assign, pairs_of
 from .data import SolverData
 from .interrupt import cp_solver
 from .deadline import Deadline
@@ -76,7 +76,8 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
                      start: np.ndarray | None = None,
                      deadline: Deadline | None = None,
                      on_found: Callable[[np.ndarray], None] | None = None,
-                     deterministic_limit: float = 0.0                     ) -> np.ndarray | None:
+                     deterministic_limit: float = 0.0,
+                     improve_start: bool = False) -> np.ndarray | None:
     """Arcs of an allocation letting every unit ``start`` lets, meeting every row of
     ``data.quotas``, or ``None``.
 
@@ -87,6 +88,9 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
     its score is higher. Both give up (``None``) once ``deadline`` has passed.
     ``deterministic_limit`` (when > 0) bounds the orientation route's CP-SAT model by work
     rather than by time only (:class:`optimizer.params.SolveParams`).
+    With ``improve_start`` (``start`` is a bare maximum matching: no time was left for the
+    oracle on the whole graph), the row repair starts from the quota-free best allocation
+    on the candidate arcs instead (:func:`best_on`).
     """
     if not data.n_arcs:
         return None
@@ -94,8 +98,22 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         mu = 2.0 * float(np.abs(data.score).max(initial=0)) + 1.0
         w = (data.score + mu).astype(np.float64)
         start = assign(data.pairs, w, data.n_units, data.n_demands).arcs
-    cand = candidate_arcs(data, start, deadline=deadline)
-    best = None if cand is None else repair_rows(data, start, deadline, cand)
+    index = ArcIndex(data)
+    cand = candidate_arcs(data, start, deadline=deadline, index=index)
+    for _ in range(_START_ROUNDS if improve_start else 0):
+        if cand is None or (deadline is not None and deadline.expired()):
+            break
+        better = best_on(data, cand)
+        if len(better) < len(start):
+            break
+        start = better
+        housed = np.zeros(data.n_demands, dtype=bool)
+        housed[data.demand[start]] = True
+        more = candidate_arcs(data, start, deadline=deadline, housed=housed, index=index)
+        if more is None:
+            break
+        cand = np.union1d(cand, more)
+    best = None if cand is None else repair_rows(data, start, deadline, cand, index)
     if best is not None:
         best = polish(data, best, deadline, cand)
         if on_found is not None:
@@ -251,6 +269,11 @@ def _orient(data: SolverData, arcs: np.ndarray, seed: int, time_limit: float,
 CANDIDATES_PER_KIND = 2
 #: Passes of the row repair and of the polish.
 _MAX_PASSES = 60
+#: Rounds of (best allocation on the candidates, new candidates among the demands it
+#: leaves free) from a bare matching.
+_START_ROUNDS = 2
+#: Times the row repair ranks new candidates among the free demands when stuck.
+_MAX_REFRESH = 3
 #: Consecutive refusals after which a pass is cut short and the moves re-priced.
 _MAX_REFUSED = 2000
 #: (row × couple) cells priced at once.
@@ -313,37 +336,64 @@ class _Moves:
     def arcs(self) -> np.ndarray:
         return np.sort(self.cur[self.cur >= 0])
 
+    def extend(self, cand: np.ndarray) -> None:
+        """Replace the candidate arcs (a superset)."""
+        self.cand = cand
+        self.c_unit = self.data.unit[cand].astype(np.int64)
+        self.c_demand = self.data.demand[cand].astype(np.int64)
+
+
+class ArcIndex:
+    """What :func:`candidate_arcs` reads on every arc, computed once per quick
+    allocation: the *slot* of each arc (its unit × its kind: réservataire × demand
+    flags) and the sorted keys of the (unit, demand) pairs."""
+
+    def __init__(self, data: SolverData):
+        cls = data.quotas.classes
+        dkey = ((((cls.priority.astype(np.int64) * 2 + cls.q1) * 2 + cls.anru) * 2
+                 + cls.dalo) * 2 + cls.state_agent)
+        kind = (cls.reservataire.astype(np.int64) + 1) * 32 + dkey
+        self.n_slots = data.n_units * (int(kind.max(initial=0)) + 1)
+        dtype = np.int32 if self.n_slots < 2**31 else np.int64
+        kind = kind.astype(dtype)
+        self.slot = data.unit.astype(dtype) * dtype(self.n_slots // max(data.n_units, 1))
+        self.slot += kind[data.quotas.classes.of_arc]
+        self.pair_key = data.pairs.unit * max(data.n_demands, 1) + data.pairs.demand
+
 
 def candidate_arcs(data: SolverData, arcs: np.ndarray,
                    per_kind: int = CANDIDATES_PER_KIND,
-                   deadline: Deadline | None = None) -> np.ndarray | None:
+                   deadline: Deadline | None = None,
+                   housed: np.ndarray | None = None,
+                   index: ArcIndex | None = None) -> np.ndarray | None:
     """``arcs``, the ``per_kind`` best-scored arcs of every unit in each kind of arc it
     has (réservataire × demand flags: the classes of one unit), and every arc of the
-    (unit, demand) pairs of those (the other réservataires of a pair). ``None`` when
-    ``deadline`` passes (read between the passes over the arcs)."""
-    cls = data.quotas.classes
-    dkey = ((((cls.priority.astype(np.int64) * 2 + cls.q1) * 2 + cls.anru) * 2 + cls.dalo)
-            * 2 + cls.state_agent)
-    kind = (cls.reservataire.astype(np.int64) + 1) * 32 + dkey
-    n_kinds = int(kind.max(initial=0)) + 1
-    slot = data.unit.astype(np.int64) * n_kinds + kind[cls.of_arc]
+    (unit, demand) pairs of those (the other réservataires of a pair). With ``housed``
+    (bool per demand), only arcs to the other demands are ranked. ``None`` when
+    ``deadline`` passes (read between the passes over the arcs). Among arcs of equal
+    score in a slot the first (lowest index) is taken."""
+    index = ArcIndex(data) if index is None else index
+    slot = index.slot
     keep = [np.asarray(arcs, dtype=np.int64)]
     s = data.score.astype(np.float64)
+    if housed is not None:
+        s[housed[data.demand]] = -np.inf
     for k in range(per_kind):
         if deadline is not None and deadline.expired():
             return None
-        best = np.full(data.n_units * n_kinds, -np.inf)
+        best = np.full(index.n_slots, -np.inf)
         np.maximum.at(best, slot, s)
-        hit = np.flatnonzero(s == best[slot])
-        _, first = np.unique(slot[hit], return_index=True)
-        keep.append(hit[first])
+        hit = np.flatnonzero((s == best[slot]) & (s > -np.inf))
+        first = np.full(index.n_slots, len(s), dtype=np.int64)
+        np.minimum.at(first, slot[hit], hit)
+        first = first[first < len(s)]
+        keep.append(first)
         if k + 1 < per_kind:
-            s[hit[first]] = -np.inf       # s is a copy (astype)
-    del slot, s
+            s[first] = -np.inf       # s is a copy (astype)
+    del s
     chosen = np.unique(np.concatenate(keep))
     pairs = data.pairs
-    key = pairs.unit * max(data.n_demands, 1) + pairs.demand
-    p = np.unique(np.searchsorted(key, data.unit[chosen].astype(np.int64)
+    p = np.unique(np.searchsorted(index.pair_key, data.unit[chosen].astype(np.int64)
                                   * max(data.n_demands, 1) + data.demand[chosen]))
     sizes = np.diff(pairs.starts)[p]
     offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -351,8 +401,22 @@ def candidate_arcs(data: SolverData, arcs: np.ndarray,
     return np.unique(np.r_[chosen, siblings.astype(np.int64)])
 
 
+def best_on(data: SolverData, cand: np.ndarray) -> np.ndarray:
+    """The quota-free best allocation (max ``score + μ``) on the arcs ``cand`` only —
+    one assignment on about 2 arcs per unit and kind instead of the whole graph. When
+    ``cand`` holds a maximum matching, the result lets as many units (``μ`` puts units
+    let first)."""
+    unit, demand = data.unit[cand], data.demand[cand]
+    mu = 2.0 * float(np.abs(data.score[cand]).max(initial=0)) + 1.0
+    pairs = pairs_of(unit, demand, data.n_demands)
+    chosen = cand[assign(pairs, data.score[cand] + mu, data.n_units, data.n_demands,
+                         max_rounds=0).arcs]
+    return chosen
+
+
 def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None = None,
-                cand: np.ndarray | None = None) -> np.ndarray | None:
+                cand: np.ndarray | None = None, index: ArcIndex | None = None
+                ) -> np.ndarray | None:
     """From ``start`` (any allocation), moves of let units until every row of
     ``data.quotas`` holds; the arcs, or ``None`` when stuck or out of time.
 
@@ -365,11 +429,14 @@ def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None =
     start = np.asarray(start, dtype=np.int64)
     if not len(start) or not len(data.quotas):
         return np.sort(start)
-    cand = candidate_arcs(data, start, deadline=deadline) if cand is None else cand
+    index = ArcIndex(data) if index is None else index
+    cand = candidate_arcs(data, start, deadline=deadline, index=index) if cand is None \
+        else cand
     if cand is None:
         return None
     m = _Moves(data, start, cand)
     score, scale = data.score, m.scale
+    refreshed = 0
     for _ in range(_MAX_PASSES):
         total = m.violation(m.v)
         if total <= 0:
@@ -388,7 +455,17 @@ def repair_rows(data: SolverData, start: np.ndarray, deadline: Deadline | None =
             change[sel] = vals[inv[sel] - lo]
         better = np.flatnonzero(change < -1e-9)
         if not len(better):
-            return None
+            # stuck: the candidates' demands are housed (the best households of a kind
+            # are every unit's best); rank again among the demands still free
+            if refreshed >= _MAX_REFRESH:
+                return None
+            refreshed += 1
+            more = candidate_arcs(data, m.arcs(), deadline=deadline, housed=m.used,
+                                  index=index)
+            if more is None:
+                return None
+            m.extend(np.union1d(m.cand, more))
+            continue
         j = c[better]
         loss = (score[m.cur[m.c_unit[j]]] - score[m.cand[j]]) / -change[better]
         order = j[np.argsort(loss, kind="stable")]
@@ -426,10 +503,12 @@ def _descend(m: _Moves, order: np.ndarray, deadline: Deadline | None) -> bool:
 
 
 def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
-           cand: np.ndarray | None = None) -> np.ndarray:
+           cand: np.ndarray | None = None, keep_rows: bool = True) -> np.ndarray:
     """Raise the score of a valid ``arcs`` by single moves that keep every row (checked
     in integers): best gain first, until none is left, a pass cap or the deadline.
-    ``cand``: the candidate arcs (:func:`candidate_arcs` of ``arcs`` when not given)."""
+    ``cand``: the candidate arcs (:func:`candidate_arcs` of ``arcs`` when not given).
+    With ``keep_rows=False`` the rows are ignored (a better start than a bare matching
+    for the row repair: each unit moves to a free demand of higher score)."""
     arcs = np.asarray(arcs, dtype=np.int64)
     if not len(arcs):
         return arcs
@@ -437,7 +516,7 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
     if cand is None:
         return arcs
     m = _Moves(data, arcs, cand)
-    if (m.v < 0).any():
+    if keep_rows and (m.v < 0).any():
         return arcs
     score = data.score
     for _ in range(_MAX_PASSES):
@@ -450,7 +529,7 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
         if not len(c):
             break
         keeps = np.empty(len(c), dtype=bool)
-        near = np.flatnonzero(m.v < 2 * m.reach)
+        near = np.flatnonzero(m.v < 2 * m.reach) if keep_rows else np.zeros(0, np.int64)
         for inv, lo, delta in m.couples(ko, kn, near):
             ok = (m.v[near][None, :] + delta >= 0).all(axis=1)
             sel = (inv >= lo) & (inv < lo + len(delta))
@@ -469,7 +548,7 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
             if score[m.cand[j]] <= score[old]:
                 continue
             new_v = m.v + m.coef_t[m.of_arc[m.cand[j]]] - m.coef_t[m.of_arc[old]]
-            if (new_v < 0).any():
+            if keep_rows and (new_v < 0).any():
                 continue
             m.apply(j, new_v)
             touched[u] = True

@@ -232,14 +232,16 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
         quick = _valid_quick(ctx, relax, free_arcs)
     else:   # no time for the oracle
         score_free = _best_per_unit(data)
-        quick = None if ctx.clock.expired() else _valid_quick(ctx, relax, ctx.matching)
+        quick = None if ctx.clock.expired() else _valid_quick(ctx, relax, ctx.matching,
+                                                              improve_start=True)
     timings["quick"] = time.perf_counter() - tick
     ctx.stats["quick"] = {"score": None if quick is None else int(score[quick].sum()),
                           "quota_free_bound": score_free}
     return score_free, quick
 
 
-def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray) -> np.ndarray | None:
+def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray,
+                 improve_start: bool = False) -> np.ndarray | None:
     """The quick allocation from ``start``, if it lets every matched unit and is valid."""
     def valid(arcs: np.ndarray | None) -> bool:
         return arcs is not None and len(arcs) >= ctx.free \
@@ -251,7 +253,8 @@ def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray) -> np.ndarr
 
     quick = quick_allocation(relax.data, ctx.seed, ctx.clock.left(0.2), start=start,
                              deadline=ctx.clock, on_found=found,
-                             deterministic_limit=ctx.params.deterministic_limit)
+                             deterministic_limit=ctx.params.deterministic_limit,
+                             improve_start=improve_start)
     if not valid(quick):
         return None
     first_allocation(ctx)

@@ -149,7 +149,11 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float | No
                "{arcs} arcs, {size} GiB)").format(
         demands=num(len(loaded.demands)), units=num(len(loaded.units)), arcs=num(size.arcs),
         size=num(size.bytes / GIB, 1)))
+    built = time.perf_counter()
     problem = build_problem(loaded)
+    progress(_("compatibility graph: {arcs} arcs in {seconds} s (not counted in "
+               "--time-limit)").format(arcs=num(len(problem.graph)),
+                                        seconds=num(time.perf_counter() - built, 1)))
     params = round_params(params, time_limit, workers)
     options = ShortlistParams(exact=SHORTLIST_MODES[shortlists])
     folder, result, computed = run(problem, out, params=params, seed=seed, solve=solve,

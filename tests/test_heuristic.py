@@ -132,3 +132,22 @@ def test_row_repair_is_valid_when_it_answers_on_random_rounds(seed):
     assert arcs is not None
     assert check_allocation(problem, arcs) == []
     assert len(arcs) == len(start)
+
+
+@pytest.mark.parametrize("case", GENERATED[::2], ids=lambda c: "-".join(map(str, c)))
+def test_quick_allocation_from_a_bare_matching(generated, case):
+    """With no time for the oracle the quick allocation starts from a maximum matching
+    (``improve_start``): still valid per the checker, every matched unit let, and its
+    score no better than the quota-free bound of the oracle (an independent bound)."""
+    from attribution.optimizer.bound import quota_free_bound
+    from attribution.optimizer.matching import max_matching
+    problem = generated(*case)
+    data = with_rounded_rows(solver_data(problem, SolveParams()))
+    matching = max_matching(data)
+    arcs = quick_allocation(data, seed=0, start=matching, improve_start=True)
+    assert arcs is not None
+    assert check_allocation(problem, arcs) == []
+    assert len(arcs) == len(matching)
+    mu = 2 * int(np.abs(data.score).max()) + 1
+    bound = quota_free_bound(data, data.score + mu)[1] - mu * len(matching)
+    assert data.score[arcs].sum() <= bound
