@@ -4,9 +4,11 @@ Each task is one simulated year: :func:`scenarios.simulation.simulate_year` on a
 :class:`~scenarios.simulation.Prepared` scenario (plain frozen data: the validated
 territory arrays and the scenario's parameters) and a seed. Problems and CP-SAT models are
 built *inside* the task from those arrays — solver objects never cross a process — with
-one solver worker per task; ``simulation.round_time_limit_s`` bounds every solve and
+one solver worker per task; ``simulation.round_work_limit`` bounds every CP-SAT model by
+work (``simulation.round_time_limit_s`` is the wall-clock safety net of a solve) and
 ``simulation.task_time_limit_s`` the whole year (checked between rounds, as a worker
-cannot be interrupted safely mid-solve).
+cannot be interrupted safely mid-solve). A task's progress line says how many of its
+rounds were flagged (a solve near the wall-clock limit, a pass without allocation).
 
 Scheduling: a :class:`distributed.LocalCluster` of processes, one thread each, one worker
 per core by default; ``scheduler="tcp://host:8786"`` uses an existing cluster instead
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from attribution.models.i18n import _
+from attribution.models.i18n import N_, _
 
 from .kpis import KPI_COLUMNS, year_kpis
 from .simulation import Prepared, YearResult, simulate_year
@@ -111,6 +113,24 @@ def _label(p: Prepared, seed: int) -> str:
     return _("{scenario} seed {seed}").format(scenario=p.scenario.name, seed=seed)
 
 
+def _flags(result) -> str:
+    """The flagged rounds of a finished task, for its progress line (``rounds.csv`` has
+    them per round: ``clock_bound``, ``no_allocation``)."""
+    year = result[0] if isinstance(result, tuple) else result
+    rounds = getattr(year, "rounds", None)
+    if rounds is None or not len(rounds):
+        return ""
+    out = ""
+    for column, text in (("no_allocation", N_("WARNING: {n} pass(es) without allocation "
+                                               "(rounds.csv: no_allocation)")),
+                         ("clock_bound", N_("WARNING: {n} solve(s) near the wall-clock "
+                                            "limit (rounds.csv: clock_bound)"))):
+        n = int(rounds[column].sum()) if column in rounds else 0
+        if n:
+            out += "; " + _(text).format(n=n)
+    return out
+
+
 def _failure(p: Prepared, seed: int, exc: BaseException, tb: str) -> tuple:
     return (p.scenario.name, seed, f"{type(exc).__name__}: {exc}", tb)
 
@@ -122,7 +142,8 @@ def _serial(jobs, task, say):
         try:
             done.append(task(p, seed))
             say(f"[{i}/{len(jobs)}] " + _("{task}: done in {seconds} s").format(
-                task=_label(p, seed), seconds=f"{time.perf_counter() - t0:.1f}"))
+                task=_label(p, seed), seconds=f"{time.perf_counter() - t0:.1f}")
+                + _flags(done[-1]))
         except Exception as exc:  # one failed task must not sink the batch
             failures.append(_failure(p, seed, exc, traceback.format_exc()))
             say(f"[{i}/{len(jobs)}] " + _("{task}: FAILED ({error})").format(
@@ -159,7 +180,8 @@ def _dask(jobs, task, say, workers, scheduler):
             p, seed = futures[fut]
             if fut.status == "finished":
                 done.append(fut.result())
-                say(f"[{i}/{len(jobs)}] " + _("{task}: done").format(task=_label(p, seed)))
+                say(f"[{i}/{len(jobs)}] " + _("{task}: done").format(task=_label(p, seed))
+                    + _flags(done[-1]))
             else:
                 exc = fut.exception()
                 tb = "".join(traceback.format_tb(fut.traceback())) if fut.traceback() else ""

@@ -275,13 +275,14 @@ YTD_ROWS = ("priority_min", "q1_outside_qpv_min", "non_q1_in_qpv_min", "state_pr
 
 def _warnings(row: dict) -> str:
     """The round's flags for the progress line (``rounds.csv`` has them as columns)."""
+    from attribution.models.i18n import _
     out = ""
     if row.get("no_allocation"):
-        out += (f"; WARNING: {row['no_allocation']} pass(es) found no allocation within "
-                "the work budget (their units wait for the next round)")
+        out += "; " + _("WARNING: {n} pass(es) found no allocation within the work budget "
+                        "(their units wait for the next round)").format(n=row["no_allocation"])
     if row.get("clock_bound"):
-        out += (f"; WARNING: {row['clock_bound']} solve(s) came near the wall-clock limit "
-                "(may not be reproducible: raise --time-limit)")
+        out += "; " + _("WARNING: {n} solve(s) came near the wall-clock limit (may not be "
+                        "reproducible: raise --time-limit)").format(n=row["clock_bound"])
     return out
 
 
