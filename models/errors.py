@@ -98,9 +98,11 @@ class InvalidAllocation(AttributionError):
     def __init__(self, errors: list[str] | tuple[str, ...]):
         self.errors = tuple(errors)
         more = len(self.errors) - self.QUOTED
-        super().__init__("The optimizer's allocation is invalid (a bug): "
-                         + " ".join(self.errors[:self.QUOTED])
-                         + (f" ({more} more)" if more > 0 else ""))
+        from .i18n import _  # noqa: PLC0415 (errors is imported by everything)
+
+        super().__init__(_("The optimizer's allocation is invalid (a bug): {errors}").format(
+            errors=" ".join(self.errors[:self.QUOTED]))
+            + (" " + _("({n} more)").format(n=more) if more > 0 else ""))
 
 
 class SolverFailure(AttributionError):
@@ -110,5 +112,7 @@ class SolverFailure(AttributionError):
     def __init__(self, solver: str, status: object):
         self.solver = solver
         self.status = status
-        super().__init__(f"{solver} ended with status {status} on a model that always has "
-                         f"a solution (a bug)")
+        from .i18n import _  # noqa: PLC0415
+
+        super().__init__(_("{solver} ended with status {status} on a model that always has "
+                           "a solution (a bug)").format(solver=solver, status=status))

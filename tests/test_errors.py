@@ -21,7 +21,7 @@ def test_reporting_re_exports_the_same_class():
     assert issubclass(InvalidAllocation, AttributionError)
 
 
-def test_the_optimizer_refuses_its_own_invalid_allocation(monkeypatch):
+def test_the_optimizer_refuses_its_own_invalid_allocation(monkeypatch, english_messages):
     """If the final check finds broken rules, solve raises InvalidAllocation naming them
     (the first three quoted, all kept), never a bare RuntimeError."""
     broken = [f"rule {k} broken." for k in range(5)]
