@@ -47,7 +47,7 @@ def test_a_real_check_failure_is_worded_by_check_allocation():
     assert str(InvalidAllocation(errors)).endswith(" ".join(errors[:3]))
 
 
-def test_min_cost_flow_failure_is_a_solver_failure(monkeypatch):
+def test_min_cost_flow_failure_is_a_solver_failure(monkeypatch, english_messages):
     """A status other than OPTIMAL (impossible on this network) is a SolverFailure."""
     from ortools.graph.python import min_cost_flow as mcf
 
