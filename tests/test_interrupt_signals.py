@@ -32,7 +32,8 @@ def _run_until(args, stage, sig, tmp_path, timeout=180):
     env = {**os.environ, "ATTRIBUTION_PAUSE_AT": stage, "ATTRIBUTION_PAUSE_SECONDS": "60",
            "TMPDIR": str(tmpdir)}
     env.pop("ATTRIBUTION_DEBUG", None)
-    proc = subprocess.Popen([sys.executable, "-m", "attribution", *map(str, args)],
+    # the stages are named by the English progress lines (--lang en)
+    proc = subprocess.Popen([sys.executable, "-m", "attribution", *map(str, args), "--lang", "en"],
                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                             cwd=work, env=env)
     seen = []
