@@ -32,8 +32,7 @@ def _run_until(args, stage, sig, tmp_path, timeout=180):
     env = {**os.environ, "ATTRIBUTION_PAUSE_AT": stage, "ATTRIBUTION_PAUSE_SECONDS": "60",
            "TMPDIR": str(tmpdir)}
     env.pop("ATTRIBUTION_DEBUG", None)
-    # the stages are named by the English progress lines (--lang en)
-    proc = subprocess.Popen([sys.executable, "-m", "attribution", *map(str, args), "--lang", "en"],
+    proc = subprocess.Popen([sys.executable, "-m", "attribution", *map(str, args)],
                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                             cwd=work, env=env)
     seen = []
@@ -47,9 +46,11 @@ def _run_until(args, stage, sig, tmp_path, timeout=180):
     return code, "".join(seen) + rest, work, tmpdir
 
 
-STAGES = [("starting", INT), ("starting", TERM), ("reading", TERM),
-          ("compatibility graph", INT), ("solving", TERM), ("explaining", INT),
-          ("pricing", TERM), ("writing: tables written", INT),
+# the stages as the (French) progress lines name them; "starting" and "writing: tables
+# written" are the test hook's own names
+STAGES = [("starting", INT), ("starting", TERM), ("lecture", TERM),
+          ("graphe de compatibilité", INT), ("résolution", TERM), ("explication", INT),
+          ("évaluation", TERM), ("writing: tables written", INT),
           ("writing: tables written", TERM)]
 
 
