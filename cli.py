@@ -754,7 +754,8 @@ def serve(ledger: str | None, host: str, port: int, data: Path | None,
     from attribution.web.server import run_server
 
     if ledger is None and not demo:
-        raise click.UsageError("Give LEDGER (a SQLite file or a database URL), or --demo.")
+        from attribution.models.i18n import _
+        raise click.UsageError(_("Give LEDGER (a SQLite file or a database URL), or --demo."))
     try:
         run_server(ledger or "attribution-demo.sqlite", host=host, port=port, data=data,
                    territory=territory, demo=demo, secure_cookie=secure_cookie,
@@ -775,6 +776,7 @@ def users() -> None:
 @click.option("--ledger", "ledger", required=True,
               help="The ledger (SQLite file or database URL) the workspace serves.")
 @click.option("--replace", is_flag=True, help="Change the role and password of an account.")
+@_lang_option
 def users_add(name: str, role: str, ledger: str, replace: bool) -> None:
     """Create the account NAME with ROLE; the password is typed (twice) or read from
     the first line of stdin. Stored as an Argon2id hash.
@@ -794,7 +796,9 @@ def users_add(name: str, role: str, ledger: str, replace: bool) -> None:
         add_user(open_db(ledger), name, role, password, replace=replace)
     except AccountError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(f"{name}: account {'updated' if replace else 'created'} with role {role}.")
+    from attribution.models.i18n import _
+    click.echo((_("{name}: account updated with role {role}.") if replace else
+                _("{name}: account created with role {role}.")).format(name=name, role=role))
 # --- ledger: solve --ledger, record, bilan, ledger rounds/close/purge -----------------
 
 def _open_ledger_cli(target: str, user: str | None, create: bool = True):

@@ -6,6 +6,8 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from attribution.models.i18n import N_, _
+
 
 @dataclass(frozen=True)
 class SolveParams:
@@ -73,30 +75,31 @@ class SolveParams:
     def __post_init__(self) -> None:
         checks = (
             ("time_limit", _number(self.time_limit) and 0 < self.time_limit < float("inf"),
-             "a positive number of seconds"),
-            ("workers", _integer(self.workers) and self.workers >= 1, "an integer ≥ 1"),
-            ("log", isinstance(self.log, bool), "true or false"),
-            ("fit_preference", isinstance(self.fit_preference, bool), "true or false"),
+             N_("a positive number of seconds")),
+            ("workers", _integer(self.workers) and self.workers >= 1, N_("an integer ≥ 1")),
+            ("log", isinstance(self.log, bool), N_("true or false")),
+            ("fit_preference", isinstance(self.fit_preference, bool), N_("true or false")),
             ("pmr_misuse_cost", _integer(self.pmr_misuse_cost)
-             and self.pmr_misuse_cost >= 0, "an integer ≥ 0"),
+             and self.pmr_misuse_cost >= 0, N_("an integer ≥ 0")),
             ("surplus_room_cost", _integer(self.surplus_room_cost)
-             and self.surplus_room_cost >= 0, "an integer ≥ 0"),
+             and self.surplus_room_cost >= 0, N_("an integer ≥ 0")),
             ("relative_gap", _number(self.relative_gap) and 0 <= self.relative_gap < 1,
-             "a number in [0, 1)"),
-            ("diagnose", isinstance(self.diagnose, bool), "true or false"),
+             N_("a number in [0, 1)")),
+            ("diagnose", isinstance(self.diagnose, bool), N_("true or false")),
             ("diagnosis_time_limit", _number(self.diagnosis_time_limit)
-             and self.diagnosis_time_limit >= 0, "a number of seconds ≥ 0"),
-            ("log_file", isinstance(self.log_file, str), "a file path (text)"),
-            ("export_model", isinstance(self.export_model, str), "a folder path (text)"),
+             and self.diagnosis_time_limit >= 0, N_("a number of seconds ≥ 0")),
+            ("log_file", isinstance(self.log_file, str), N_("a file path (text)")),
+            ("export_model", isinstance(self.export_model, str), N_("a folder path (text)")),
             ("deterministic_limit", _number(self.deterministic_limit)
-             and 0 <= self.deterministic_limit < float("inf"), "a number ≥ 0"),
+             and 0 <= self.deterministic_limit < float("inf"), N_("a number ≥ 0")),
             ("max_model_arcs", _integer(self.max_model_arcs) and self.max_model_arcs >= 1,
-             "an integer ≥ 1"),
+             N_("an integer ≥ 1")),
         )
         for name, ok, expected in checks:
             if not ok:
-                raise ValueError(f"The '{name}' parameter of SolveParams must be "
-                                 f"{expected}; got {getattr(self, name)!r} instead.")
+                raise ValueError(_("The '{name}' parameter of SolveParams must be {expected}; "
+                                   "got {value} instead.").format(
+                    name=name, expected=_(expected), value=repr(getattr(self, name))))
 
     @classmethod
     def from_file(cls, path: str | Path) -> "SolveParams":
@@ -114,16 +117,18 @@ class SolveParams:
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise ValueError(f"The file {path} is not valid TOML: {exc}.") from None
+            raise ValueError(_("The file {path} is not valid TOML: {error}.").format(
+                path=path, error=exc)) from None
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"The file {path} has unknown SolveParams keys {unknown}; "
-                             f"expected some of {sorted(known)}.")
+            raise ValueError(_("The file {path} has unknown SolveParams keys {keys}; expected "
+                               "some of {known}.").format(path=path, keys=unknown,
+                                                          known=sorted(known)))
         try:
             return cls(**data)
         except ValueError as exc:
-            raise ValueError(f"In {path}: {exc}") from None
+            raise ValueError(_("In {path}: {error}").format(path=path, error=exc)) from None
 
 
 def _integer(value) -> bool:

@@ -226,7 +226,8 @@ def _export(ctx: Context, sub, log: list) -> str:
     if folder:
         os.makedirs(folder, exist_ok=True)
         if not sub.model.export_to_file(os.path.join(folder, title + ".pb")):
-            raise OSError(f"Cannot write the CP-SAT model to the folder '{folder}'.")
+            raise OSError(_("Cannot write the CP-SAT model to the folder '{folder}'.").format(
+                folder=folder))
     return title
 
 

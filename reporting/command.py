@@ -183,7 +183,8 @@ def read_territory(territory: Path | str | None, with_names: bool = False,
     :class:`DataError` when the demands file has no name column."""
     path = Path(territory) if territory is not None else bundled_territory_path()
     label = path.name if territory is not None else "bundled"
-    progress(_("reading {label} territory").format(label=label))
+    progress(_("reading {label} territory").format(label=label) if territory is not None
+             else _("reading the bundled territory"))
     notices: list[str] = []
     names: dict[str, str] | None = {} if with_names else None
     loaded = load_territory(path, notices=notices, names=names)

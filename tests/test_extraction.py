@@ -81,7 +81,8 @@ def test_the_shipped_example_is_the_extraction_of_its_seed(tmp_path):
     300 --units 25`; it loads to that territory and the CLI solves it."""
     write_territory(tmp_path / "src", 2025, 300, 25)
     _same_territory(load_territory(tmp_path / "src"), load_territory(EXAMPLE))
-    result = CliRunner().invoke(main, ["solve", str(EXAMPLE), "--out", str(tmp_path / "r"),
+    result = CliRunner().invoke(main, ["solve", str(EXAMPLE), "--lang", "fr", "--out",
+                                       str(tmp_path / "r"),
                                        "--time-limit", "30", "-q", "--shortlists", "bound",
                                        "--quota-prices", "never"])
     assert result.exit_code == 0, result.output
@@ -158,10 +159,10 @@ def test_validate_prints_the_first_fix_and_the_notice(small, tmp_path):
     src, d, u = small
     d["Commentaire"] = "texte libre"
     folder = _folder(tmp_path, d, u, None, src)
-    ok = CliRunner().invoke(main, ["validate", str(folder)])
+    ok = CliRunner().invoke(main, ["validate", str(folder), "--lang", "fr"])
     assert ok.exit_code == 0 and "Commentaire" in ok.output and "ignorée" in ok.output
     (folder / "policy.toml").unlink()
-    bad = CliRunner().invoke(main, ["validate", str(folder)])
+    bad = CliRunner().invoke(main, ["validate", str(folder), "--lang", "fr"])
     assert bad.exit_code == 1
     assert "Première correction à faire : créer policy.toml" in bad.output
     assert "attribution generate" in bad.output

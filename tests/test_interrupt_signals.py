@@ -46,9 +46,11 @@ def _run_until(args, stage, sig, tmp_path, timeout=180):
     return code, "".join(seen) + rest, work, tmpdir
 
 
-STAGES = [("starting", INT), ("starting", TERM), ("reading", TERM),
-          ("compatibility graph", INT), ("solving", TERM), ("explaining", INT),
-          ("pricing", TERM), ("writing: tables written", INT),
+# the stages as the (French) progress lines name them; "starting" and "writing: tables
+# written" are the test hook's own names
+STAGES = [("starting", INT), ("starting", TERM), ("lecture", TERM),
+          ("graphe de compatibilité", INT), ("résolution", TERM), ("explication", INT),
+          ("évaluation", TERM), ("writing: tables written", INT),
           ("writing: tables written", TERM)]
 
 

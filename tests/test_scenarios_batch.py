@@ -26,6 +26,7 @@ def prepared(tmp_path_factory):
     return good, bad
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_failed_task_is_reported_and_the_others_complete(prepared):
     """On a 2-worker LocalCluster, the two 'bad' tasks fail with TaskTimeout and are
     listed; the two 'good' ones finish and their KPIs are gathered in one table."""

@@ -76,6 +76,7 @@ def test_existing_results_folder_is_a_usage_error(scenario_files, tmp_path):
     assert (out / "x.txt").read_text(encoding="utf-8") == "keep"
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_same_name_twice_is_refused(scenario_files, tmp_path):
     """compare needs distinct scenario names (they label the results)."""
     result = CliRunner().invoke(main, ["compare", str(scenario_files / "a.toml"),

@@ -70,7 +70,7 @@ def compared(tmp_path_factory):
                                        "--out", str(out), "--seeds", "4", "--months", "2",
                                        "--workers", "0", "--time-limit", "60"])
     assert result.exit_code == 0, result.output
-    assert "only 4 seed(s)" in result.stderr
+    assert "seulement 4 graine(s)" in result.stderr    # the warning, in French by default
     return out
 
 
@@ -106,7 +106,7 @@ def test_paired_intervals_are_narrower_than_unpaired(compared):
         row = d[(d["kpi"] == kpi) & (d["group"] == "all")].iloc[0]
         assert row["diff_mean"] == row["ci_low"] == row["ci_high"] == 0
     html = (compared / "report.html").read_text(encoding="utf-8")
-    assert html.index("Différences avec") < html.index("Key figures")
+    assert html.index("Différences avec") < html.index("Chiffres clés")
 
 
 def test_years_with_part_of_a_year_is_a_clear_error(compared):
@@ -115,5 +115,6 @@ def test_years_with_part_of_a_year_is_a_clear_error(compared):
                                        str(root / "x"), "--years", "2", "--months", "3",
                                        "--workers", "0"])
     assert result.exit_code == 1
-    assert "Expected 12 (whole years) when simulating 2 years; got 3" in result.output + result.stderr
+    assert "Attendu : 12 (années entières) pour simuler 2 ans ; trouvé 3" in \
+        result.output + result.stderr
     assert np.isfinite(1.0)

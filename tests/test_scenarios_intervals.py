@@ -155,6 +155,7 @@ def test_differences_table_pairs_by_seed():
     assert bool(row["distinguishable"]) and row["flag"] == "few_seeds"
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_parse_set():
     spec = parse_set("quotas.priority_min=0.25:0.45:0.05")
     assert spec.path == ("policy", "quotas", "priority_min")

@@ -55,6 +55,7 @@ def test_full_file_is_read():
     assert s.refusals.probability["other"] == (DEFAULT_REFUSALS["other"][0], 0.5)
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_unknown_keys_are_named_with_a_suggestion():
     """A misspelt key at any depth is reported with the closest known key."""
     problems = _problems({"polcy": {}, "simulation": {"monts": 3},
@@ -67,6 +68,7 @@ def test_unknown_keys_are_named_with_a_suggestion():
     ]
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_every_problem_is_reported_at_once():
     """Out-of-range values in several sections all come back in one DataError."""
     problems = _problems({"simulation": {"seeds": 0, "months": 1.5},
@@ -82,6 +84,7 @@ def test_every_problem_is_reported_at_once():
         in problems
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_wrong_types_are_problems_not_crashes():
     """A table where a value is expected (and the reverse) is one problem each."""
     problems = _problems({"supply": 3, "simulation": {"start": "2025-01-01",
@@ -94,6 +97,7 @@ def test_wrong_types_are_problems_not_crashes():
     ]
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_territory_folder_must_exist(tmp_path):
     """A territory path that is not a folder is reported, relative to the file's folder."""
     problems = _problems({"territory": {"source": "nowhere"}})
@@ -102,12 +106,14 @@ def test_territory_folder_must_exist(tmp_path):
     assert s.territory.kind == "path" and s.territory.path == tmp_path
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_missing_file_names_the_examples(tmp_path):
     """A scenario that does not exist lists the shipped examples."""
     with pytest.raises(DataError, match="shipped examples: .*baseline"):
         load_scenario(tmp_path / "nope.toml")
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_invalid_toml_is_a_data_error(tmp_path):
     """A TOML syntax error is one problem, not a traceback."""
     f = tmp_path / "broken.toml"
@@ -170,6 +176,7 @@ def test_flow_override_for_every_landlord(territory):
     assert all(f.share == 0.30 and f.tolerance == 0.1 for f in own)
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_flow_override_names_are_checked(territory):
     """Unknown landlord or réservataire, and shares above 1, are problems."""
     with pytest.raises(DataError) as info:
@@ -183,12 +190,14 @@ def test_flow_override_names_are_checked(territory):
     assert any("flow shares of 'Silène' to sum to at most 1" in s for s in text)
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_bonus_on_unknown_column_is_a_problem(territory):
     """A bonus on a column the demand file does not have is named with a suggestion."""
     with pytest.raises(DataError, match="policy.cotation.bonus.homeles.*did you mean 'homeless'"):
         apply_overrides(territory, _overrides({"cotation": {"bonus": {"homeles": 5}}}))
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_reservataire_eligibility_override(territory):
     """eligible_if_any of one réservataire is replaced; an unknown id is a problem."""
     t = apply_overrides(territory, _overrides(
@@ -212,6 +221,7 @@ def test_spatial_balance_and_eligibility_overrides(territory):
     assert t.policy.eligibility.typology_by_size[2] == ("T2", "T3")
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_bad_override_values_are_collected():
     """Bad ranges, sizes and typologies are all reported by the reader."""
     out = Collector("s.toml")

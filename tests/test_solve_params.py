@@ -15,6 +15,7 @@ from attribution.optimizer import SolveParams
 from attribution.optimizer.result import Conflict, Level, Result
 
 
+@pytest.mark.usefixtures("english_messages")
 @pytest.mark.parametrize("name, value", [
     ("time_limit", 0), ("time_limit", -1.0), ("time_limit", "60"), ("time_limit", True),
     ("time_limit", float("nan")), ("time_limit", float("inf")),
@@ -43,6 +44,7 @@ def test_from_file_reads_every_key(tmp_path):
     assert p.diagnose is SolveParams().diagnose   # keys left out keep their default
 
 
+@pytest.mark.usefixtures("english_messages")
 @pytest.mark.parametrize("text, expected", [
     ("time_limt = 5\n", "unknown SolveParams keys ['time_limt']"),
     ("time_limit = \n", "is not valid TOML"),
@@ -110,6 +112,7 @@ def test_params_log_and_export_model(territory, tmp_path):
         "time_limit"] == 9
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_bad_params_file_is_a_usage_error(territory, tmp_path):
     params = tmp_path / "p.toml"
     params.write_text("time_limit = 5\nworker = 2\n")
@@ -119,6 +122,7 @@ def test_bad_params_file_is_a_usage_error(territory, tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_a_round_beyond_the_memory_budget_is_refused(territory, tmp_path):
     """Exit 6, the estimated size, and how to split the round; nothing written."""
     res = _solve(territory, "--out", tmp_path / "r", "--max-memory", "1M")

@@ -210,6 +210,7 @@ def test_the_server_log_names_no_person(site, caplog):
         assert personal not in text
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_users_add_from_stdin_and_bad_roles(site, tmp_path):
     ledger = site["ledger"]
     ok = CliRunner().invoke(main, ["users", "add", "marie", "--role", "landlord:Silène",
@@ -230,6 +231,7 @@ def test_users_add_from_stdin_and_bad_roles(site, tmp_path):
     assert again.exit_code == 2 and "exists" in again.output
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_an_extraction_is_adopted_only_when_valid(site, tmp_path):
     """Same checks as `attribution validate`: a broken units file is refused with the
     file, row and column named and the territory unchanged; a valid one is adopted."""
@@ -296,6 +298,7 @@ def test_a_comparison_runs_in_the_background_and_opens_when_done(site):
     assert site["clients"]["silene"].get(f"/scenarios/{job_id}").status_code == 403
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_demo_accounts_are_printed_on_the_first_start_only(tmp_path):
     """`attribution serve --demo`: the bundled territory and working demo accounts,
     printed once; a second start prints no password."""
@@ -314,6 +317,7 @@ def test_demo_accounts_are_printed_on_the_first_start_only(tmp_path):
     assert not any("role" in ln for ln in again)
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_a_decisions_file_and_closing_a_round_from_the_year_page(site):
     """The CIL records a whole file (checked whole: a bad row refuses all of it, with the
     row named) and closes the ledger's round, as `record` and `ledger close` do."""

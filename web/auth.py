@@ -24,6 +24,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
+from attribution.models.i18n import _
+
 from .db import reading, users
 
 _hasher = PasswordHasher()
@@ -82,20 +84,22 @@ class Principal:
 def check_role(role: str, landlords: list[str] | None = None,
                reservataires: list[str] | None = None) -> str:
     """The role, checked (raises :class:`AccountError` naming what is expected)."""
-    kind, _, scope = role.partition(":")
+    kind, _colon, scope = role.partition(":")
     if kind not in ROLE_KINDS:
-        raise AccountError(f"Expected a role among cil, viewer, landlord:<name>, "
-                           f"reservataire:<id>; got '{role}'.")
+        raise AccountError(_("Expected a role among cil, viewer, landlord:<name>, "
+                             "reservataire:<id>; got '{role}'.").format(role=role))
     if kind in ("cil", "viewer") and scope:
-        raise AccountError(f"The role '{kind}' takes no ':<name>'; got '{role}'.")
+        raise AccountError(_("The role '{kind}' takes no ':<name>'; got '{role}'.").format(
+            kind=kind, role=role))
     if kind in ("landlord", "reservataire") and not scope.strip():
-        raise AccountError(f"Expected '{kind}:<{'name' if kind == 'landlord' else 'id'}>'; "
-                           f"got '{role}'.")
+        raise AccountError(_("Expected '{kind}:<{what}>'; got '{role}'.").format(
+            kind=kind, what="name" if kind == "landlord" else "id", role=role))
     known = landlords if kind == "landlord" else reservataires if kind == "reservataire" \
         else None
     if known is not None and scope not in known:
-        raise AccountError(f"Expected a {kind} of the territory ({', '.join(known)}); "
-                           f"got '{scope}'.")
+        raise AccountError(_("Expected a {kind} of the territory ({names}); got "
+                             "'{value}'.").format(kind=kind, names=", ".join(known),
+                                                  value=scope))
     return role
 
 
@@ -104,15 +108,17 @@ def add_user(engine: Engine, name: str, role: str, password: str, *,
     """Create (or with ``replace``, update) an account."""
     name = name.strip()
     if not name or len(name) > 120:
-        raise AccountError("Expected a user name of 1 to 120 characters.")
+        raise AccountError(_("Expected a user name of 1 to 120 characters."))
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"Expected a password of at least {MIN_PASSWORD} characters.")
+        raise AccountError(_("Expected a password of at least {n} characters.").format(
+            n=MIN_PASSWORD))
     check_role(role)
     row = {"role": role, "password_hash": _hasher.hash(password)}
     with engine.begin() as conn:
         exists = conn.execute(select(users.c.name).where(users.c.name == name)).first()
         if exists and not replace:
-            raise AccountError(f"The user '{name}' exists already (use --replace).")
+            raise AccountError(_("The user '{name}' exists already (use --replace).").format(
+                name=name))
         if exists:
             conn.execute(update(users).where(users.c.name == name).values(**row))
         else:
