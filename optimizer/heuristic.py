@@ -36,6 +36,7 @@ here is a proof: bounds come from ``bound.py``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,9 +97,12 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         w = (data.score + mu).astype(np.float64)
         start = assign(data.pairs, w, data.n_units, data.n_demands).arcs
     index = ArcIndex(data)
+    tick = time.perf_counter()
     cand = candidate_arcs(data, start, deadline=deadline, index=index)
+    one_pass = time.perf_counter() - tick
     for _ in range(_START_ROUNDS if improve_start else 0):
-        if cand is None or (deadline is not None and deadline.expired()):
+        # a round costs about one candidate pass; keep two for the repair itself
+        if cand is None or (deadline is not None and deadline.expired(3 * one_pass)):
             break
         better = best_on(data, cand)
         if len(better) < len(start):
