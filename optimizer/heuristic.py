@@ -36,6 +36,7 @@ here is a proof: bounds come from ``bound.py``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -99,9 +100,12 @@ def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,
         w = (data.score + mu).astype(np.float64)
         start = assign(data.pairs, w, data.n_units, data.n_demands).arcs
     index = ArcIndex(data)
+    tick = time.perf_counter()
     cand = candidate_arcs(data, start, deadline=deadline, index=index)
+    one_pass = time.perf_counter() - tick
     for _ in range(_START_ROUNDS if improve_start else 0):
-        if cand is None or (deadline is not None and deadline.expired()):
+        # a round costs about one candidate pass; keep two for the repair itself
+        if cand is None or (deadline is not None and deadline.expired(3 * one_pass)):
             break
         better = best_on(data, cand)
         if len(better) < len(start):
@@ -503,12 +507,10 @@ def _descend(m: _Moves, order: np.ndarray, deadline: Deadline | None) -> bool:
 
 
 def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
-           cand: np.ndarray | None = None, keep_rows: bool = True) -> np.ndarray:
+           cand: np.ndarray | None = None) -> np.ndarray:
     """Raise the score of a valid ``arcs`` by single moves that keep every row (checked
     in integers): best gain first, until none is left, a pass cap or the deadline.
-    ``cand``: the candidate arcs (:func:`candidate_arcs` of ``arcs`` when not given).
-    With ``keep_rows=False`` the rows are ignored (a better start than a bare matching
-    for the row repair: each unit moves to a free demand of higher score)."""
+    ``cand``: the candidate arcs (:func:`candidate_arcs` of ``arcs`` when not given)."""
     arcs = np.asarray(arcs, dtype=np.int64)
     if not len(arcs):
         return arcs
@@ -516,7 +518,7 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
     if cand is None:
         return arcs
     m = _Moves(data, arcs, cand)
-    if keep_rows and (m.v < 0).any():
+    if (m.v < 0).any():
         return arcs
     score = data.score
     for _ in range(_MAX_PASSES):
@@ -529,7 +531,7 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
         if not len(c):
             break
         keeps = np.empty(len(c), dtype=bool)
-        near = np.flatnonzero(m.v < 2 * m.reach) if keep_rows else np.zeros(0, np.int64)
+        near = np.flatnonzero(m.v < 2 * m.reach)
         for inv, lo, delta in m.couples(ko, kn, near):
             ok = (m.v[near][None, :] + delta >= 0).all(axis=1)
             sel = (inv >= lo) & (inv < lo + len(delta))
@@ -548,7 +550,7 @@ def polish(data: SolverData, arcs: np.ndarray, deadline: Deadline | None = None,
             if score[m.cand[j]] <= score[old]:
                 continue
             new_v = m.v + m.coef_t[m.of_arc[m.cand[j]]] - m.coef_t[m.of_arc[old]]
-            if keep_rows and (new_v < 0).any():
+            if (new_v < 0).any():
                 continue
             m.apply(j, new_v)
             touched[u] = True

@@ -150,16 +150,19 @@ def metro_round(tmp_path_factory):
 
 def test_a_metropole_round_answers_feasible_within_the_limit(metro_round):
     """With a limit below what the round needs, the answer is a valid allocation letting
-    every unit, in time (limit + 5 %, plus process noise), its first allocation well
-    before the limit."""
+    every unit, in time (limit + 5 %, plus process noise), its first allocation the quick
+    one (before the LP)."""
     limit = 3.0
     result, wall = _timed_solve(metro_round, limit=limit)
     assert wall <= limit * 1.05 + SLACK
     _assert_valid(metro_round, result)
     assert result.objective[0] == result.units_without_quotas == 600
-    # well before the limit (0.5-1.2 s here at load 3-12 on 2 cores, the LP's first
-    # allocation comes later); the margin is for a loaded test machine
-    assert result.stats["first_allocation"] <= 0.8 * limit
+    # the first allocation is the quick one (the row repair's), before any LP: 0.5-1.2 s
+    # here at load 3-12 on 2 cores (load-dependent, so the benchmark records it)
+    timings = result.stats["timings"]
+    assert result.stats["quick"]["score"] is not None
+    assert result.stats["first_allocation"] <= (timings["data"] + timings["quick"]
+                                                + timings.get("quota_free_bound", 0) + 0.5)
 
 
 def test_a_metropole_round_falls_back_on_the_quick_allocation(metro_round, monkeypatch):
