@@ -972,6 +972,9 @@ def calibrate(ledger: str, out: Path, year: int | None, territory: Path | None,
         raise click.UsageError(_("'{out}' already exists: add --force to replace it (only a "
                                  "file written by attribution calibrate and not edited since "
                                  "is replaced).").format(out=out))
+    if not out.resolve().parent.is_dir():
+        raise click.UsageError(_("The folder of '{out}' does not exist: create it first, or "
+                                 "choose another --out.").format(out=out))
     led = _open_ledger_cli(ledger, None, create=False)
     try:
         cal = estimate(led, year)

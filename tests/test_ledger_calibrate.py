@@ -258,6 +258,9 @@ def test_an_existing_file_is_never_overwritten_by_surprise(year, tmp_path):
     ours.write_text(edited, encoding="utf-8")
     cli("calibrate", ledger, "--out", ours, "--force", code=2)
     assert ours.read_text(encoding="utf-8") == edited
+    text = cli("calibrate", ledger, "--out", tmp_path / "no" / "such.toml", "--lang", "en",
+               code=2)
+    assert "does not exist" in text
 
 
 def test_an_empty_ledger_and_too_few_events_are_clear_errors(tmp_path):
