@@ -266,7 +266,7 @@ def test_classes_group_arcs_with_identical_attributes():
     """Per-arc coefficients equal the class row they belong to, arc by arc."""
     p = random_problem(3, 30, 10, 0.3, full_policy())
     q = build_quotas(p)
-    g, u, d = p.graph, p.graph.unit, p.graph.demand
+    u, d = p.graph.unit, p.graph.demand
     units, demands = p.territory.units, p.territory.demands
     i = q.names.index("q1_outside_qpv_min")
     expected = 4 * ((~units.qpv[u]) & (p.q1[d] | demands.anru[d])) - 1 * (~units.qpv[u])
