@@ -336,7 +336,10 @@ def _fit_level(ctx: Context, best: Incumbent, relax: Relaxation
         # unit's best fit (level 3 is a preference; the gap target is on levels 1-2).
         return best, (int(data.fit[best.arcs].sum()),
                       _least_fit(data) if relax.every_unit_let else 0)
-    oracle = ctx.stats["timings"].get("quota_free_bound", 0.0)
+    # about one LP pricing round: the oracle's time, the arrays' when it was skipped (an
+    # LP over 50 M arcs started with 7 s left ran 54 s when this read 0)
+    timings = ctx.stats["timings"]
+    oracle = timings.get("quota_free_bound", timings["data"])
     if not len(best.arcs) or ctx.clock.expired(max(0.1, LP_ORACLES * oracle)):
         return best, None
     units = len(best.arcs)
