@@ -286,7 +286,7 @@ def _solve_errors(territory: Path | None, out: Path, usage_errors: tuple = ()):
     from attribution.models.errors import DataError, NoSolutionInTime, PolicyInfeasible
     from attribution.models.i18n import _
     from attribution.models.size import RoundTooLarge
-    from attribution.reporting.atomic import ResultsFolderError
+    from attribution.reporting.files.atomic import ResultsFolderError
 
     try:
         with _sigterm_as_interrupt():
@@ -297,7 +297,7 @@ def _solve_errors(territory: Path | None, out: Path, usage_errors: tuple = ()):
         _exit_with_problems(str(territory or _("bundled territory")), exc,
                             _("nothing was written"))
     except PolicyInfeasible as exc:
-        from attribution.reporting.labels import quota_label
+        from attribution.reporting.text.labels import quota_label
         rows = "; ".join(quota_label(name) for name in exc.conflicts)
         click.echo(_("The policy's hard quotas cannot all hold: {rows}.").format(rows=rows)
                    + (f" {exc.detail}." if exc.detail else "") + " "
@@ -350,8 +350,8 @@ def validate(territory: Path | None) -> None:
     """
     from attribution.models.errors import DataError
     from attribution.models.i18n import _
-    from attribution.models.readers import first_fix, load_territory
-    from attribution.models.validation_summary import summarise
+    from attribution.models.io.readers import first_fix, load_territory
+    from attribution.models.io.validation_summary import summarise
 
     if territory is None:
         from attribution.models.generator import bundled_territory_path
@@ -408,7 +408,7 @@ def generate(out_dir: Path, seed: int, n_demands: int | None, n_units: int | Non
       attribution generate carene-year --units 1377
       attribution generate metro-year --profile metro --seed 7
     """
-    from attribution.models.folders import OutputFolderError
+    from attribution.models.io.folders import OutputFolderError
     from attribution.models.generator import PROFILES, write_territory
     from attribution.models.i18n import _, date
 
@@ -473,7 +473,7 @@ def _scenario_options(fn):
 def _run_scenarios(paths, title: str, with_attributions: bool, **options) -> None:
     from attribution.models.errors import DataError
     from attribution.models.i18n import _, ngettext
-    from attribution.reporting.atomic import ResultsFolderError
+    from attribution.reporting.files.atomic import ResultsFolderError
     from attribution.scenarios.commands import run
     from attribution.scenarios.simulation import TaskTimeout
 
@@ -597,7 +597,7 @@ def sweep(scenario: str, set_text: str, out: Path, **options) -> None:
     """
     from attribution.models.errors import DataError
     from attribution.models.i18n import _, ngettext
-    from attribution.reporting.atomic import ResultsFolderError
+    from attribution.reporting.files.atomic import ResultsFolderError
     from attribution.scenarios.simulation import TaskTimeout
     from attribution.scenarios.sweep import parse_set, run_sweep
 
@@ -657,7 +657,7 @@ def explain(results: Path, demand_id: str, letter_path: str | None, pdf: bool = 
       attribution explain results D000123 --letter D000123.html --lang en
     """
     from attribution.models.i18n import _
-    from attribution.reporting.explain import (PdfUnavailable, UnknownDemand,
+    from attribution.reporting.text.explain import (PdfUnavailable, UnknownDemand,
                                                explain as explain_demand, letter, pdf_writer,
                                                safe_name)
 
@@ -704,7 +704,7 @@ def letters(results: Path, out: Path, demands: tuple[str, ...], pdf: bool = Fals
       attribution letters results --out letters
     """
     from attribution.models.i18n import _
-    from attribution.reporting.explain import PdfUnavailable, UnknownDemand, write_letters
+    from attribution.reporting.text.explain import PdfUnavailable, UnknownDemand, write_letters
 
     try:
         written = write_letters(results, out, list(demands) or None, pdf=pdf)
@@ -860,7 +860,7 @@ def record(ledger: str, decisions: Path, territory: Path | None, user: str | Non
 
     loaded = None
     if territory is not None:
-        from attribution.models.readers import load_territory
+        from attribution.models.io.readers import load_territory
         try:
             loaded = load_territory(territory)
         except DataError as exc:
@@ -903,7 +903,7 @@ def bilan(ledger: str, year: int, out: Path, force: bool) -> None:
     from attribution.ledger import LedgerError
     from attribution.ledger.bilan import check_bilan_target, compute_bilan, write_bilan
     from attribution.models.i18n import _, pct
-    from attribution.reporting.atomic import ResultsFolderError
+    from attribution.reporting.files.atomic import ResultsFolderError
 
     try:
         check_bilan_target(out, force)

@@ -1,10 +1,10 @@
 """Cost of the reliability guards of issue 10 against the work they guard.
 
-1. People-facing CSVs are neutralised (``reporting.csv_safe.write_csv``) before
+1. People-facing CSVs are neutralised (``reporting.files.csv_safe.write_csv``) before
    ``DataFrame.to_csv``: measured against ``to_csv`` alone on a decisions-like table
    (8 text columns of ids and names, 4 numeric), one row in 50 beginning with ``=``.
 2. ``--force`` checks every file of the old results folder against the manifest's
-   SHA-256 (``models.folders.check_target``): measured on a folder of the same CSVs,
+   SHA-256 (``models.io.folders.check_target``): measured on a folder of the same CSVs,
    against reading those bytes once (the I/O floor).
 
 Usage: ``python benchmarks/bench_csv_safe.py [--rows 60000 300000] [--runs 3] [--record]``
@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from _common import machine, publish
-from attribution.models import folders
-from attribution.reporting.csv_safe import write_csv
+from attribution.models.io import folders
+from attribution.reporting.files.csv_safe import write_csv
 
 
 def table(rows: int, seed: int = 0) -> pd.DataFrame:

@@ -41,7 +41,7 @@ def year_ledger(tmp: Path, path: Path) -> tuple[float, float, float, int]:
     from attribution.ledger.events import record
     from attribution.ledger.rounds import snapshot_territory
     from attribution.models.generator import write_territory
-    from attribution.models.readers import load_territory
+    from attribution.models.io.readers import load_territory
 
     folder = tmp / "year"
     write_territory(folder, 7, 6002, 1400, round_date=dt.date(2025, 6, 2), profile="carene")

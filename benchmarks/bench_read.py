@@ -34,7 +34,7 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 what, folder = sys.argv[1], sys.argv[2]
 if what == "load":
-    from attribution.models.readers import load_territory
+    from attribution.models.io.readers import load_territory
     t = time.perf_counter(); territory = load_territory(folder); wall = time.perf_counter() - t
     n = len(territory.demands)
 else:
@@ -87,7 +87,7 @@ def main() -> None:
   {load[0]:.2f} / {load[1]:.2f} over 1 / 5 min at the end of the runs).
 - Instance: `models.generator.write_territory(seed={args.seed}, n_demands={args.demands:,},
   n_units={args.units:,})`: demands.csv {size_mb:.1f} MB, {ncols} columns.
-- Measured: `models.readers.load_territory(folder)` — reading demands.csv, units.csv and
+- Measured: `models.io.readers.load_territory(folder)` — reading demands.csv, units.csv and
   policy.toml, validating every cell and rule, building the frozen arrays, hashing the
   files. Baseline in the same run: `pandas.read_csv(demands.csv)` with type inference and
   no validation. Each run is a fresh process; {args.runs} runs each, interleaved.

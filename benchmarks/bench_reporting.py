@@ -32,7 +32,7 @@ def one_run(instance: str, seed: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from attribution.models.compatibility import build_problem
     from attribution.models.generator import bundled_territory_path, write_territory
-    from attribution.models.readers import load_territory
+    from attribution.models.io.readers import load_territory
     from attribution.optimizer import SolveParams, solve
     from attribution.reporting.results import compute, write
 

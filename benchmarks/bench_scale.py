@@ -45,7 +45,7 @@ import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from attribution.models.generator import write_territory
-from attribution.models.readers import load_territory
+from attribution.models.io.readers import load_territory
 from attribution.models.size import RoundTooLarge, check_memory, default_budget, estimate_size
 profile, nd, nu, limit, folder = sys.argv[1:6]
 folder = Path(folder)

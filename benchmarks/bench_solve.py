@@ -48,7 +48,7 @@ import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from attribution.models.generator import write_territory
-from attribution.models.readers import load_territory
+from attribution.models.io.readers import load_territory
 from attribution.models.compatibility import build_problem
 what, profile, nd, nu, seed, gap, limit, cap, folder = sys.argv[1:10]
 folder = Path(folder)

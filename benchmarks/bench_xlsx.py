@@ -44,7 +44,7 @@ def main() -> None:
     a = ap.parse_args()
     from attribution.models.compatibility import build_problem
     from attribution.models.generator import generate_territory, write_territory
-    from attribution.models.readers import load_territory
+    from attribution.models.io.readers import load_territory
     from attribution.optimizer import SolveParams, solve
     from attribution.reporting.results import compute, write_workbook
 

@@ -23,17 +23,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.models import folders
+from attribution.models.io import folders
 from attribution.models.household import priority_group
 from attribution.models.i18n import N_, _, num, pct
 from attribution.models.policy import TYPOLOGIES
-from attribution.models.readers import sha256
-from attribution.reporting import labels, svg
-from attribution.reporting.csv_safe import write_csv
-from attribution.reporting.html import card, element, heading, short_label, table
-from attribution.reporting.manifest import package_version
-from attribution.reporting.webpage import page
-from attribution.reporting.xlsx import write_xlsx
+from attribution.models.io.readers import sha256
+from attribution.reporting.text import labels
+from attribution.reporting.pages import svg
+from attribution.reporting.files.csv_safe import write_csv
+from attribution.reporting.pages.html import card, element, heading, short_label, table
+from attribution.reporting.files.manifest import package_version
+from attribution.reporting.pages.webpage import page
+from attribution.reporting.files.xlsx import write_xlsx
 from attribution.scenarios.accounts import annual_check
 
 from .accounts import year_accounts
@@ -279,7 +280,7 @@ def check_bilan_target(out: Path | str, force: bool = False) -> Path:
 
 def write_bilan(bilan: Bilan, out: Path | str, force: bool = False) -> Path:
     """Write the bilan's files to ``out`` atomically (all or nothing); ``force`` replaces
-    only an earlier bilan folder of this tool holding nothing else (models.folders)."""
+    only an earlier bilan folder of this tool holding nothing else (models.io.folders)."""
     with folders.atomic_folder(out, force=force, **_BILAN) as tmp:
         for name in CSV_FILES:
             write_csv(bilan.tables[name], tmp / f"{name}.csv")  # neutralised (typed reasons)
@@ -335,7 +336,7 @@ def _cards(s: dict[str, Any]) -> str:
 
 def render_bilan(b: Bilan) -> str:
     """The bilan as one self-contained page in the current language (inline CSS and SVG,
-    no script), built from the report's blocks (:mod:`attribution.reporting.html`)."""
+    no script), built from the report's blocks (:mod:`attribution.reporting.pages.html`)."""
     t, s = b.tables, b.summary
     title = _("Annual attributions bilan {year} — {territory}").format(year=b.year,
                                                                        territory=b.territory)

@@ -37,10 +37,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from attribution.models.errors import DataError, Problem
-from attribution.models.folders import sha256_file
+from attribution.models.io.folders import sha256_file
 from attribution.models.i18n import N_, _
 from attribution.models.i18n import date as date_for_people
-from attribution.models.readers import read_table_lenient
+from attribution.models.io.readers import read_table_lenient
 
 from . import schema
 from .store import Ledger, now

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from attribution.models.household import q1_flags
 from attribution.models.policy import TYPOLOGIES, FINANCINGS, Policy
-from attribution.models.policy_io import parse_policy
+from attribution.models.io.policy_io import parse_policy
 from attribution.models.segments import ANY, segment_keys
 from attribution.models.territory import Territory
 

@@ -40,15 +40,15 @@ from attribution.models.i18n import N_, _, num
 from attribution.models.i18n import date as date_for_people
 from attribution.models.problem import AllocationProblem, CompatibilityGraph
 from attribution.optimizer import SolveParams
-from attribution.reporting.atomic import check_target
+from attribution.reporting.files.atomic import check_target
 from attribution.models.size import check_memory
 from attribution.reporting.command import (SHORTLIST_MODES, SolveSummary, read_territory,
                                           round_params, summary_of)
 from attribution.reporting.results import run
-from attribution.reporting.shortlists import ShortlistParams
-from attribution.reporting.variants import Solver
+from attribution.reporting.analysis.shortlists import ShortlistParams
+from attribution.reporting.analysis.variants import Solver
 from attribution.scenarios.rounds import carry_attempts
-from attribution.scenarios.tables import take, with_columns
+from attribution.scenarios.rows import take, with_columns
 
 from . import schema
 from .accounts import year_accounts

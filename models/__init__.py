@@ -9,8 +9,8 @@ from .policy import FINANCINGS, STATE, TYPOLOGIES, Policy
 from .problem import AllocationProblem, CompatibilityGraph
 from .territory import Demands, Territory, Units
 from .generator import bundled_territory_path, generate_territory, write_territory
-from .readers import load_territory, read_table  # noqa: E402  (after territory: it uses it)
-from .policy_io import load_policy  # noqa: E402
+from .io.readers import load_territory, read_table  # noqa: E402  (after territory: it uses it)
+from .io.policy_io import load_policy  # noqa: E402
 from .ceilings import available_years, ceiling_table, income_ceilings  # noqa: E402
 from .household import (consumption_units, household_category, income_per_uc,  # noqa: E402
                         months_between, q1_flags, q1_threshold)

@@ -5,7 +5,7 @@ Source strings are English (the gettext convention: an English message is its ow
 and the compiled ``attribution.mo`` beside it is shipped in the package, so a fresh
 ``pip install`` needs no build step. After editing the ``.po``, recompile it with
 ``python -m attribution.models.i18n`` (needs Babel, a development dependency);
-``tests/test_i18n.py`` fails when a message used in the code is missing from the
+``tests/integration/test_i18n.py`` fails when a message used in the code is missing from the
 catalogue, when a translation drops or adds a ``{placeholder}``, or when the ``.mo`` is
 older than the ``.po``.
 

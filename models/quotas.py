@@ -308,7 +308,7 @@ def contract_shares(*, priority, qpv, q1, anru, state) -> dict[str, tuple[np.nda
     """What each territory-wide share of the contract counts, as ``(counted, among)``
     boolean masks over attributions (or arc classes): the share is ``counted.sum() /
     among.sum()``. One definition for the quota rows (:func:`build_quotas`) and for the
-    key figures of simulated years (:mod:`scenarios.kpis`).
+    key figures of simulated years (:mod:`scenarios.year_kpis`).
 
     ``priority`` is the priority group (priority or DALO, :func:`models.household.
     priority_group`); ``state`` marks attributions through the State (:data:`STATE`).

@@ -14,7 +14,7 @@ Why these bounds (docs/cotation.md, "Supported range"):
   scores at the maximum that still allows 9,007,199 units in one round; CP-SAT's own
   overflow guard (Σ |coefficient| < 2⁶³ over the objective) allows 9·10⁹ arcs.
 
-A policy point beyond the range is reported by :mod:`models.policy_io` (the key); a demand
+A policy point beyond the range is reported by :mod:`models.io.policy_io` (the key); a demand
 whose score could leave it is reported here (file, row, and the term that dominates);
 too many units for the largest score by :func:`check_objective`.
 """

@@ -2,7 +2,7 @@
 
 Categorical columns are stored as integer codes into the policy's tuples (communes,
 landlords, réservataires) or the module constants (typologies, financings); list columns
-as boolean matrices. Objects are built by :func:`models.readers.load_territory` (or
+as boolean matrices. Objects are built by :func:`models.io.readers.load_territory` (or
 directly in tests) and never mutated; make variants with :func:`dataclasses.replace`.
 """
 

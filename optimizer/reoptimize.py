@@ -15,7 +15,7 @@ main solve already established, and every answer is still *proven*:
 - **reduced-cost pruning**: the certificate ``(U, r)`` of the main LP says that every
   allocation letting every lettable unit has ``score ≤ U − Σ r_a x_a``; forcing a pair whose
   arcs have reduced cost ``r`` therefore costs at least ``⌈r − (U − z*)⌉``. When a known
-  allocation with that pair (the direct move of ``reporting.shortlists``) loses exactly
+  allocation with that pair (the direct move of ``reporting.analysis.shortlists``) loses exactly
   that much, the cost is proven without any solve;
 - otherwise the optimal allocation (a *complete* hint and a valid lower cut), the variant's
   certified bound (an upper cut) and its reduced costs (to fix arcs, ``reduction.py``) are
@@ -498,7 +498,7 @@ class Reoptimizer:
             self.stats["seconds"] += time.perf_counter() - tick
 
     def relaxed_item_gain(self, policy_key: str, detail: str = "") -> Repriced | None:
-        """:meth:`relaxed_gain` for one policy item, as ``reporting.variants.relax`` drops
+        """:meth:`relaxed_gain` for one policy item, as ``reporting.analysis.variants.relax`` drops
         it (a ``[quotas]`` key, a spatial-balance share, or the ``[[flows]]`` entry
         ``detail`` = ``"landlord→réservataire"``), without building the relaxed policy:
         its rows are those with that ``policy_key`` (and, for a flow, that entry)."""

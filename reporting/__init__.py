@@ -5,16 +5,16 @@ May import ``models`` and ``optimizer``; never imported by them. Entry points:
 two halves), :func:`explain` (one applicant's explanation from a folder).
 """
 
-from .atomic import ResultsFolderError, atomic_folder
-from .decisions import DECISION_COLUMNS, decisions_table
-from .explain import UnknownDemand, explain
-from .outcomes import Outcomes, classify
-from .quota_price import quota_prices
+from .files.atomic import ResultsFolderError, atomic_folder
+from .tables.decisions import DECISION_COLUMNS, decisions_table
+from .text.explain import UnknownDemand, explain
+from .analysis.outcomes import Outcomes, classify
+from .analysis.quota_price import quota_prices
 from attribution.models.errors import InvalidAllocation
 
 from .results import Computed, compute, run, write
-from .shortlists import SHORTLIST_COLUMNS, ShortlistParams, build_shortlists
-from .tables import ASSIGNMENT_COLUMNS, assignments_table
+from .analysis.shortlists import SHORTLIST_COLUMNS, ShortlistParams, build_shortlists
+from .tables.assignments import ASSIGNMENT_COLUMNS, assignments_table
 
 __all__ = [
     "ASSIGNMENT_COLUMNS", "Computed", "DECISION_COLUMNS", "InvalidAllocation", "Outcomes",

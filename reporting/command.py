@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 from attribution.models.compatibility import build_problem
 from attribution.models.generator import bundled_territory_path
 from attribution.models.i18n import _, num
-from attribution.models.readers import load_territory
+from attribution.models.io.readers import load_territory
 from attribution.models.size import GIB, check_memory
 from attribution.optimizer import SolveParams
 
-from .atomic import check_target
+from .files.atomic import check_target
 from .results import run
-from .shortlists import ShortlistParams
-from .variants import Solver
+from .analysis.shortlists import ShortlistParams
+from .analysis.variants import Solver
 
 if TYPE_CHECKING:
     from attribution.models.territory import Territory
@@ -52,8 +52,8 @@ class SolveSummary:
         """The summary as printed on stdout, in the current language."""
         from attribution.models.i18n import _, colon, num, pct
 
-        from .labels import outcome_label, quota_label
-        from .people import status_label
+        from .text.labels import outcome_label, quota_label
+        from .text.people import status_label
 
         gap = "–" if self.gap is None else pct(self.gap, 4)
         out = [_("{folder}: {status}, {let} of {units} units let, score sum {score}, "
@@ -108,7 +108,7 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float | No
     territory
         Territory folder, or ``None`` for the bundled CARENE-like territory.
     out
-        Results folder (written atomically; see :mod:`reporting.atomic`).
+        Results folder (written atomically; see :mod:`reporting.files.atomic`).
     time_limit, seed, workers
         Passed to the optimizer (:class:`optimizer.SolveParams`, ``solve(..., seed=)``);
         ``time_limit`` and ``workers`` override ``params`` when given.
@@ -138,7 +138,7 @@ def solve_territory(territory: Path | None, out: Path, *, time_limit: float | No
     Raises
     ------
     models.errors.DataError, models.errors.PolicyInfeasible, models.errors.NoSolutionInTime,
-    models.size.RoundTooLarge, reporting.atomic.ResultsFolderError
+    models.size.RoundTooLarge, reporting.files.atomic.ResultsFolderError
         As documented for the command's exit codes.
     """
     check_target(out, force)          # fail before the work, not after
@@ -190,7 +190,7 @@ def read_territory(territory: Path | str | None, with_names: bool = False,
     loaded = load_territory(path, notices=notices, names=names)
     if with_names and not names:
         from attribution.models.errors import DataError, Problem
-        from attribution.models.readers import NAME_COLUMNS
+        from attribution.models.io.readers import NAME_COLUMNS
         raise DataError([Problem("demands", 1, "name", _(
             "--with-names needs a column of names in the demands file ({names}, or one "
             "mapped to 'name' in columns.toml); there is none").format(

@@ -25,26 +25,26 @@ from attribution.models.allocation import check_allocation, quota_attainment
 from attribution.models.errors import InvalidAllocation, NoSolutionInTime
 from attribution.models.i18n import _, num
 from attribution.models.problem import AllocationProblem
-from attribution.models.readers import sha256 as sha256_file
+from attribution.models.io.readers import sha256 as sha256_file
 from attribution.optimizer.params import SolveParams
 
-from . import aggregates
-from .atomic import atomic_folder, check_target
-from .csv_safe import write_csv
-from .decisions import decisions_table
-from .html import render_report
-from .kpis import build_kpis, quota_rows_frame
-from .labels import OUTCOMES
-from .manifest import build_manifest, package_version
-from .moves import MoveChecker
-from .outcomes import classify
-from .quota_price import binding_items, quota_prices
-from .shortlists import ShortlistParams, build_shortlists
-from .tables import assignments_table
-from .variants import SolvedRound, Solver
-from .agenda import agenda_table, header as agenda_header, render_agenda
-from .people import people_tables
-from .xlsx import write_xlsx
+from .tables import aggregates
+from .files.atomic import atomic_folder, check_target
+from .files.csv_safe import write_csv
+from .tables.decisions import decisions_table
+from .pages.html import render_report
+from .tables.round_kpis import build_kpis, quota_rows_frame
+from .text.labels import OUTCOMES
+from .files.manifest import build_manifest, package_version
+from .analysis.moves import MoveChecker
+from .analysis.outcomes import classify
+from .analysis.quota_price import binding_items, quota_prices
+from .analysis.shortlists import ShortlistParams, build_shortlists
+from .tables.assignments import assignments_table
+from .analysis.variants import SolvedRound, Solver
+from .tables.agenda import agenda_table, header as agenda_header, render_agenda
+from .text.people import people_tables
+from .files.xlsx import write_xlsx
 
 if TYPE_CHECKING:
     from attribution.optimizer.reoptimize import Reoptimizer
@@ -104,7 +104,7 @@ def compute(problem: AllocationProblem, result: SolvedRound, *, solve: Solver | 
         Demand id → applicant's name, shown in the agenda only (``--with-names``).
     observed_waits
         Observed waits of housed households per segment, from a ledger
-        (:func:`reporting.decisions.observed_wait_columns`); None = no history.
+        (:func:`reporting.tables.decisions.observed_wait_columns`); None = no history.
 
     Raises
     ------
@@ -221,8 +221,8 @@ def _json(path: Path, data: dict[str, Any]) -> None:
 
 
 def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
-    """results.xlsx: the tables for people (:mod:`reporting.people`), French by default."""
-    from .labels import sheet_label
+    """results.xlsx: the tables for people (:mod:`reporting.text.people`), French by default."""
+    from .text.labels import sheet_label
     shown = people_tables({k: tables[k] for k in XLSX_SHEETS if k in tables})
     write_xlsx(path, {sheet_label(k): v for k, v in shown.items()}, headers=agenda_header)
 
@@ -231,7 +231,7 @@ def write(computed: Computed, out: Path | str, *, problem: AllocationProblem, se
           params: SolveParams | None, options: dict[str, Any], source_label: str,
           force: bool = False,
           timing: dict[str, Any] | None = None, csv_dialect: str = "standard") -> Path:
-    """Write a results folder atomically (see :mod:`reporting.atomic`).
+    """Write a results folder atomically (see :mod:`reporting.files.atomic`).
 
     Returns
     -------

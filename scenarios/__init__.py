@@ -8,7 +8,7 @@ parallel with :func:`run_batch`, and reduce them with :func:`year_kpis` /
 
 from .accounts import Accounts, annual_check
 from .batch import BatchResult, run_batch
-from .kpis import summarise, year_kpis
+from .year_kpis import summarise, year_kpis
 from .output import write_results
 from .simulation import Prepared, TaskTimeout, YearResult, prepare, simulate_year
 from .spec import Scenario, examples, load_scenario

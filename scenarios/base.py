@@ -1,7 +1,7 @@
 """The base territory of a scenario and the stock its freed units are drawn from.
 
 The base is read exactly as ``attribution solve`` reads a territory
-(:func:`models.readers.load_territory`, every check included): the bundled folder, a
+(:func:`models.io.readers.load_territory`, every check included): the bundled folder, a
 folder named in the scenario, or a territory the generator writes into a temporary
 folder. The *unit templates* are what monthly turnover resamples: for a folder, its own
 units; for the bundled or a generated territory, a year of freed units (1,377, CARENE's
@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from attribution.models.generator import BUNDLED, bundled_territory_path, write_territory
-from attribution.models.readers import load_territory
+from attribution.models.io.readers import load_territory
 from attribution.models.policy import Policy
 from attribution.models.territory import Territory, Units
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from attribution.models.i18n import N_, _
 
-from .kpis import KPI_COLUMNS, year_kpis
+from .year_kpis import KPI_COLUMNS, year_kpis
 from .simulation import Prepared, YearResult, simulate_year
 
 FAILURE_COLUMNS = ["scenario", "seed", "error", "detail"]

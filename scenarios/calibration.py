@@ -5,7 +5,7 @@ in ``domain.md`` — **[S]** sourced, **[K]** common practice, **[E]** our estim
 **NOT FOUND** — the tolerance within which the simulated baseline must reproduce it, and
 the KPI that measures it. :func:`calibration_table` puts the simulated means and their
 95 % intervals next to them; ``docs/scenarios.md`` holds the table of a baseline run and
-explains every departure; ``tests/test_scenarios_calibration.py`` fails when a quick
+explains every departure; ``tests/scenarios/test_calibration.py`` fails when a quick
 baseline run leaves a tolerance.
 
 Print the table of any baseline results folder (``simulate`` or ``compare``)::
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .kpis import HORIZON, interval, scale_of
+from .year_kpis import HORIZON, interval, scale_of
 
 #: Social housing units of CARENE at 1/1/2024 [S, DREAL RPLS 2024].
 STOCK = 13251

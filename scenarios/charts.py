@@ -1,6 +1,6 @@
 """Inline SVG chart of Monte-Carlo estimates: a mean and its confidence interval per row
 and scenario, with an optional target line. Bars and bullet charts come from
-:mod:`reporting.svg` (same palette, same font), so the pages look alike.
+:mod:`reporting.pages.svg` (same palette, same font), so the pages look alike.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 
 from attribution.models import i18n
 from attribution.models.i18n import num, pct
-from attribution.reporting.svg import PALETTE
+from attribution.reporting.pages.svg import PALETTE
 
 _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="12"'
 

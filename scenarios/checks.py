@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from collections.abc import Iterable, Mapping
 
-from attribution.models.cells import did_you_mean
+from attribution.models.io.cells import did_you_mean
 from attribution.models.errors import Problem
 from attribution.models.i18n import _
 

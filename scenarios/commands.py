@@ -18,10 +18,10 @@ from scipy import stats
 
 from attribution.models.errors import DataError, Problem
 from attribution.models.i18n import _, ngettext
-from attribution.reporting.atomic import check_target
+from attribution.reporting.files.atomic import check_target
 
 from .batch import BatchResult, default_workers, run_batch
-from .kpis import FEW_SEEDS, HORIZON, scale_of, summarise
+from .year_kpis import FEW_SEEDS, HORIZON, scale_of, summarise
 from .output import write_results
 from .simulation import Prepared, prepare
 from .spec import Scenario, load_scenario, resolve_scenario_path
@@ -95,7 +95,7 @@ def run(paths: Sequence[str | Path], out: str | Path, *, title: str,
     ------
     DataError
         A scenario file or its territory is invalid (nothing is written).
-    reporting.atomic.ResultsFolderError
+    reporting.files.atomic.ResultsFolderError
         ``out`` cannot be written (checked before any simulation starts).
     """
     check_target(out, force)

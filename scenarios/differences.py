@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .kpis import FEW_SEEDS, HORIZON, scale_of, transformed
+from .year_kpis import FEW_SEEDS, HORIZON, scale_of, transformed
 
 DIFF_COLUMNS = ["scenario", "kpi", "group", "diff_mean", "ci_low", "ci_high",
                 "distinguishable", "n", "unpaired_ci_low", "unpaired_ci_high", "period", "flag"]
@@ -45,7 +45,7 @@ def differences(kpis: pd.DataFrame, order: list[str], confidence: float = 0.95
     Parameters
     ----------
     kpis
-        Per-seed KPIs (:data:`scenarios.kpis.KPI_COLUMNS`).
+        Per-seed KPIs (:data:`scenarios.year_kpis.KPI_COLUMNS`).
     order
         Scenario names, the reference first.
     confidence

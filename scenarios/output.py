@@ -20,7 +20,7 @@ report.html         the same for people, with charts
 manifest.json       scenario files and their hashes, seeds, versions, timings
 ==================  =========================================================================
 
-The folder is written by :func:`reporting.atomic.atomic_folder`: all of it or nothing.
+The folder is written by :func:`reporting.files.atomic.atomic_folder`: all of it or nothing.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ from pathlib import Path
 import pandas as pd
 
 from attribution.models.i18n import _
-from attribution.models.readers import sha256 as sha256_file
-from attribution.reporting.atomic import atomic_folder
-from attribution.reporting.csv_safe import write_csv
-from attribution.reporting.manifest import package_version, to_jsonable
+from attribution.models.io.readers import sha256 as sha256_file
+from attribution.reporting.files.atomic import atomic_folder
+from attribution.reporting.files.csv_safe import write_csv
+from attribution.reporting.files.manifest import package_version, to_jsonable
 
 from .batch import BatchResult
 from .differences import differences
-from .kpis import HORIZON, summarise
+from .year_kpis import HORIZON, summarise
 from .page import render_page
 from .shortfalls import explain
 from .simulation import Prepared

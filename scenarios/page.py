@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from attribution.models.i18n import N_, _, ngettext, num, pct
-from attribution.reporting.svg import bar_chart
-from attribution.reporting.webpage import page
+from attribution.reporting.pages.svg import bar_chart
+from attribution.reporting.pages.webpage import page
 
 from .charts import interval_chart
 
-#: Extra rules of the scenario pages over the shared frame (reporting.webpage).
+#: Extra rules of the scenario pages over the shared frame (reporting.pages.webpage).
 _CSS = ".scroll table td:first-child{white-space:normal;min-width:12em}"
 
 #: Headline KPIs of the comparison table: (kpi, group, label, is a share).
@@ -251,7 +251,7 @@ def render_page(title: str, scenarios: list[dict], summary: pd.DataFrame,
         One dict per scenario: ``name``, ``description``, ``territory``, ``months``,
         ``seeds``.
     summary
-        :func:`scenarios.kpis.summarise` output.
+        :func:`scenarios.year_kpis.summarise` output.
     targets
         Annual checks of every (scenario, seed): :func:`scenarios.accounts.annual_check`
         with ``scenario``, ``seed`` and ``reason`` (:func:`scenarios.shortfalls.explain`)

@@ -29,7 +29,7 @@ from attribution.models.household import months_between
 from attribution.models.territory import Demands
 
 from .crn import keyed_uniform
-from .tables import concat, renamed, take, with_columns
+from .rows import concat, renamed, take, with_columns
 
 
 @dataclass(frozen=True)

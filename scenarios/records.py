@@ -1,7 +1,7 @@
 """What a simulated year records: one row per attribution, and who was there.
 
 Kept apart from the year loop (:mod:`scenarios.simulation`) so that both stay short; the
-tables are what :mod:`scenarios.kpis` reads.
+tables are what :mod:`scenarios.year_kpis` reads.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from attribution.models.problem import AllocationProblem
 from attribution.models.segments import ANY, segment_keys
 from attribution.models.territory import Demands
 
-from .tables import take
+from .rows import take
 
 
 def entrants(demands: Demands, edges) -> pd.DataFrame:

@@ -55,7 +55,7 @@ from .refusals import draw_refusals
 from .rounds import SIMULATION_MODEL_ARCS, solve_pass
 from .spec import Scenario
 from .supply import draw_units, recode
-from .tables import concat, take
+from .rows import concat, take
 
 
 class TaskTimeout(Exception):

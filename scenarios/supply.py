@@ -22,7 +22,7 @@ from attribution.models.i18n import _
 from attribution.models.policy import FINANCINGS, Policy
 from attribution.models.territory import Units
 
-from .tables import renamed, take, with_columns
+from .rows import renamed, take, with_columns
 
 #: Financing → (neighbour whose templates it borrows, rent factor applied) [E].
 BORROW = {"PLAI-A": ("PLAI", 4.6 / 5.0), "PLAI": ("PLAI-A", 5.0 / 4.6),

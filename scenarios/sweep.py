@@ -31,14 +31,14 @@ import pandas as pd
 
 from attribution.models.errors import DataError, Problem
 from attribution.models.i18n import _, ngettext
-from attribution.reporting import webpage
-from attribution.reporting.atomic import check_target
-from attribution.reporting.csv_safe import neutralise_frame
+from attribution.reporting.pages import webpage
+from attribution.reporting.files.atomic import check_target
+from attribution.reporting.files.csv_safe import neutralise_frame
 
 from .batch import BatchResult, run_batch
 from .charts import xy_chart
 from .commands import prepare_all
-from .kpis import FEW_SEEDS, HORIZON, summarise
+from .year_kpis import FEW_SEEDS, HORIZON, summarise
 from .output import write_results
 from .page import _CSS, HEADLINE, _fmt, _get, label, scroll, seeds_warning
 from .spec import SECTIONS, Scenario, parse_scenario, resolve_scenario_path
@@ -137,7 +137,7 @@ def run_sweep(scenario: str | Path, set_text: str, out: str | Path, *,
         ``set_text`` is not KEY=START:STOP:STEP (a usage error).
     DataError
         A variant of the scenario is invalid (e.g. a share above 1), or the base.
-    reporting.atomic.ResultsFolderError
+    reporting.files.atomic.ResultsFolderError
         ``out`` cannot be written.
     """
     spec = parse_set(set_text)

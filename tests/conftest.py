@@ -28,7 +28,7 @@ from builders import full_policy, random_problem, random_territory, write_tiny_t
 def english_messages(monkeypatch):
     """Run a test in English (library calls, the commands' --lang default and the
     subprocesses they start): for tests that check the English source text of messages;
-    the French of every message is checked by tests/test_i18n.py and
+    the French of every message is checked by tests/integration/test_i18n.py and
     tests/test_french_outputs.py."""
     from attribution.models.i18n import language
     monkeypatch.setenv("ATTRIBUTION_LANG", "en")

@@ -615,7 +615,7 @@ def _bilan_tables(folder: Path) -> dict[str, pd.DataFrame]:
 
 def _bilan_charts(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     """Realised shares against targets, drawn by the report's own chart code."""
-    from attribution.reporting import svg
+    from attribution.reporting.pages import svg
 
     charts = {}
 

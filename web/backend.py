@@ -1,7 +1,7 @@
 """The one adapter between the workspace and the layers below it.
 
 Everything the pages show or do goes through here, and everything here calls the code
-the command line uses: a territory is read and checked by ``models.readers``; a round,
+the command line uses: a territory is read and checked by ``models.io.readers``; a round,
 a comparison, a decision file and a year are run by the ``attribution`` commands
 themselves (``solve``, ``compare``, ``record``, ``bilan``) in a worker process
 (:mod:`attribution.web.jobs`), so the browser and the CLI write identical files. This
@@ -24,8 +24,8 @@ import pandas as pd
 
 from attribution.models.errors import DataError, Problem
 from attribution.models.i18n import _
-from attribution.models.readers import SUFFIXES, load_territory
-from attribution.models.validation_summary import TerritorySummary, summarise
+from attribution.models.io.readers import SUFFIXES, load_territory
+from attribution.models.io.validation_summary import TerritorySummary, summarise
 
 #: The columns of a decisions file for ``attribution record`` (issue 13's contract).
 RECORD_COLUMNS = ["unit_id", "demand_id", "event", "date", "rank", "justified", "reason"]
@@ -253,13 +253,13 @@ def candidates(results: Path, unit_id: str) -> list[dict]:
 
 def explanation(results: Path, demand_id: str) -> str:
     """One applicant's explanation, exactly as ``attribution explain`` prints it."""
-    from attribution.reporting.explain import explain
+    from attribution.reporting.text.explain import explain
     return explain(results, demand_id)
 
 
 def letter(results: Path, demand_id: str) -> str:
     """The letter owed to one applicant, exactly as ``attribution letters`` writes it."""
-    from attribution.reporting.explain import letter as letter_html
+    from attribution.reporting.text.explain import letter as letter_html
     return letter_html(results, demand_id)
 
 

@@ -97,7 +97,7 @@ def write_territory(out_dir: str | Path, seed: int, n_demands: int = 6002, n_uni
 
     Raises
     ------
-    attribution.models.folders.OutputFolderError
+    attribution.models.io.folders.OutputFolderError
         ``out_dir`` is a file, the current folder or an ancestor, a non-empty folder and
         ``overwrite`` is false, or (even with ``overwrite``) a folder ``generate`` did not
         write or one holding files it did not write.

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from attribution.models import folders
+from attribution.models.io import folders
 from attribution.models.i18n import N_
 
 
@@ -33,7 +33,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 def check_target(out_dir: Path, overwrite: bool) -> Path:
     """Refuse a target that is a file, a non-empty folder without ``overwrite``, or (even
     with it) a folder ``generate`` did not write or holding files it did not write
-    (:func:`attribution.models.folders.check_target`)."""
+    (:func:`attribution.models.io.folders.check_target`)."""
     return folders.check_target(out_dir, force=overwrite, kinds=folders.TERRITORY_KINDS,
                                 what=N_("territory folder"), empty_ok=True, make_parents=True)
 

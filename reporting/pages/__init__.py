@@ -1,0 +1,1 @@
+"""HTML pages: the report, the page shell, inline SVG charts."""

@@ -1,0 +1,2 @@
+"""The tables of a results folder: assignments, decisions, aggregates, the round's key figures
+(kpis.json) and the commission's agenda."""
