@@ -26,8 +26,8 @@ from click.testing import CliRunner
 
 from attribution.cli import main
 from attribution.models.generator import write_territory
-from conftest import write_tiny_territory
-from test_malformed_corpus import CASES as MALFORMED
+from builders import write_tiny_territory
+from malformed_corpus import CASES as MALFORMED
 
 #: English words and phrases that must never reach a French reader (with their spaces:
 #: whole words); " the " alone catches most English sentences.
