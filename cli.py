@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from attribution.interrupt import EXIT_INTERRUPTED  # stdlib only
+
 if TYPE_CHECKING:  # the commands import the layers lazily, to start fast
     from attribution.models.errors import DataError
 
@@ -71,9 +73,6 @@ def _print_version(ctx: click.Context) -> None:
     a hundred milliseconds of start-up)."""
     click.echo(f"attribution, version {_version()}")
     ctx.exit()
-
-
-EXIT_INTERRUPTED = 130
 
 
 class _Interruptible(click.Group):

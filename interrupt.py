@@ -20,17 +20,24 @@ registers the solver (:func:`register`) while it exists; and the command line ru
 
 This module imports nothing heavy, so the command line installs it before anything else
 (a Ctrl-C while the libraries load gives exit 130 too, not click's "Aborted!" and exit 1).
-The HiGHS LP of the bound holds the main thread too; an interrupt there is handled when
-the LP call returns (each call is short and time-limited).
+The HiGHS LP of the bound, or CP-SAT loading a large model, holds the main thread in C++
+where ``stop_search()`` cannot reach: an interrupt there is handled when the call returns.
+So that no stage can hold a signal for long, the watching thread gives the main thread
+:data:`GRACE_SECONDS` to unwind; past that, or at a second signal, it removes the
+temporary folders registered with :func:`temporary` (the atomic results folders), prints
+the interruption line and leaves with exit 130 at once (:func:`_leave_now`).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 from contextlib import contextmanager
 from types import FrameType
 from typing import Protocol, TypeVar
@@ -40,6 +47,14 @@ _LOCK = threading.Lock()
 #: Signals that interrupt a run.
 SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None))
                 if s is not None)
+
+
+#: Seconds the main thread has, after a signal, to unwind (the pending KeyboardInterrupt and
+#: the cleanup it runs) before the process leaves at once (exit 130).
+GRACE_SECONDS = 5.0
+#: Exit status of an interrupted run (128 + SIGINT, as shells report Ctrl-C).
+EXIT_INTERRUPTED = 130
+_TEMPORARY: set[Path] = set()
 
 
 class Stoppable(Protocol):
@@ -71,6 +86,40 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
+def temporary(path: Path) -> Iterator[Path]:
+    """Register ``path`` (a temporary folder) for removal should the process have to leave
+    at once after a signal (:func:`_leave_now`); the caller removes it otherwise."""
+    with _LOCK:
+        _TEMPORARY.add(Path(path))
+    try:
+        yield path
+    finally:
+        with _LOCK:
+            _TEMPORARY.discard(Path(path))
+
+
+def _leave_now() -> None:
+    """The main thread did not unwind in time: remove the registered temporary folders, say
+    so, and exit 130 without running the rest of the program (no file is half-written:
+    results are written into a temporary folder and renamed whole)."""
+    with _LOCK:
+        leftovers = list(_TEMPORARY)
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+    try:
+        from attribution.models.i18n import _
+
+        line = _("Interrupted; stopped cleanly, nothing was written.")
+    except Exception:  # noqa: BLE001 (leaving anyway)
+        line = "Interrupted; stopped cleanly, nothing was written."
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
 def interruptible() -> Iterator[None]:
     """SIGINT and SIGTERM stop any running solve and raise ``KeyboardInterrupt``.
 
@@ -93,6 +142,7 @@ def interruptible() -> Iterator[None]:
     done = threading.Event()
 
     def watch() -> None:
+        seen = 0
         while not done.is_set():
             try:
                 data = os.read(read_end, 64)
@@ -100,8 +150,16 @@ def interruptible() -> Iterator[None]:
                 return
             if not data or done.is_set():
                 return
-            if any(b in SIGNALS for b in data):
-                stop_all()
+            signals = sum(b in SIGNALS for b in data)
+            if not signals:
+                continue
+            stop_all()
+            seen += signals
+            if seen > 1:                      # a second signal: leave now
+                _leave_now()
+            timer = threading.Timer(GRACE_SECONDS, lambda: done.is_set() or _leave_now())
+            timer.daemon = True
+            timer.start()
 
     watcher = None
     if read_end >= 0:

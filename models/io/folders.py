@@ -43,6 +43,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from attribution.interrupt import temporary
+
 from ..errors import AttributionError
 from ..i18n import N_, _, ngettext
 
@@ -359,24 +361,25 @@ def atomic_folder(target: Path | str, *, force: bool = False,
     tag = f"{_host_tag()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp = path.parent / f".{path.name}.tmp-{tag}"
     tmp.mkdir()
-    try:
-        yield tmp
-        check_target(target, **options)  # the world may have changed during a long run
-        with _signals_held():  # Ctrl-C waits for the two renames
-            if path.exists():
-                manifest = read_marker(path)
-                old = path.parent / f".{path.name}.old-{tag}"
-                os.replace(path, old)
-                try:
+    with temporary(tmp):   # removed by a hard exit after Ctrl-C too
+        try:
+            yield tmp
+            check_target(target, **options)  # the world may have changed during a long run
+            with _signals_held():  # Ctrl-C waits for the two renames
+                if path.exists():
+                    manifest = read_marker(path)
+                    old = path.parent / f".{path.name}.old-{tag}"
+                    os.replace(path, old)
+                    try:
+                        os.replace(tmp, path)
+                    except BaseException:
+                        os.replace(old, path)
+                        raise
+                else:
+                    old = None
                     os.replace(tmp, path)
-                except BaseException:
-                    os.replace(old, path)
-                    raise
-            else:
-                old = None
-                os.replace(tmp, path)
-        if old is not None:
-            _remove_written(old, manifest)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+            if old is not None:
+                _remove_written(old, manifest)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)

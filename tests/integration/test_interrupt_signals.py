@@ -159,3 +159,49 @@ def test_kill_9_leftovers_are_cleaned_at_the_next_run(territory, tmp_path):
     assert (work / left[0] / "decisions.csv").exists()   # half written indeed
     check_target(work / "results")                      # what the next run does first
     assert list(work.iterdir()) == []
+
+
+STUCK = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from attribution.interrupt import interruptible, temporary
+
+    tmp = Path(sys.argv[1])
+    tmp.mkdir()
+    with interruptible(), temporary(tmp):
+        print("stuck", flush=True)
+        while True:            # a call that does not return on a signal (C++ code holding
+            try:               # the main thread: HiGHS, CP-SAT loading a large model)
+                time.sleep(100)
+            except KeyboardInterrupt:
+                pass
+""")
+
+
+@pytest.mark.parametrize("second", [False, True], ids=["grace", "second-signal"])
+def test_a_stage_that_holds_the_signal_still_exits_130(tmp_path, second):
+    """When the main thread cannot unwind, the process still leaves with exit 130 and the
+    interruption line: GRACE_SECONDS after the signal, or at once on a second signal; the
+    registered temporary folder is removed."""
+    from attribution.interrupt import GRACE_SECONDS
+    folder = tmp_path / ".results.tmp-x"
+    proc = subprocess.Popen([sys.executable, "-c", STUCK, str(folder)], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == "stuck"
+    assert folder.is_dir()
+    start = time.perf_counter()
+    proc.send_signal(TERM)
+    if second:
+        time.sleep(0.5)
+        proc.send_signal(INT)
+    code = proc.wait(timeout=GRACE_SECONDS + 60)
+    took = time.perf_counter() - start
+    err = proc.stderr.read()
+    assert code == 130, err
+    assert "Interrompu" in err or "Interrupted" in err, err
+    assert "Traceback" not in err
+    assert not folder.exists()
+    if second:
+        assert took < GRACE_SECONDS, took
+    else:
+        assert took >= GRACE_SECONDS * 0.9, took
