@@ -162,19 +162,26 @@ def test_kill_9_leftovers_are_cleaned_at_the_next_run(territory, tmp_path):
 
 
 STUCK = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
     from pathlib import Path
     from attribution.interrupt import interruptible, temporary
+
+    def ignore(signum, frame):
+        pass
 
     tmp = Path(sys.argv[1])
     tmp.mkdir()
     with interruptible(), temporary(tmp):
-        print("stuck", flush=True)
-        while True:            # a call that does not return on a signal (C++ code holding
-            try:               # the main thread: HiGHS, CP-SAT loading a large model)
+        try:
+            print("stuck", flush=True)
+            time.sleep(100)
+        except KeyboardInterrupt:
+            # from now on like C++ code holding the main thread (HiGHS, CP-SAT loading a
+            # large model): the signals still reach the wake-up pipe, never Python code
+            for s in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(s, ignore)
+            while True:
                 time.sleep(100)
-            except KeyboardInterrupt:
-                pass
 """)
 
 
