@@ -20,33 +20,9 @@ def _scipy_highs():  # pragma: no cover - depends on the environment
     ``__init__`` (which imports scipy.special, fft, linalg...: 0.2–0.8 s of start-up that
     the solver never uses). It is registered under its own name, so a later
     ``import scipy.optimize`` reuses it. Any surprise falls back to the normal import."""
-    import importlib.machinery
-    import importlib.util
-    import os
-    import sys
+    from .scipy_ext import extension
 
-    import scipy
-    name = "scipy.optimize._highspy._core"
-    if name in sys.modules:
-        return sys.modules[name]
-    try:
-        folder = os.path.join(os.path.dirname(scipy.__file__), "optimize", "_highspy")
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            path = os.path.join(folder, "_core" + suffix)
-            if os.path.exists(path):
-                spec = importlib.util.spec_from_file_location(name, path)
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[name] = module
-                try:
-                    spec.loader.exec_module(module)
-                except BaseException:
-                    del sys.modules[name]
-                    raise
-                return module
-    except Exception:  # noqa: BLE001 - any layout surprise: the ordinary import
-        pass
-    from scipy.optimize._highspy import _core
-    return _core
+    return extension("scipy.optimize._highspy._core")
 
 
 try:  # pragma: no cover - depends on the environment
