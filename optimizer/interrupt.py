@@ -1,4 +1,5 @@
-"""CP-SAT solvers that leave signals to the package (see :mod:`attribution.interrupt`).
+"""CP-SAT solvers that leave signals to the package (see :mod:`attribution.interrupt`) and
+skip symmetry detection (see :func:`cp_solver`).
 
 CP-SAT's default (``catch_sigint_signal``) installs its own SIGINT handler during ``Solve``
 and restores the *default* action afterwards, so that after the first solve Ctrl-C killed
@@ -23,4 +24,10 @@ def cp_solver() -> CpSolver:
 
     solver = cp_model.CpSolver()
     solver.parameters.catch_sigint_signal = False
+    # No symmetry detection: in OR-Tools 9.15 its presolve step can carry a solution hint
+    # through the symmetries for minutes without reading the time limit (seen: a 45-variable
+    # level-1 model of a simulated round held 8+ min in
+    # DetectAndExploitSymmetriesInPresolve → SolutionCrush::MaybeUpdateVarWithSymmetriesToValue,
+    # with a 88 s limit), and our assignment models gain nothing from it.
+    solver.parameters.symmetry_level = 0
     return register(solver)
