@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -34,11 +31,6 @@ from _common import machine, publish
 PASSWORD = "benchmark password"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _sign_in(base: str, name: str) -> httpx.Client:
@@ -68,28 +60,14 @@ def main() -> None:
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
 
-    from attribution.web import auth, server as setup
-    from attribution.web.db import open_db
+    from attribution.web.server import start_child
 
     work = Path(tempfile.mkdtemp(prefix="bench-web-"))
     ledger = str(work / "ledger.sqlite")
-    setup.prepare(ledger, None, None, False, echo=lambda _: None)
-    engine = open_db(ledger)
-    auth.add_user(engine, "equipe", "cil", PASSWORD)
-    auth.add_user(engine, "silene", "landlord:Silène", PASSWORD)
-    engine.dispose()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = open(work / "server.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "attribution", "serve", ledger,
-                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    server, base = start_child(ledger, work / "server.log",
+                               {"equipe": ("cil", PASSWORD),
+                                "silene": ("landlord:Silène", PASSWORD)}, timeout=120)
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/sante", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
         cil = _sign_in(base, "equipe")
         token = TOKEN.search(cil.get("/").text).group(1)
         t0 = time.perf_counter()
@@ -161,7 +139,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        log.close()
 
     def row(label: str, lat: list[float], n_errors: int, seconds: float) -> str:
         lat = sorted(lat)

@@ -66,3 +66,41 @@ def run_server(ledger: str, *, host: str = "127.0.0.1", port: int = 8000,
     # no access log: its lines carry paths and query strings (demand ids); the app logs
     # the route's template instead (attribution.web)
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+def start_child(ledger: str, log: Path, accounts: dict[str, tuple[str, str]],
+                timeout: float = 120.0):
+    """Prepare ``ledger`` on the bundled territory with ``accounts`` (name → (role,
+    password)), start ``attribution serve`` on a free local port in a child process
+    writing to ``log``, and wait until it answers: ``(process, base URL)``. For tests and
+    benchmarks that drive a real server; raises ``RuntimeError`` with the log when it
+    does not start within ``timeout`` seconds."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    prepare(ledger, None, None, False, echo=lambda _: None)
+    engine = open_db(ledger)
+    for name, (role, password) in accounts.items():
+        auth.add_user(engine, name, role, password)
+    engine.dispose()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = open(log, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "attribution", "serve", ledger,
+                             "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    out.close()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(base + "/sante", timeout=2)
+            return proc, base
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the server did not start: " + Path(log).read_text())
+            time.sleep(0.2)

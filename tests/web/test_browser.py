@@ -11,11 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -41,47 +37,25 @@ def _browser_or_skip():
         pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``attribution serve`` in a child process on the bundled territory, with a CIL
     account and a landlord account."""
     _browser_or_skip()
-    from attribution.web import auth, server as setup
-    from attribution.web.db import open_db
+    from attribution.web.server import start_child
 
     folder = tmp_path_factory.mktemp("browser")
     ledger = str(folder / "ledger.sqlite")
-    setup.prepare(ledger, None, None, False, echo=lambda _: None)
-    engine = open_db(ledger)
-    auth.add_user(engine, "equipe", "cil", PASSWORD)
-    auth.add_user(engine, "silene", "landlord:Silène", PASSWORD)
-    engine.dispose()
-    port = _free_port()
-    log = open(folder / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "attribution", "serve", ledger,
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(base + "/sante", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("the server did not start: "
-                            + (folder / "server.log").read_text())
-            time.sleep(0.3)
+    try:
+        proc, base = start_child(ledger, folder / "server.log",
+                                 {"equipe": ("cil", PASSWORD),
+                                  "silene": ("landlord:Silène", PASSWORD)})
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield {"base": base, "folder": folder, "ledger": ledger}
     proc.terminate()
     proc.wait(timeout=30)
-    log.close()
 
 
 @pytest.fixture(scope="module")
