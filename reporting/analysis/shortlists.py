@@ -35,6 +35,7 @@ first), then demand id.
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import time
@@ -252,33 +253,51 @@ def _price_one(ctx: _Pricing, row) -> tuple[int, int, str] | None:
     return got
 
 
-def _price_chunk(ctx: _Pricing, rows: list, progress=None, total: int = 0
-                 ) -> tuple[list[tuple[Any, tuple[int, int, str]]], bool]:
-    """Price ``rows`` in order until the deadline: ``([(row index, cost)], cut)``."""
+def _rank_key(cost_units: int, cost_score: int, row) -> tuple:
+    """Where an exactly priced alternative ranks among its unit's (the table's order)."""
+    return (int(cost_units), int(cost_score), -int(row.score), str(row.demand_id))
+
+
+@dataclass(frozen=True)
+class _UnitTask:
+    """One unit's alternatives that need a re-optimisation.
+
+    ``rows`` are ``(row, low)`` pairs, lowest first: ``low`` is the rank key of the
+    cheapest cost the alternative could have (its proven lower bound from the main LP's
+    reduced costs; ``None`` when there is none — priced first, never skipped). ``known``
+    holds the rank keys of the unit's costs already proven, sorted, and ``shown`` how many
+    alternatives the unit's shortlist shows.
+    """
+
+    rows: list
+    known: list
+    shown: int
+
+
+def _price_unit(ctx: _Pricing, task: _UnitTask
+                ) -> tuple[list[tuple[Any, tuple[int, int, str]]], bool]:
+    """Price a unit's alternatives, cheapest lower bound first, and stop as soon as the
+    unit's shown places are held by proven costs that rank before every lower bound left:
+    whatever those alternatives cost, they are not shown (an unpriced alternative ranks
+    after every exactly priced one), so pricing them would change nothing in the table.
+    Returns ``([(row index, cost)], cut by the deadline)``."""
     out = []
-    for k, row in enumerate(rows):
-        if progress and k % 100 == 0:
-            progress(_("pricing shortlist alternatives {k}/{n}").format(k=k, n=total or len(rows)))
+    known = list(task.known)
+    for row, low in task.rows:
+        if low is not None and len(known) >= task.shown and low > known[task.shown - 1]:
+            break
         if time.perf_counter() > ctx.deadline:
             return out, True
         got = _price_one(ctx, row)
         if got is not None:
             out.append((row.Index, got))
+            if got[2] == "exact":
+                bisect.insort(known, _rank_key(got[0], got[1], row))
     return out, False
 
 
-#: The forked worker's view of the pricing (set just before the pool forks it).
-_FORKED: tuple[_Pricing, list[list]] | None = None
-
-
-def _forked_chunk(k: int):
-    """Run in the forked worker: price chunk ``k`` of :data:`_FORKED`."""
-    ctx, chunks = _FORKED
-    return _price_chunk(ctx, chunks[k])
-
-
-#: Fewest alternatives needing a re-optimisation before they are shared out between
-#: processes (forking costs ~0.05 s).
+#: Fewest alternatives needing a re-optimisation before a second process shares them
+#: (forking costs ~0.05 s).
 PARALLEL_MIN = 12
 
 
@@ -312,48 +331,151 @@ def _processes(n_heavy: int, params: Any) -> int:
     return 2 if cores >= 2 and busy < cores - 0.5 else 1
 
 
-def _price_all(ctx: _Pricing, rows: list, progress=None
-               ) -> tuple[dict[Any, tuple[int, int, str]], int, bool]:
-    """Price every alternative: those the main LP's reduced costs settle at once, here;
-    the others (a warm LP and a CP-SAT search each) shared out between this process and a
-    forked one when :func:`_processes` allows. Every cost is a proven optimum (or a
-    bound, marked so), whichever process computes it: the result does not depend on the
-    split. Returns ``({row index: cost}, number priced, cut by the deadline)``."""
-    global _FORKED
-    priced: dict[Any, tuple[int, int, str]] = {}
-    heavy = []
-    for row in rows:
-        quick = None
-        if ctx.reopt is not None and bool(row.feasible):
-            quick = ctx.reopt.pair_cost_by_reduced_cost(int(row.unit), int(row.demand),
-                                                        move_allocation(ctx.arcs, row))
-        if quick is None:
-            heavy.append(row)
-        else:
-            priced[row.Index] = (ctx.base[0] - quick.units, ctx.base[1] - quick.score,
-                                 "exact")
-    n = _processes(len(heavy), ctx.params)
-    if n == 1:
-        got, cut = _price_chunk(ctx, heavy, progress, len(rows))
-        priced.update(got)
-        return priced, len(priced), cut
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-    import multiprocessing  # noqa: PLC0415
-    chunks = [heavy[k::n] for k in range(n)]
-    _FORKED = (ctx, chunks)
+def _next_task(counter) -> int:
+    """Take the next task number from the counter shared by both processes."""
+    with counter.get_lock():
+        k = counter.value
+        counter.value = k + 1
+    return k
+
+
+def _forked_worker(ctx: _Pricing, tasks: list[_UnitTask], counter, conn,
+                   parent: int) -> None:
+    """The forked process: take tasks from the shared counter until none is left (or the
+    parent is gone), then send ``{task number: (priced, cut)}`` back. A signal ends it at
+    once (the parent, interrupted too, cleans up); a failure sends what was done — the
+    parent prices the rest itself."""
+    import signal
+
     try:
-        with ProcessPoolExecutor(max_workers=n - 1,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_forked_chunk, k) for k in range(1, n)]
-            results = [_price_chunk(ctx, chunks[0], progress, len(rows))]
-            results += [f.result() for f in futures]
+        signal.set_wakeup_fd(-1)
+    except (ValueError, OSError):
+        pass
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+    done: dict[int, tuple[list, bool]] = {}
+    try:
+        while os.getppid() == parent:
+            k = _next_task(counter)
+            if k >= len(tasks):
+                break
+            done[k] = _price_unit(ctx, tasks[k])
+    except Exception:  # noqa: BLE001 — the parent re-prices whatever is missing
+        pass
     finally:
-        _FORKED = None
-    cut = False
-    for got, was_cut in results:
-        priced.update(got)
-        cut = cut or was_cut
-    return priced, len(priced), cut
+        try:
+            conn.send(done)
+        finally:
+            conn.close()
+
+
+class _SharedPricing:
+    """Unit tasks priced by this process and, when :func:`_processes` allows, a forked one
+    started at once: both take the next task from a shared counter, so the forked process
+    works while this one does other things (the caller's explanations and quota prices)
+    and this one joins in when it comes back (:meth:`finish`). Every cost is a proven
+    optimum (or a bound, marked so), whichever process computes it: the table does not
+    depend on the split."""
+
+    def __init__(self, ctx: _Pricing, tasks: list[_UnitTask], progress=None):
+        import multiprocessing
+
+        self.ctx, self.tasks, self.progress = ctx, tasks, progress
+        self.proc = self.conn = None
+        n_rows = sum(len(t.rows) for t in tasks)
+        if _processes(n_rows, ctx.params) < 2:
+            self.counter = None
+            return
+        mp = multiprocessing.get_context("fork")
+        self.counter = mp.Value("i", 0)
+        read, write = mp.Pipe(duplex=False)
+        self.proc = mp.Process(target=_forked_worker, daemon=True,
+                               args=(ctx, tasks, self.counter, write, os.getpid()))
+        self.proc.start()
+        write.close()
+        self.conn = read
+
+    def finish(self) -> tuple[dict[Any, tuple[int, int, str]], bool]:
+        """Price what is left here, gather the forked share: ``({row index: cost}, cut)``."""
+        priced: dict[Any, tuple[int, int, str]] = {}
+        cut = False
+        mine: set[int] = set()
+        try:
+            n = len(self.tasks)
+            while True:
+                k = _next_task(self.counter) if self.counter is not None else len(mine)
+                if k >= n:
+                    break
+                if self.progress and k % 25 == 0:
+                    self.progress(_("pricing shortlist alternatives {k}/{n}").format(
+                        k=k, n=n))
+                got, was_cut = _price_unit(self.ctx, self.tasks[k])
+                priced.update(got)
+                cut = cut or was_cut
+                mine.add(k)
+            theirs = self._gather()
+            if self.proc is not None:
+                self.proc.join()
+        finally:
+            self.close()
+        for k, (got, was_cut) in theirs.items():
+            priced.update(got)
+            cut = cut or was_cut
+        for k in range(len(self.tasks)):   # taken by a worker that failed: priced here
+            if k not in mine and k not in theirs:
+                got, was_cut = _price_unit(self.ctx, self.tasks[k])
+                priced.update(got)
+                cut = cut or was_cut
+        return priced, cut
+
+    def _gather(self) -> dict[int, tuple[list, bool]]:
+        if self.conn is None:
+            return {}
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            return {}
+
+    def close(self) -> None:
+        """Stop the forked process if it still runs (an interruption, an error: its share
+        is not needed any more) and release the pipe."""
+        if self.proc is not None:
+            if self.proc.is_alive():
+                self.proc.terminate()
+            self.proc.join(timeout=5.0)
+            self.proc = None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def _unit_tasks(ctx: _Pricing, rows: list, shown: np.ndarray
+                ) -> tuple[dict[Any, tuple[int, int, str]], list[_UnitTask]]:
+    """Price at once what the main LP's reduced costs settle; group the others by unit,
+    cheapest lower bound first (:class:`_UnitTask`)."""
+    priced: dict[Any, tuple[int, int, str]] = {}
+    heavy: dict[int, list] = {}
+    known: dict[int, list] = {}
+    reopt = ctx.reopt
+    for row in rows:
+        u = int(row.unit)
+        quick = None
+        if reopt is not None and bool(row.feasible):
+            quick = reopt.pair_cost_by_reduced_cost(u, int(row.demand),
+                                                    move_allocation(ctx.arcs, row))
+        if quick is None:
+            low = reopt.pair_min_cost(u, int(row.demand)) if reopt is not None else None
+            heavy.setdefault(u, []).append(
+                (row, None if low is None else _rank_key(0, low, row)))
+        else:
+            cost = (ctx.base[0] - quick.units, ctx.base[1] - quick.score, "exact")
+            priced[row.Index] = cost
+            known.setdefault(u, []).append(_rank_key(cost[0], cost[1], row))
+    tasks = []
+    for u, entries in heavy.items():
+        entries.sort(key=lambda e: (e[1] is not None, e[1] or ()))
+        tasks.append(_UnitTask(entries, sorted(known.get(u, [])), int(shown[u])))
+    return priced, tasks
 
 
 def _decide(options: ShortlistParams, can: bool, n_solves: int, n_arcs: int,
@@ -402,57 +524,110 @@ def build_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: Move
         within ``exact_seconds`` in total; those it does not cover are re-solved with
         ``solve`` from scratch.
     """
-    t, g = problem.territory, problem.graph
-    arcs = np.asarray(arcs, dtype=np.int64)
-    moves = direct_moves(problem, arcs, checker)
-    moves["score"] = problem.scores[moves["demand"].to_numpy()]
-    moves["demand_id"] = t.demands.ids[moves["demand"].to_numpy()]
-    moves = moves.sort_values(["unit", "feasible", "cost_units", "cost_score", "score",
-                               "demand_id"], ascending=[True, False, True, True, False, True])
-    moves["pool_rank"] = moves.groupby("unit").cumcount()
-    pool = moves[moves["pool_rank"] < max(options.pool, options.candidates)].copy()
-    to_price = pool[pool["pool_rank"] < options.pool]
-    warm = reopt is not None and getattr(reopt, "usable", False)
-    exact, why = _decide(options, solve is not None or warm, len(to_price), len(g),
-                         solve_seconds, warm)
-    pool["method"] = np.where(pool["feasible"], "swap_bound", "none")
-    if exact:
-        base = level_values(problem, arcs)
-        deadline = time.perf_counter() + options.exact_seconds \
-            if warm and options.exact == "auto" else math.inf
-        ctx = _Pricing(problem, arcs, reopt if warm else None, solve, params, seed, base,
-                       deadline)
-        priced, done, cut = _price_all(ctx, list(to_price.itertuples()), progress)
-        if priced:
-            idx = list(priced)
-            pool.loc[idx, "cost_units"] = [v[0] for v in priced.values()]
-            pool.loc[idx, "cost_score"] = [v[1] for v in priced.values()]
-            pool.loc[idx, "method"] = [v[2] for v in priced.values()]
-        if cut:
-            exact = False
-            why += (f"; time budget reached after {done} of {len(to_price)} alternatives "
-                    "(the others keep their direct-move bound)")
-    quality = pool["method"].map({"exact": 0, "swap_bound": 1, "lower_bound": 2, "none": 3})
-    pool = pool.assign(quality=quality).sort_values(
-        ["unit", "quality", "cost_units", "cost_score", "score", "demand_id"],
-        ascending=[True, True, True, True, False, True])
-    eligible = eligible_counts(problem)
-    exemptions = unit_exemptions(problem, arcs, eligible)
-    frame = _assemble(problem, arcs, pool, options, eligible, exemptions)
-    short = np.flatnonzero((eligible > 0) & (eligible < 3))
-    summary = {"units": len(t.units), "units_with_candidates": int((eligible > 0).sum()),
-               "units_with_3_or_more": int((eligible >= 3).sum()),
-               "units_short_of_candidates": int(len(short)),
-               "exempt_units": int(sum(1 for u in np.flatnonzero(eligible > 0)
-                                       if exemptions[u])),
-               # Every unit with fewer than three candidates, by the exemption(s) that apply.
-               "short_units_by_exemption": {
-                   k: int(v) for k, v in sorted(pd.Series(exemptions[short], dtype=object)
-                                                .value_counts().items())},
-               "pricing": "exact" if exact else "swap_bound", "pricing_reason": why,
-               "short_units": [{"unit_id": str(t.units.ids[u]), "eligible": int(eligible[u]),
-                                "exemption": exemptions[u]} for u in short]}
-    return frame, summary
+    pending = start_shortlists(problem, arcs, checker, solve, params, seed, options,
+                               progress, solve_seconds, reopt)
+    try:
+        return pending.finish()
+    finally:
+        pending.close()
+
+
+def start_shortlists(problem: AllocationProblem, arcs: np.ndarray, checker: MoveChecker,
+                     solve: Solver | None = None, params: SolveParams | None = None,
+                     seed: int = 0,
+                     options: ShortlistParams = ShortlistParams(),
+                     progress=None, solve_seconds: float | None = None,
+                     reopt: Reoptimizer | None = None) -> "PendingShortlists":
+    """:func:`build_shortlists` in two steps: this one prices what the main LP settles at
+    once and, when a core is idle, starts a forked process on the alternatives that need
+    a re-optimisation; the caller does other work, then calls
+    :meth:`PendingShortlists.finish` (and :meth:`PendingShortlists.close` in a
+    ``finally``: an interruption stops the forked process)."""
+    return PendingShortlists(problem, np.asarray(arcs, dtype=np.int64), checker, solve,
+                             params, seed, options, progress, solve_seconds, reopt)
+
+
+class PendingShortlists:
+    """Shortlists being priced (:func:`start_shortlists`)."""
+
+    def __init__(self, problem: AllocationProblem, arcs: np.ndarray, checker: MoveChecker,
+                 solve: Solver | None, params: SolveParams | None, seed: int,
+                 options: ShortlistParams, progress, solve_seconds: float | None,
+                 reopt: Reoptimizer | None):
+        t, g = problem.territory, problem.graph
+        self.problem, self.arcs, self.options = problem, arcs, options
+        moves = direct_moves(problem, arcs, checker)
+        moves["score"] = problem.scores[moves["demand"].to_numpy()]
+        moves["demand_id"] = t.demands.ids[moves["demand"].to_numpy()]
+        moves = moves.sort_values(["unit", "feasible", "cost_units", "cost_score", "score",
+                                   "demand_id"],
+                                  ascending=[True, False, True, True, False, True])
+        moves["pool_rank"] = moves.groupby("unit").cumcount()
+        pool = moves[moves["pool_rank"] < max(options.pool, options.candidates)].copy()
+        to_price = pool[pool["pool_rank"] < options.pool]
+        warm = reopt is not None and getattr(reopt, "usable", False)
+        self.exact, self.why = _decide(options, solve is not None or warm, len(to_price),
+                                       len(g), solve_seconds, warm)
+        pool["method"] = np.where(pool["feasible"], "swap_bound", "none")
+        self.pool, self.n_to_price = pool, len(to_price)
+        self.priced: dict[Any, tuple[int, int, str]] = {}
+        self.shared: _SharedPricing | None = None
+        if self.exact:
+            base = level_values(problem, arcs)
+            deadline = time.perf_counter() + options.exact_seconds \
+                if warm and options.exact == "auto" else math.inf
+            ctx = _Pricing(problem, arcs, reopt if warm else None, solve, params, seed, base,
+                           deadline)
+            holder = unit_holder(problem, arcs)
+            shown = options.candidates - (holder >= 0)
+            self.priced, tasks = _unit_tasks(ctx, list(to_price.itertuples()), shown)
+            self.shared = _SharedPricing(ctx, tasks, progress)
+
+    def finish(self) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """Price what is left, then the table and its summary."""
+        problem, arcs, options, pool = self.problem, self.arcs, self.options, self.pool
+        t = problem.territory
+        exact, why = self.exact, self.why
+        if self.shared is not None:
+            got, cut = self.shared.finish()
+            priced = {**self.priced, **got}
+            if priced:
+                idx = list(priced)
+                pool.loc[idx, "cost_units"] = [v[0] for v in priced.values()]
+                pool.loc[idx, "cost_score"] = [v[1] for v in priced.values()]
+                pool.loc[idx, "method"] = [v[2] for v in priced.values()]
+            if cut:
+                exact = False
+                why += (f"; time budget reached after {len(priced)} of {self.n_to_price} "
+                        "alternatives (the others keep their direct-move bound)")
+        quality = pool["method"].map({"exact": 0, "swap_bound": 1, "lower_bound": 2,
+                                      "none": 3})
+        pool = pool.assign(quality=quality).sort_values(
+            ["unit", "quality", "cost_units", "cost_score", "score", "demand_id"],
+            ascending=[True, True, True, True, False, True])
+        eligible = eligible_counts(problem)
+        exemptions = unit_exemptions(problem, arcs, eligible)
+        frame = _assemble(problem, arcs, pool, options, eligible, exemptions)
+        short = np.flatnonzero((eligible > 0) & (eligible < 3))
+        summary = {"units": len(t.units), "units_with_candidates": int((eligible > 0).sum()),
+                   "units_with_3_or_more": int((eligible >= 3).sum()),
+                   "units_short_of_candidates": int(len(short)),
+                   "exempt_units": int(sum(1 for u in np.flatnonzero(eligible > 0)
+                                           if exemptions[u])),
+                   # Every unit with fewer than three candidates, by the exemption(s).
+                   "short_units_by_exemption": {
+                       k: int(v) for k, v in sorted(
+                           pd.Series(exemptions[short], dtype=object).value_counts().items())},
+                   "pricing": "exact" if exact else "swap_bound", "pricing_reason": why,
+                   "short_units": [{"unit_id": str(t.units.ids[u]),
+                                    "eligible": int(eligible[u]),
+                                    "exemption": exemptions[u]} for u in short]}
+        return frame, summary
+
+    def close(self) -> None:
+        """Stop the forked pricing process if it still runs."""
+        if self.shared is not None:
+            self.shared.close()
 
 
 def _assemble(problem: AllocationProblem, arcs: np.ndarray, pool: pd.DataFrame,
