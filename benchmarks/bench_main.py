@@ -66,7 +66,18 @@ timed(opt, "solve", "solve")
 for name in ("MoveChecker", "classify", "decisions_table"):
     timed(results, name, "explain")
 timed(results, "warm_reoptimizer", "warm start")
-timed(results, "build_shortlists", "shortlists")
+# shortlists: the start (direct moves, reduced-cost pricing, the fork when a core is idle)
+# plus the finish (this process's share of the re-optimisations, waiting for the forked
+# one's, the table); explanations and quota prices run in between
+from attribution.reporting.analysis import shortlists as shortlists_module
+timed(results, "start_shortlists", "shortlists")
+timed(shortlists_module.PendingShortlists, "finish", "shortlists")
+_processes = shortlists_module._processes
+def counted(*a, **k):
+    n = _processes(*a, **k)
+    spent["pricing processes"] = n
+    return n
+shortlists_module._processes = counted
 timed(results, "quota_prices", "quota prices")
 timed(results, "compute", "compute")
 timed(results, "write_xlsx", "workbook")
@@ -171,7 +182,10 @@ def main() -> None:
     lines += ["",
               "Phases of one more fresh process (in-process timers, no profiler; "
               f"command {p['command']:.2f} s + imports {p['import']:.2f} s, peak RSS "
-              f"{p['rss_mib']:.0f} MiB):", "",
+              f"{p['rss_mib']:.0f} MiB; shortlist re-optimisations shared by "
+              f"{p.get('pricing processes', 1)} process(es): a second one is forked only "
+              "when a core is idle, and then works while the explanations and quota "
+              "prices are computed):", "",
               "| phase | seconds | share of the command |", "|---|---|---|"]
     for key in ("import",) + explained:
         v = p.get(key, 0.0)

@@ -39,7 +39,7 @@ from .files.manifest import build_manifest, package_version
 from .analysis.moves import MoveChecker
 from .analysis.outcomes import classify
 from .analysis.quota_price import binding_items, quota_prices
-from .analysis.shortlists import ShortlistParams, build_shortlists
+from .analysis.shortlists import ShortlistParams, start_shortlists
 from .tables.assignments import assignments_table
 from .analysis.variants import SolvedRound, Solver
 from .tables.agenda import agenda_table, header as agenda_header, render_agenda
@@ -120,28 +120,35 @@ def compute(problem: AllocationProblem, result: SolvedRound, *, solve: Solver | 
     if errors:
         raise InvalidAllocation(errors)
     proven = str(getattr(result, "status", "")) == "OPTIMAL"
-    progress(_("explaining every decision"))
     checker = MoveChecker(problem, arcs, quotas)
-    decisions = decisions_table(problem, arcs, classify(problem, arcs, checker), proven,
-                                observed_waits)
     # Costs and prices are differences with the optimum: only meaningful when it is proven.
     resolver = solve if proven else None
     sub_params = resolve_params(params, getattr(result, "solve_seconds", None))
     seconds = getattr(result, "solve_seconds", None)
     reopt = warm_reoptimizer(problem, arcs, resolver, sub_params, seed, progress)
     progress(_("building shortlists"))
-    shortlists, sl_summary = build_shortlists(problem, arcs, checker, resolver, sub_params,
-                                              seed, options, progress, seconds, reopt=reopt)
+    # The alternatives that need a re-optimisation are started first: when a core is
+    # idle, a forked process prices them while this one explains the decisions and
+    # prices the quotas, then this one joins in (reporting.analysis.shortlists).
+    pending = start_shortlists(problem, arcs, checker, resolver, sub_params, seed, options,
+                               progress, seconds, reopt=reopt)
+    try:
+        progress(_("explaining every decision"))
+        decisions = decisions_table(problem, arcs, classify(problem, arcs, checker), proven,
+                                    observed_waits)
+        rows = quota_attainment(problem, arcs, quotas)
+        n_items = len(binding_items(rows))
+        priced = resolver is not None and (price_quotas == "always" or (
+            price_quotas == "auto" and (reopt is not None or seconds is None
+                                        or n_items * seconds <= price_seconds)))
+        prices = quota_prices(problem, arcs, rows if priced else [], resolver, sub_params,
+                              seed, progress, reopt=reopt)
+        shortlists, sl_summary = pending.finish()
+    finally:
+        pending.close()
     if sl_summary.get("pricing_reason"):  # developer detail: the log, not the report
         progress(_("shortlist pricing {mode}: {reason}").format(
             mode=sl_summary.get("pricing"), reason=sl_summary["pricing_reason"]))
-    rows = quota_attainment(problem, arcs, quotas)
-    n_items = len(binding_items(rows))
-    priced = resolver is not None and (price_quotas == "always" or (
-        price_quotas == "auto" and (reopt is not None or seconds is None
-                                    or n_items * seconds <= price_seconds)))
-    prices = quota_prices(problem, arcs, rows if priced else [], resolver, sub_params, seed,
-                          progress, reopt=reopt)
     assignments = assignments_table(problem, arcs)
     agg = {"by_commune": aggregates.by_commune(problem, assignments),
            "by_qpv": aggregates.by_qpv(problem, assignments),
