@@ -229,3 +229,47 @@ def test_the_alternatives_shown_are_the_cheapest_of_the_pool(solved):
         assert got == expect, t.units.ids[u]
         checked += 1
     assert checked >= max(5, 0.5 * pool["unit"].nunique())
+
+
+def test_an_interruption_while_a_forked_process_prices_leaves_no_process(monkeypatch):
+    """Issue 12: compute() starts the forked pricing, then explains the decisions; a
+    Ctrl-C there (KeyboardInterrupt) propagates, and the forked process is stopped and
+    reaped — nothing keeps running after the command has left."""
+    import multiprocessing
+
+    from attribution import optimizer
+    from attribution.reporting import results
+    from attribution.reporting.analysis import shortlists
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here")
+    problem = build_problem(random_territory(32, 260, 14))
+    result = optimizer.solve(problem, SolveParams(time_limit=30), seed=0)
+    assert result.status == "OPTIMAL"
+    started = []
+    real_init = shortlists._SharedPricing.__init__
+
+    def spy(self, ctx, tasks, progress=None):
+        real_init(self, ctx, tasks, progress)
+        started.append(self.proc)
+    monkeypatch.setattr(shortlists, "_processes", lambda n, params: 2)
+    monkeypatch.setattr(shortlists, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(shortlists._SharedPricing, "__init__", spy)
+    real_price = shortlists._price_unit
+
+    def slow(ctx, task):   # the forked process is still pricing when the interrupt comes
+        import time
+        time.sleep(1.0)
+        return real_price(ctx, task)
+    monkeypatch.setattr(shortlists, "_price_unit", slow)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(results, "decisions_table", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        results.compute(problem, result, solve=optimizer.solve,
+                        params=SolveParams(time_limit=30), seed=0,
+                        options=ShortlistParams(pool=3, exact="always"))
+    assert started and started[0] is not None, "the pricing was not forked"
+    assert not started[0].is_alive() and started[0].exitcode is not None
+    assert multiprocessing.active_children() == []
