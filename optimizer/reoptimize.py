@@ -491,13 +491,30 @@ class Reoptimizer:
     def pair_min_cost(self, unit: int, demand: int) -> int | None:
         """Proven lower bound on the score lost by giving ``unit`` to ``demand`` among
         allocations letting every lettable unit (from the main LP's reduced costs)."""
-        if not self.usable:
-            return None
-        i = self._pair_index(unit, demand)
-        if i is None:
-            return None
-        r = float(self.pair_min[i]) - self.base_gap
-        return max(0, math.ceil(r - 1e-6 * (1.0 + abs(self.base_value))))
+        low = int(self.pair_min_costs(np.array([unit]), np.array([demand]))[0])
+        return None if low < 0 else low
+
+    def pair_min_costs(self, units: np.ndarray, demands: np.ndarray) -> np.ndarray:
+        """:meth:`pair_min_cost` of many pairs at once (``-1`` where there is none)."""
+        units = np.asarray(units, dtype=np.int64)
+        demands = np.asarray(demands, dtype=np.int64)
+        out = np.full(len(units), -1, dtype=np.int64)
+        if not self.usable or not len(units) or not len(self.data.pairs):
+            return out
+        n = max(self.data.n_demands, 1)
+        if getattr(self, "_pair_key", None) is None:
+            self._pair_key = self.data.pairs.unit * n + self.data.pairs.demand
+        want = units * n + demands
+        i = np.minimum(np.searchsorted(self._pair_key, want), len(self._pair_key) - 1)
+        hit = self._pair_key[i] == want
+        r = self.pair_min[i[hit]] - self.base_gap
+        out[hit] = np.maximum(0, np.ceil(r - 1e-6 * (1.0 + abs(self.base_value))))
+        return out
+
+    def count_settled(self, n: int) -> None:
+        """Count ``n`` variants settled by the main LP's reduced costs by the caller."""
+        self.stats["variants"] += n
+        self.stats["reduced_cost"] += n
 
     def _pair_index(self, unit: int, demand: int) -> int | None:
         """Index of the (unit, demand) pair in ``data.pairs`` (sorted by unit, demand)."""

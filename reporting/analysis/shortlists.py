@@ -143,13 +143,13 @@ class ShortlistParams:
 
 
 def _pair_arcs(problem: AllocationProblem, d: np.ndarray, u: np.ndarray,
-               pref_res: np.ndarray) -> np.ndarray:
-    """Arc of each (demand, unit) pair, preferring réservataire ``pref_res`` (-1 if none)."""
-    g = problem.graph
+               pref_res: np.ndarray, index: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> np.ndarray:
+    """Arc of each (demand, unit) pair, preferring réservataire ``pref_res`` (-1 if none).
+
+    ``index`` is :func:`_arc_index` of the problem, when already computed."""
     n_u, n_r = len(problem.territory.units), len(problem.territory.policy.reservataires) + 1
-    key = (g.demand.astype(np.int64) * n_u + g.unit) * n_r + (g.reservataire + 1)
-    order = np.argsort(key, kind="stable")
-    skey = key[order]
+    order, skey = index if index is not None else _arc_index(problem)
     out = np.full(len(d), -1, dtype=np.int64)
     ok = (d >= 0) & (u >= 0)
     base = (np.maximum(d, 0) * n_u + np.maximum(u, 0)) * n_r
@@ -162,6 +162,15 @@ def _pair_arcs(problem: AllocationProblem, d: np.ndarray, u: np.ndarray,
                                           == base // n_r)
     out[hit2] = order[pos[hit2]]
     return out
+
+
+def _arc_index(problem: AllocationProblem) -> tuple[np.ndarray, np.ndarray]:
+    """The arcs sorted by (demand, unit, réservataire): the order and the sorted keys."""
+    g = problem.graph
+    n_u, n_r = len(problem.territory.units), len(problem.territory.policy.reservataires) + 1
+    key = (g.demand.astype(np.int64) * n_u + g.unit) * n_r + (g.reservataire + 1)
+    order = np.argsort(key, kind="stable")
+    return order, key[order]
 
 
 def direct_moves(problem: AllocationProblem, arcs: np.ndarray,
@@ -181,11 +190,13 @@ def direct_moves(problem: AllocationProblem, arcs: np.ndarray,
     hd = np.where(h >= 0, g.demand[np.maximum(h, 0)], -1).astype(np.int64)
     keep = d != hd
     u, d, h, hd = u[keep], d[keep], h[keep], hd[keep]
-    a = _pair_arcs(problem, d, u, np.where(h >= 0, g.reservataire[np.maximum(h, 0)], -1))
+    index = _arc_index(problem)
+    a = _pair_arcs(problem, d, u, np.where(h >= 0, g.reservataire[np.maximum(h, 0)], -1),
+                   index)
     b = of_demand[d]
     v = np.where(b >= 0, g.unit[np.maximum(b, 0)], -1)
     c = _pair_arcs(problem, np.where((h >= 0) & (b >= 0), hd, -1), v,
-                   np.where(b >= 0, g.reservataire[np.maximum(b, 0)], -1))
+                   np.where(b >= 0, g.reservataire[np.maximum(b, 0)], -1), index)
     gain_units = 1 - (h >= 0) - (b >= 0) + (c >= 0)
     sd, shd = s[d], np.where(hd >= 0, s[np.maximum(hd, 0)], 0)
     gain_score = sd - np.where(h >= 0, shd, 0) - np.where(b >= 0, sd, 0) + \
@@ -457,20 +468,29 @@ def _unit_tasks(ctx: _Pricing, rows: list, shown: np.ndarray
     heavy: dict[int, list] = {}
     known: dict[int, list] = {}
     reopt = ctx.reopt
-    for row in rows:
+    lower = np.full(len(rows), -1, dtype=np.int64)
+    settled = np.zeros(len(rows), dtype=bool)
+    if reopt is not None and rows:
+        lower = reopt.pair_min_costs(np.array([r.unit for r in rows], dtype=np.int64),
+                                     np.array([r.demand for r in rows], dtype=np.int64))
+        # The direct move is an allocation with the pair; when it keeps every unit let
+        # and loses no more than the pair's lower bound, its loss is the exact cost
+        # (``Reoptimizer.pair_cost_by_reduced_cost``, for every row at once).
+        move_units = np.array([r.cost_units for r in rows], dtype=np.int64)
+        move_score = np.array([r.cost_score for r in rows], dtype=np.int64)
+        feasible = np.array([bool(r.feasible) for r in rows], dtype=bool)
+        settled = feasible & (move_units == 0) & (lower >= 0) & (move_score <= lower)
+        reopt.count_settled(int(settled.sum()))
+    for k, row in enumerate(rows):
         u = int(row.unit)
-        quick = None
-        if reopt is not None and bool(row.feasible):
-            quick = reopt.pair_cost_by_reduced_cost(u, int(row.demand),
-                                                    move_allocation(ctx.arcs, row))
-        if quick is None:
-            low = reopt.pair_min_cost(u, int(row.demand)) if reopt is not None else None
-            heavy.setdefault(u, []).append(
-                (row, None if low is None else _rank_key(0, low, row)))
-        else:
-            cost = (ctx.base[0] - quick.units, ctx.base[1] - quick.score, "exact")
+        if settled[k]:
+            cost = (0, int(row.cost_score), "exact")
             priced[row.Index] = cost
             known.setdefault(u, []).append(_rank_key(cost[0], cost[1], row))
+        else:
+            low = int(lower[k])
+            heavy.setdefault(u, []).append(
+                (row, None if low < 0 else _rank_key(0, low, row)))
     tasks = []
     for u, entries in heavy.items():
         entries.sort(key=lambda e: (e[1] is not None, e[1] or ()))
