@@ -143,21 +143,21 @@ def compute(problem: AllocationProblem, result: SolvedRound, *, solve: Solver | 
                                         or n_items * seconds <= price_seconds)))
         prices = quota_prices(problem, arcs, rows if priced else [], resolver, sub_params,
                               seed, progress, reopt=reopt)
+        assignments = assignments_table(problem, arcs)
+        agg = {"by_commune": aggregates.by_commune(problem, assignments),
+               "by_qpv": aggregates.by_qpv(problem, assignments),
+               "by_reservataire": aggregates.by_reservataire(problem, assignments),
+               "by_landlord": aggregates.by_landlord(problem, assignments),
+               "by_income_quartile": aggregates.by_income_quartile(problem, assignments),
+               "outcomes": aggregates.outcome_counts(decisions, list(OUTCOMES)),
+               "blocking": aggregates.blocking_rules(decisions)}
+        quota_frame = quota_rows_frame(rows)
         shortlists, sl_summary = pending.finish()
     finally:
         pending.close()
     if sl_summary.get("pricing_reason"):  # developer detail: the log, not the report
         progress(_("shortlist pricing {mode}: {reason}").format(
             mode=sl_summary.get("pricing"), reason=sl_summary["pricing_reason"]))
-    assignments = assignments_table(problem, arcs)
-    agg = {"by_commune": aggregates.by_commune(problem, assignments),
-           "by_qpv": aggregates.by_qpv(problem, assignments),
-           "by_reservataire": aggregates.by_reservataire(problem, assignments),
-           "by_landlord": aggregates.by_landlord(problem, assignments),
-           "by_income_quartile": aggregates.by_income_quartile(problem, assignments),
-           "outcomes": aggregates.outcome_counts(decisions, list(OUTCOMES)),
-           "blocking": aggregates.blocking_rules(decisions)}
-    quota_frame = quota_rows_frame(rows)
     kpis = build_kpis(problem, result, arcs, rows, prices, agg["outcomes"], sl_summary,
                       timing or {})
     kpis["quota_prices_computed"] = bool(priced)
