@@ -42,6 +42,7 @@ from .conflicts import diagnose
 from .cuts import with_rounded_rows
 from .data import ArraysOutOfTime, SolverData, check_range, solver_data
 from .deadline import Deadline
+from .feasibility import class_counts_infeasible
 from .heuristic import quick_allocation
 from .matching import max_matching
 from .params import SolveParams
@@ -190,6 +191,8 @@ def _units_level(ctx: Context) -> _UnitsLevel:
     all_let = free == len(np.unique(data.unit))
     relax = Relaxation(with_rounded_rows(data) if all_let else data, all_let)
     score_free, quick = _quick(ctx, relax)
+    if quick is None and not ctx.empty_ok:
+        _refuse_if_counts_infeasible(ctx)
     # About one LP pricing round: the oracle's time (the arrays' when it was skipped).
     oracle = ctx.stats["timings"].get("quota_free_bound", ctx.stats["timings"]["data"])
     if quick is not None:
@@ -216,6 +219,25 @@ def _units_level(ctx: Context) -> _UnitsLevel:
         if units_bound < free and relax.data is not data:
             relax = _without_rounded_rows(ctx)
     return _UnitsLevel(relax, units_bound, score_free, quick, lp1)
+
+
+def _refuse_if_counts_infeasible(ctx: Context) -> None:
+    """Raise :class:`PolicyInfeasible` when the class-count relaxation
+    (``feasibility.py``) proves that no allocation meets the quota rows.
+
+    Asked only when the empty allocation breaks a row (a carry-over) and the quick
+    allocation found none: the usual signs of a carry-over the round cannot repair, which
+    the searches of the levels would otherwise try pool after pool (seconds) and end
+    ``NO_SOLUTION`` without a proof when the model on every arc is too large.
+    """
+    tick = time.perf_counter()
+    proven = class_counts_infeasible(ctx.data, ctx.free, ctx.seed,
+                                     ctx.params.deterministic_limit, ctx.clock.left(0.2))
+    ctx.stats["timings"]["class_counts"] = time.perf_counter() - tick
+    if proven:
+        raise PolicyInfeasible(violated_when_empty(ctx.data),
+                               _("no allocation meets every quota row: even the counts of "
+                                 "arcs per class alone cannot"))
 
 
 def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:

@@ -152,6 +152,7 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
                 result = solve(candidate, retry, seed=seed)
                 clock_bound |= near_clock(result, retry)
         except PolicyInfeasible:
+            errors.append(f"{mode}:INFEASIBLE")      # proven: the next relaxation
             continue
         except Exception as exc:  # noqa: BLE001 — see below
             # A solver failure under a carry is turned into the next relaxation, and named
