@@ -184,15 +184,22 @@ def pairs_of(unit: np.ndarray, demand: np.ndarray, n_demands: int,
 
 
 def _by_rank(order: np.ndarray, starts: np.ndarray, index) -> tuple:
-    """The arcs of ``order`` by rank within their pair, then by pair (``Pairs.rank_*``)."""
-    n_pairs = len(starts) - 1
+    """The arcs of ``order`` by rank within their pair, then by pair (``Pairs.rank_*``):
+    one gather per rank (a pair has a handful of arcs)."""
+    first = starts[:-1]
     sizes = np.diff(starts)
-    pair = np.repeat(np.arange(n_pairs, dtype=index), sizes)
-    rank = np.arange(len(order), dtype=np.int64) - starts[:-1][pair]
-    by_rank = np.argsort(rank, kind="stable")          # pairs stay in order within a rank
-    rank_starts = np.r_[0, np.cumsum(np.bincount(rank, minlength=1))].astype(np.int64)
-    return (order[by_rank], pair[by_rank[n_pairs:]].astype(index, copy=False),
-            rank_starts if n_pairs else np.zeros(1, dtype=np.int64))
+    arcs, pairs, bounds = [order[first]], [], [0, len(first)]
+    j = 1
+    have = np.flatnonzero(sizes > 1)
+    while len(have):
+        arcs.append(order[first[have] + j])
+        pairs.append(have.astype(index, copy=False))
+        bounds.append(bounds[-1] + len(have))
+        j += 1
+        have = have[sizes[have] > j]
+    rank_pair = np.concatenate(pairs) if pairs else np.zeros(0, dtype=index)
+    return (np.concatenate(arcs), rank_pair,
+            np.array(bounds if len(first) else [0], dtype=np.int64))
 
 
 def _unit_chunks(unit: np.ndarray, chunk: int) -> np.ndarray:

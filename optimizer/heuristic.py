@@ -62,15 +62,12 @@ def pair_rows(data: SolverData) -> np.ndarray:
                     cls.q1, cls.anru, cls.dalo, cls.state_agent], axis=1)
     _, group = np.unique(key, axis=0, return_inverse=True)
     group = group.reshape(-1)
-    rows = []
-    for i in range(len(q)):
-        lo = np.full(group.max() + 1, np.iinfo(np.int64).max)
-        hi = np.full(group.max() + 1, np.iinfo(np.int64).min)
-        np.minimum.at(lo, group, q.coef[i])
-        np.maximum.at(hi, group, q.coef[i])
-        if np.array_equal(lo, hi):
-            rows.append(i)
-    return np.array(rows, dtype=np.int64)
+    order = np.argsort(group, kind="stable")
+    first = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
+    coef = q.coef[:, order]
+    lo = np.minimum.reduceat(coef, first, axis=1)
+    hi = np.maximum.reduceat(coef, first, axis=1)
+    return np.flatnonzero((lo == hi).all(axis=1)).astype(np.int64)
 
 
 def quick_allocation(data: SolverData, seed: int = 0, time_limit: float = 10.0,

@@ -208,11 +208,14 @@ def _units_level(ctx: Context) -> _UnitsLevel:
         return _UnitsLevel(relax, free, score_free, None, None, done)
     start = ctx.matching if quick is None else np.union1d(ctx.matching, quick)
     relax = dataclasses.replace(relax, lp=run_lp(ctx, relax.data, data.score + ctx.mu,
-                                                 SideRows(), start, "lp_score"))
+                                                 SideRows(), start, "lp_score",
+                                                 ctx.memo.get("free_arcs")))
     if relax.data is not data and (not relax.lp.feasible or _lets_fewer(relax.lp, free)):
         relax = _without_rounded_rows(ctx)   # letting every unit looks out of reach
     units_bound, lp1 = free, None
-    if (_lets_fewer(relax.lp, free) or not ctx.empty_ok) \
+    # A valid quick allocation lets `free` units (a maximum matching's): level 1 is proven
+    # and the LP of "max units let" could only confirm it.
+    if quick is None and (_lets_fewer(relax.lp, free) or not ctx.empty_ok) \
             and not ctx.clock.expired(LP_ORACLES * oracle):
         lp1 = run_lp(ctx, data, ctx.ones, SideRows(), relax.lp.support, "lp_units")
         units_bound = min(free, lp1.bound)
@@ -256,6 +259,7 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
     tick = time.perf_counter()
     if not ctx.clock.expired(ORACLE_AND_REPAIR * timings["data"]):
         _value, free_bound, free_arcs = quota_free_bound(data, score + ctx.mu, ctx.clock)
+        ctx.memo["free_arcs"] = free_arcs
         score_free = free_bound - ctx.mu * free
         timings["quota_free_bound"] = time.perf_counter() - tick
         quick = _valid_quick(ctx, relax, free_arcs)
@@ -305,7 +309,8 @@ def _lets_fewer(lp: LPBound, free: int) -> bool:
 def _without_rounded_rows(ctx: Context) -> Relaxation:
     """The LP fallback: drop the rounded rows (not every unit will be let) and redo the
     LP of ``score + μ`` on the policy's own rows, from the matching."""
-    lp = run_lp(ctx, ctx.data, ctx.data.score + ctx.mu, SideRows(), ctx.matching, "lp_score")
+    lp = run_lp(ctx, ctx.data, ctx.data.score + ctx.mu, SideRows(), ctx.matching, "lp_score",
+                ctx.memo.get("free_arcs"))
     return Relaxation(ctx.data, False, lp)
 
 
