@@ -276,9 +276,15 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
 def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray,
                  improve_start: bool = False) -> np.ndarray | None:
     """The quick allocation from ``start``, if it lets every matched unit and is valid."""
+    checked: dict[bytes, bool] = {}   # the row repair's answer is often the final one
+
     def valid(arcs: np.ndarray | None) -> bool:
-        return arcs is not None and len(arcs) >= ctx.free \
-            and not check_allocation(ctx.problem, arcs, ctx.data.quotas)
+        if arcs is None or len(arcs) < ctx.free:
+            return False
+        key = np.asarray(arcs, dtype=np.int64).tobytes()
+        if key not in checked:
+            checked[key] = not check_allocation(ctx.problem, arcs, ctx.data.quotas)
+        return checked[key]
 
     def found(arcs: np.ndarray) -> None:   # the row repair's allocation, before polish ends
         if valid(arcs):
