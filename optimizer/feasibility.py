@@ -55,16 +55,20 @@ def class_count_groups(data: SolverData) -> list[np.ndarray]:
 
 
 def class_counts_infeasible(data: SolverData, matched: int, seed: int = 0,
-                            work: float = 0.0, time_limit: float = 10.0) -> bool:
+                            work: float = 0.0, time_limit: float = 10.0,
+                            at_least: int = 0) -> bool:
     """Whether the class-count relaxation (module docstring) is proven infeasible —
-    then no allocation of ``data`` meets its quota rows.
+    then no allocation of ``data`` meets its quota rows (letting at least ``at_least``
+    units: ``Σ_k n_k ≥ at_least`` is one more row).
 
     ``matched``: the size of a maximum matching (units let without any quota). ``work``:
     CP-SAT's deterministic budget (:data:`WORK` when 0); ``time_limit``: a wall-clock
     safety net. ``False`` means "not proven", never "feasible".
     """
     q = data.quotas
-    if not len(q) or not data.n_arcs:
+    if not data.n_arcs:
+        return at_least > 0
+    if not len(q) and at_least <= matched:
         return False
     n_cls = len(q.classes)
     of = q.classes.of_arc.astype(np.int64)
@@ -99,6 +103,11 @@ def class_counts_infeasible(data: SolverData, matched: int, seed: int = 0,
                 at_most(members, bound[g])
     if matched < cap.sum():
         at_most(np.arange(n_cls), matched)
+    if at_least > 0:
+        lin = proto.constraints.add().linear
+        lin.vars.extend(range(n_cls))
+        lin.coeffs.extend([1] * n_cls)
+        lin.domain.extend([int(at_least), _BIG])
     for i in range(len(q)):
         nz = np.flatnonzero(q.coef[i])
         lin = proto.constraints.add().linear

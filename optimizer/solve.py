@@ -243,6 +243,17 @@ def _refuse_if_counts_infeasible(ctx: Context) -> None:
                                  "arcs per class alone cannot"))
 
 
+def _counts_refuse(ctx: Context, units: int) -> bool:
+    """The class-count relaxation proves that no allocation lets ``units`` units."""
+    tick = time.perf_counter()
+    proven = class_counts_infeasible(ctx.data, ctx.free, ctx.seed,
+                                     ctx.params.deterministic_limit, ctx.clock.left(0.2),
+                                     at_least=units)
+    timings = ctx.stats["timings"]
+    timings["class_counts"] = timings.get("class_counts", 0.0) + time.perf_counter() - tick
+    return proven
+
+
 def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
     """The quota-free bound on the score of an allocation letting every matched unit, and
     the quick allocation (``heuristic.py``) when it is valid and lets them all.
@@ -331,7 +342,12 @@ def _score_level(ctx: Context, level1: _UnitsLevel
     if level1.done is not None:
         return level1.done, relax, units_bound
     mu, score = ctx.mu, data.score
-    if units_bound == ctx.free:
+    counts_cap = None    # a bound on units let from the class-count relaxation
+    if units_bound == ctx.free and level1.quick is None and _counts_refuse(ctx, units_bound):
+        # no allocation lets every lettable unit: the searches of this level under
+        # "Σx ≥ free" could only end empty (pool after pool, seconds each)
+        counts_cap = units_bound - 1
+    elif units_bound == ctx.free:
         side = SideRows().add(ctx.ones, units_bound)
         best = level(ctx, relax, score, side, relax.lp, mu * units_bound, level1.quick,
                      "score")
@@ -354,6 +370,8 @@ def _score_level(ctx: Context, level1: _UnitsLevel
     best = level(ctx, relax, score, side, lp, mu * units, arcs1, "score")
     if best is None:   # out of time: the level-1 allocation, with the LP bound
         best = Incumbent(arcs1, int(score[arcs1].sum()), lp.bound - mu * units, "LP bound")
+    if counts_cap is not None:
+        units_bound = min(units_bound, counts_cap)
     return best, relax, units_bound
 
 

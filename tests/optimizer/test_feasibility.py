@@ -14,21 +14,26 @@ from attribution.optimizer.feasibility import class_counts_infeasible
 from attribution.optimizer.matching import max_matching
 
 
-def _feasible_by_enumeration(problem) -> bool:
-    """Whether some matching of the arcs (the empty one included) meets every row."""
+def _most_units_by_enumeration(problem) -> int:
+    """The most units let by a matching of the arcs meeting every row (-1: none does,
+    not even the empty one)."""
     g, q = problem.graph, problem.quotas
     by_unit = [np.flatnonzero(g.unit == k) for k in range(len(problem.territory.units))]
 
     def walk(k, chosen, used):
         if k == len(by_unit):
             arcs = np.array(chosen, dtype=np.int64)
-            return bool((q.coef @ q.classes.counts(arcs) >= q.rhs).all())
-        if walk(k + 1, chosen, used):
-            return True
-        return any(walk(k + 1, chosen + [a], used | {int(g.demand[a])})
-                   for a in by_unit[k].tolist() if int(g.demand[a]) not in used)
+            return len(arcs) if (q.coef @ q.classes.counts(arcs) >= q.rhs).all() else -1
+        return max([walk(k + 1, chosen, used)]
+                   + [walk(k + 1, chosen + [a], used | {int(g.demand[a])})
+                      for a in by_unit[k].tolist() if int(g.demand[a]) not in used])
 
     return walk(0, [], frozenset())
+
+
+def _feasible_by_enumeration(problem) -> bool:
+    """Whether some matching of the arcs (the empty one included) meets every row."""
+    return _most_units_by_enumeration(problem) >= 0
 
 
 def _random_carry(rng, problem) -> dict:
@@ -67,6 +72,35 @@ def test_the_relaxation_proves_some_infeasible_carry_overs():
         for seed in range(12):
             test_infeasible_only_when_no_matching_meets_the_rows(seed)
     assert len(_PROVEN) >= 3
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_units_refused_only_when_no_allocation_lets_them(seed):
+    """``at_least=k`` (Σ n_k ≥ k): proven infeasible only when no matching meeting the
+    rows lets k units (enumeration); and it proves some k on these rounds."""
+    rng = np.random.default_rng(2000 + seed)
+    base = random_problem(seed, n_demands=6, n_units=4, density=0.5, policy=full_policy())
+    proven = 0
+    for _ in range(4):
+        problem = base.with_carry(_random_carry(rng, base))
+        data = solver_data(problem, SolveParams())
+        matched = len(max_matching(data))
+        most = _most_units_by_enumeration(problem)
+        for k in range(1, matched + 1):
+            if class_counts_infeasible(data, matched, at_least=k):
+                assert most < k
+                proven += 1
+    _PROVEN_UNITS.append(proven)
+
+
+_PROVEN_UNITS: list[int] = []
+
+
+def test_the_units_relaxation_is_not_vacuous():
+    if not _PROVEN_UNITS:
+        for seed in range(8):
+            test_units_refused_only_when_no_allocation_lets_them(seed)
+    assert sum(_PROVEN_UNITS) >= 3
 
 
 def test_solve_raises_on_a_carry_over_the_counts_cannot_meet(monkeypatch):
