@@ -97,10 +97,15 @@ class AllocationProblem:
     def with_carry(self, carry: Mapping[str, tuple[int, int]]) -> AllocationProblem:
         """The same round held to year-to-date counts (``carry``); its quota rows reuse this
         problem's arc classes (the carry changes the rows' bounds, never the arcs)."""
-        from .quotas import build_quotas  # noqa: PLC0415
+        from .quotas import build_quotas, policy_rows  # noqa: PLC0415
 
+        classes = self.quotas.classes
+        if "_policy_rows" not in self.__dict__:   # the same for every carry: derived once
+            self.__dict__["_policy_rows"] = policy_rows(classes, self.territory.policy)
         new = dataclasses.replace(self, carry=carry)
-        new.__dict__["quotas"] = build_quotas(new, classes=self.quotas.classes)
+        new.__dict__["quotas"] = build_quotas(new, classes=classes,
+                                              base_rows=self.__dict__["_policy_rows"])
+        new.__dict__["_policy_rows"] = self.__dict__["_policy_rows"]
         return new
 
     @property

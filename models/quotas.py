@@ -265,22 +265,29 @@ class QuotaSystem:
         return self.coef[row][self.classes.of_arc]
 
 
+def policy_rows(cls: ArcClasses, policy) -> tuple[QuotaRow, ...]:
+    """Every row the policy asks for on the classes ``cls``, before any carry-over and
+    before the rows no arc touches are left out (what :func:`build_quotas` starts from)."""
+    return tuple(_share_rows(cls, policy) + _flow_rows(cls, policy)
+                 + _spatial_rows(cls, policy))
+
+
 def build_quotas(problem: AllocationProblem, classes: ArcClasses | None = None,
-                 tick: Callable[[], None] | None = None) -> QuotaSystem:
+                 tick: Callable[[], None] | None = None,
+                 base_rows: tuple[QuotaRow, ...] | None = None) -> QuotaSystem:
     """Every quota row the policy of ``problem`` enforces, on its arc classes.
 
     An absent policy key adds no row; a row that no arc touches (a réservataire, landlord
     or commune without any compatible arc) is left out when it holds whatever the round
     does — kept, when the carry-over alone already violates it. Callers use the system the
     problem holds (:attr:`AllocationProblem.quotas`), built once; ``classes`` are
-    :func:`arc_classes` of the problem when already known; ``tick``: see :func:`arc_classes`.
+    :func:`arc_classes` of the problem when already known; ``tick``: see :func:`arc_classes`;
+    ``base_rows``: :func:`policy_rows` of those classes when already known (the same round
+    under another carry-over, :meth:`AllocationProblem.with_carry`).
     """
     cls = arc_classes(problem, tick) if classes is None else classes
-    policy = problem.territory.policy
-    rows: list[QuotaRow] = []
-    rows += _share_rows(cls, policy)
-    rows += _flow_rows(cls, policy)
-    rows += _spatial_rows(cls, policy)
+    rows = list(policy_rows(cls, problem.territory.policy) if base_rows is None
+                else base_rows)
     carry = problem.carry or {}
     rows = [dataclasses.replace(r, carry_left=int(carry[r.name][0]),
                                 carry_right=int(carry[r.name][1]))

@@ -35,6 +35,11 @@ class Pairs:
         Pairs of unit ``unit_owners[i]`` are ``unit_starts[i]:unit_starts[i+1]``.
     demand_order, demand_starts, demand_owners
         The same grouping of pairs by demand (a permutation).
+    rank_arc, rank_pair, rank_starts
+        The arcs again, by rank within their pair then by pair: ``rank_arc[:len(pairs)]``
+        is the first arc of every pair, then ``rank_starts[j]:rank_starts[j+1]`` the
+        ``j``-th arcs of the pairs having one, whose pairs are ``rank_pair[i - len(pairs)]``
+        (what :meth:`best` reads: a pass per rank instead of a segmented reduction).
     """
 
     order: np.ndarray
@@ -46,7 +51,9 @@ class Pairs:
     demand_order: np.ndarray
     demand_starts: np.ndarray
     demand_owners: np.ndarray
-    of_sorted: np.ndarray      # pair of each position of ``order``
+    rank_arc: np.ndarray
+    rank_pair: np.ndarray
+    rank_starts: np.ndarray
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -55,15 +62,55 @@ class Pairs:
         return len(self.unit)
 
     def best(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per pair, the largest arc weight and the (first) arc attaining it."""
-        if not len(self.unit):
+        """Per pair, the largest arc weight and the (first) arc attaining it.
+
+        One pass per rank within a pair (a pair has a handful of arcs, one per
+        réservataire): the first arcs, then each next arc replaces the best so far only
+        when strictly larger — so the first arc attaining the maximum is kept."""
+        n = len(self.unit)
+        if not n:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
-        ws = w[self.order]
-        wp = np.maximum.reduceat(ws, self.starts[:-1])
-        hit = np.flatnonzero(ws == wp[self.of_sorted])
-        group = self.of_sorted[hit]
-        first = hit[np.r_[True, group[1:] != group[:-1]]]
-        return wp, self.order[first].astype(np.int64)
+        first = self.rank_arc[:n]
+        wp = w[first]
+        arc = first.astype(np.int64)
+        for lo, hi in zip(self.rank_starts[1:-1].tolist(), self.rank_starts[2:].tolist()):
+            cand_arc = self.rank_arc[lo:hi]
+            pair = self.rank_pair[lo - n:hi - n]
+            cand = w[cand_arc]
+            better = np.flatnonzero(cand > wp[pair])
+            if len(better):
+                at = pair[better]
+                wp[at] = cand[better]
+                arc[at] = cand_arc[better]
+        return wp, arc
+
+    def _cached(self, key, make):
+        """``make()``, computed once per ``key`` for these pairs (derived index arrays)."""
+        cache = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
+
+    def key(self, n_demands: int) -> np.ndarray:
+        """``unit · n_demands + demand`` of every pair (sorted: pairs are)."""
+        return self._cached(("key", n_demands),
+                            lambda: self.unit * max(n_demands, 1) + self.demand)
+
+    def assignment_csr(self, n_units: int, n_demands: int) -> tuple:
+        """The sparsity of the assignment oracle's matrix: units × (demands, then one
+        private dummy column per unit), row by row the unit's pairs (by demand) then its
+        dummy — the CSR a COO → CSR conversion of the same entries gives. Returns
+        ``(indptr, indices, position of each pair, position of each unit's dummy)``."""
+        def make():
+            per_unit = np.bincount(self.unit, minlength=n_units) + 1
+            indptr = np.r_[0, np.cumsum(per_unit)].astype(np.int32)
+            pair_pos = np.arange(len(self.unit), dtype=np.int64) + self.unit
+            dummy_pos = indptr[1:].astype(np.int64) - 1
+            indices = np.empty(int(indptr[-1]), dtype=np.int32)
+            indices[pair_pos] = self.demand
+            indices[dummy_pos] = n_demands + np.arange(n_units)
+            return indptr, indices, pair_pos, dummy_pos
+        return self._cached(("csr", n_units, n_demands), make)
 
     def demand_max(self, values: np.ndarray, n_demands: int) -> np.ndarray:
         """Per demand ``max(0, max of values over its pairs)``."""
@@ -128,11 +175,31 @@ def pairs_of(unit: np.ndarray, demand: np.ndarray, n_demands: int,
     # within a unit, so the sort merges runs
     demand_order = np.argsort(p_demand, kind="stable")
     demand_starts = _boundaries(p_demand[demand_order])
+    rank_arc, rank_pair, rank_starts = _by_rank(order, starts, index)
     return Pairs(order=order, starts=starts, unit=p_unit, demand=p_demand,
                  unit_starts=unit_starts, unit_owners=p_unit[unit_starts[:-1]],
                  demand_order=demand_order.astype(index), demand_starts=demand_starts,
                  demand_owners=p_demand[demand_order[demand_starts[:-1]]],
-                 of_sorted=np.repeat(np.arange(len(p_unit), dtype=index), np.diff(starts)))
+                 rank_arc=rank_arc, rank_pair=rank_pair, rank_starts=rank_starts)
+
+
+def _by_rank(order: np.ndarray, starts: np.ndarray, index) -> tuple:
+    """The arcs of ``order`` by rank within their pair, then by pair (``Pairs.rank_*``):
+    one gather per rank (a pair has a handful of arcs)."""
+    first = starts[:-1]
+    sizes = np.diff(starts)
+    arcs, pairs, bounds = [order[first]], [], [0, len(first)]
+    j = 1
+    have = np.flatnonzero(sizes > 1)
+    while len(have):
+        arcs.append(order[first[have] + j])
+        pairs.append(have.astype(index, copy=False))
+        bounds.append(bounds[-1] + len(have))
+        j += 1
+        have = have[sizes[have] > j]
+    rank_pair = np.concatenate(pairs) if pairs else np.zeros(0, dtype=index)
+    return (np.concatenate(arcs), rank_pair,
+            np.array(bounds if len(first) else [0], dtype=np.int64))
 
 
 def _unit_chunks(unit: np.ndarray, chunk: int) -> np.ndarray:
@@ -175,14 +242,19 @@ def assign(pairs: Pairs, w: np.ndarray, n_units: int, n_demands: int,
         return Assignment(np.zeros(0, dtype=np.int64), np.zeros(n_units), 0.0)
     wp, best_arc = best if best is not None else pairs.best(w)
     shift = 1.0 + max(0.0, -float(wp.min()))   # LAPJVsp needs non-zero weights
-    rows = np.r_[pairs.unit, np.arange(n_units)]
-    cols = np.r_[pairs.demand, n_demands + np.arange(n_units)]   # one private dummy per unit
-    graph = sp.csr_matrix((np.r_[wp + shift, np.full(n_units, shift)], (rows, cols)),
-                          shape=(n_units, n_demands + n_units))
-    r, c = min_weight_full_bipartite_matching(graph, maximize=True)
+    # One private dummy column per unit (leaving it empty). The matrix is built on the
+    # pairs' cached sparsity, already negated (a maximisation): the same arrays the COO
+    # construction and ``maximize=True`` gave, without their sort and copies.
+    indptr, indices, pair_pos, dummy_pos = pairs.assignment_csr(n_units, n_demands)
+    values = np.empty(len(indices))
+    values[pair_pos] = wp + shift
+    values[dummy_pos] = shift
+    np.negative(values, out=values)
+    graph = sp.csr_matrix((values, indices, indptr), shape=(n_units, n_demands + n_units))
+    r, c = min_weight_full_bipartite_matching(graph, maximize=False)
     real = c < n_demands
-    key = pairs.unit * max(n_demands, 1) + pairs.demand
-    p = np.searchsorted(key, r[real].astype(np.int64) * max(n_demands, 1) + c[real])
+    p = np.searchsorted(pairs.key(n_demands),
+                        r[real].astype(np.int64) * max(n_demands, 1) + c[real])
     p = p[wp[p] > 0]
     pi = _prices(pairs, wp, p, n_units, n_demands, max_rounds, deadline)
     return Assignment(arcs=np.sort(best_arc[p]), pi=pi, value=float(wp[p].sum()))

@@ -92,7 +92,8 @@ class LPBound:
 
 def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(),
              columns: np.ndarray | None = None, time_limit: float = 60.0,
-             max_rounds: int = 200, log: bool = False) -> LPBound:
+             max_rounds: int = 200, log: bool = False,
+             first: np.ndarray | None = None) -> LPBound:
     """Solve the LP relaxation of ``max objective·x`` by column generation.
 
     Parameters
@@ -110,6 +111,10 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
         Budget; when it runs out the bound is still valid, only weaker.
     log
         Print one line per pricing round.
+    first
+        The oracle's best response to λ = 0 (the quota-free best allocation for
+        ``objective``) when the caller already has it: the same arcs, one oracle call
+        fewer.
     """
     start = time.perf_counter()
     deadline = Deadline(time_limit)   # the oracle's prices stop at it (still certified)
@@ -120,7 +125,8 @@ def lp_bound(data: SolverData, objective: np.ndarray, side: SideRows = SideRows(
     master = Master(data.n_units, data.n_demands, side_rhs, 1e3 * top)
     in_master = np.zeros(data.n_arcs, dtype=bool)
     cols = np.zeros(0, dtype=np.int64)
-    first = assign(data.pairs, obj, data.n_units, data.n_demands, deadline=deadline).arcs
+    if first is None:
+        first = assign(data.pairs, obj, data.n_units, data.n_demands, deadline=deadline).arcs
     new = np.unique(np.r_[first, np.asarray(columns if columns is not None else [],
                                             dtype=np.int64)])
     best = None

@@ -45,13 +45,16 @@ def rounded_rows(data: SolverData) -> list[QuotaRow]:
     lettable = np.flatnonzero(np.r_[True, data.unit[1:] != data.unit[:-1]])  # first arcs
     units_per_key = np.bincount(key_of_class[q.classes.of_arc[lettable]],
                                 minlength=len(keys))
+    # per row and unit key: how many of the key's classes are in the row's base
+    order = np.argsort(key_of_class, kind="stable")
+    first = np.flatnonzero(np.r_[True, np.diff(key_of_class[order]) != 0])
+    right = np.stack([row.right for row in q.rows])[:, order].astype(np.int64)
+    in_base = np.add.reduceat(right, first, axis=1)
+    per_key = np.diff(np.r_[first, len(order)])
     cuts = []
-    for row in q.rows:
-        lo = np.ones(len(keys), dtype=bool)
-        hi = np.zeros(len(keys), dtype=bool)
-        np.logical_and.at(lo, key_of_class, row.right)
-        np.logical_or.at(hi, key_of_class, row.right)
-        if (lo != hi).any():
+    for i, row in enumerate(q.rows):
+        lo = in_base[i] == per_key        # every class of the key is in the base
+        if ((in_base[i] > 0) != lo).any():
             continue   # the base depends on the réservataire chosen: no constant
         base = row.share * (int(units_per_key[lo].sum()) + row.carry_right)
         if row.sense == ">=":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,6 +51,9 @@ class Context:
     mu: int                  # weight of "one more unit let" on top of the score
     empty_ok: bool           # the empty allocation meets every quota row
     max_model_arcs: int      # largest arc set given to one CP-SAT model
+    #: what one phase computed and a later one reuses (``free_arcs``: the quota-free best
+    #: allocation for ``score + μ``, the oracle's answer to λ = 0 of the score LPs)
+    memo: dict = field(default_factory=dict)
 
     @property
     def free(self) -> int:
@@ -84,12 +87,12 @@ class Incumbent:
 
 
 def run_lp(ctx: Context, data: SolverData, objective: np.ndarray, side: SideRows,
-           columns, name: str) -> LPBound:
-    """The LP bound of ``objective`` under ``side`` (:func:`bound.lp_bound`), timed and
-    logged in ``ctx.stats[name]``."""
+           columns, name: str, first: np.ndarray | None = None) -> LPBound:
+    """The LP bound of ``objective`` under ``side`` (:func:`bound.lp_bound`; ``first``:
+    the oracle's answer to λ = 0 when known), timed and logged in ``ctx.stats[name]``."""
     tick = time.perf_counter()
     lp = lp_bound(data, objective, side=side, columns=columns,
-                  time_limit=ctx.clock.left(0.4), log=ctx.params.log)
+                  time_limit=ctx.clock.left(0.4), log=ctx.params.log, first=first)
     timings = ctx.stats["timings"]
     timings[name] = timings.get(name, 0.0) + time.perf_counter() - tick
     ctx.stats[name] = _lp_stats(lp)

@@ -42,6 +42,7 @@ from .conflicts import diagnose
 from .cuts import with_rounded_rows
 from .data import ArraysOutOfTime, SolverData, check_range, solver_data
 from .deadline import Deadline
+from .feasibility import class_counts_infeasible
 from .heuristic import quick_allocation
 from .matching import max_matching
 from .params import SolveParams
@@ -190,6 +191,8 @@ def _units_level(ctx: Context) -> _UnitsLevel:
     all_let = free == len(np.unique(data.unit))
     relax = Relaxation(with_rounded_rows(data) if all_let else data, all_let)
     score_free, quick = _quick(ctx, relax)
+    if quick is None and not ctx.empty_ok:
+        _refuse_if_counts_infeasible(ctx)
     # About one LP pricing round: the oracle's time (the arrays' when it was skipped).
     oracle = ctx.stats["timings"].get("quota_free_bound", ctx.stats["timings"]["data"])
     if quick is not None:
@@ -205,17 +208,50 @@ def _units_level(ctx: Context) -> _UnitsLevel:
         return _UnitsLevel(relax, free, score_free, None, None, done)
     start = ctx.matching if quick is None else np.union1d(ctx.matching, quick)
     relax = dataclasses.replace(relax, lp=run_lp(ctx, relax.data, data.score + ctx.mu,
-                                                 SideRows(), start, "lp_score"))
+                                                 SideRows(), start, "lp_score",
+                                                 ctx.memo.get("free_arcs")))
     if relax.data is not data and (not relax.lp.feasible or _lets_fewer(relax.lp, free)):
         relax = _without_rounded_rows(ctx)   # letting every unit looks out of reach
     units_bound, lp1 = free, None
-    if (_lets_fewer(relax.lp, free) or not ctx.empty_ok) \
+    # A valid quick allocation lets `free` units (a maximum matching's): level 1 is proven
+    # and the LP of "max units let" could only confirm it.
+    if quick is None and (_lets_fewer(relax.lp, free) or not ctx.empty_ok) \
             and not ctx.clock.expired(LP_ORACLES * oracle):
         lp1 = run_lp(ctx, data, ctx.ones, SideRows(), relax.lp.support, "lp_units")
         units_bound = min(free, lp1.bound)
         if units_bound < free and relax.data is not data:
             relax = _without_rounded_rows(ctx)
     return _UnitsLevel(relax, units_bound, score_free, quick, lp1)
+
+
+def _refuse_if_counts_infeasible(ctx: Context) -> None:
+    """Raise :class:`PolicyInfeasible` when the class-count relaxation
+    (``feasibility.py``) proves that no allocation meets the quota rows.
+
+    Asked only when the empty allocation breaks a row (a carry-over) and the quick
+    allocation found none: the usual signs of a carry-over the round cannot repair, which
+    the searches of the levels would otherwise try pool after pool (seconds) and end
+    ``NO_SOLUTION`` without a proof when the model on every arc is too large.
+    """
+    tick = time.perf_counter()
+    proven = class_counts_infeasible(ctx.data, ctx.free, ctx.seed,
+                                     ctx.params.deterministic_limit, ctx.clock.left(0.2))
+    ctx.stats["timings"]["class_counts"] = time.perf_counter() - tick
+    if proven:
+        raise PolicyInfeasible(violated_when_empty(ctx.data),
+                               _("no allocation meets every quota row: even the counts of "
+                                 "arcs per class alone cannot"))
+
+
+def _counts_refuse(ctx: Context, units: int) -> bool:
+    """The class-count relaxation proves that no allocation lets ``units`` units."""
+    tick = time.perf_counter()
+    proven = class_counts_infeasible(ctx.data, ctx.free, ctx.seed,
+                                     ctx.params.deterministic_limit, ctx.clock.left(0.2),
+                                     at_least=units)
+    timings = ctx.stats["timings"]
+    timings["class_counts"] = timings.get("class_counts", 0.0) + time.perf_counter() - tick
+    return proven
 
 
 def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
@@ -234,6 +270,7 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
     tick = time.perf_counter()
     if not ctx.clock.expired(ORACLE_AND_REPAIR * timings["data"]):
         _value, free_bound, free_arcs = quota_free_bound(data, score + ctx.mu, ctx.clock)
+        ctx.memo["free_arcs"] = free_arcs
         score_free = free_bound - ctx.mu * free
         timings["quota_free_bound"] = time.perf_counter() - tick
         quick = _valid_quick(ctx, relax, free_arcs)
@@ -250,9 +287,15 @@ def _quick(ctx: Context, relax: Relaxation) -> tuple[int, np.ndarray | None]:
 def _valid_quick(ctx: Context, relax: Relaxation, start: np.ndarray,
                  improve_start: bool = False) -> np.ndarray | None:
     """The quick allocation from ``start``, if it lets every matched unit and is valid."""
+    checked: dict[bytes, bool] = {}   # the row repair's answer is often the final one
+
     def valid(arcs: np.ndarray | None) -> bool:
-        return arcs is not None and len(arcs) >= ctx.free \
-            and not check_allocation(ctx.problem, arcs, ctx.data.quotas)
+        if arcs is None or len(arcs) < ctx.free:
+            return False
+        key = np.asarray(arcs, dtype=np.int64).tobytes()
+        if key not in checked:
+            checked[key] = not check_allocation(ctx.problem, arcs, ctx.data.quotas)
+        return checked[key]
 
     def found(arcs: np.ndarray) -> None:   # the row repair's allocation, before polish ends
         if valid(arcs):
@@ -283,7 +326,8 @@ def _lets_fewer(lp: LPBound, free: int) -> bool:
 def _without_rounded_rows(ctx: Context) -> Relaxation:
     """The LP fallback: drop the rounded rows (not every unit will be let) and redo the
     LP of ``score + μ`` on the policy's own rows, from the matching."""
-    lp = run_lp(ctx, ctx.data, ctx.data.score + ctx.mu, SideRows(), ctx.matching, "lp_score")
+    lp = run_lp(ctx, ctx.data, ctx.data.score + ctx.mu, SideRows(), ctx.matching, "lp_score",
+                ctx.memo.get("free_arcs"))
     return Relaxation(ctx.data, False, lp)
 
 
@@ -298,7 +342,12 @@ def _score_level(ctx: Context, level1: _UnitsLevel
     if level1.done is not None:
         return level1.done, relax, units_bound
     mu, score = ctx.mu, data.score
-    if units_bound == ctx.free:
+    counts_cap = None    # a bound on units let from the class-count relaxation
+    if units_bound == ctx.free and level1.quick is None and _counts_refuse(ctx, units_bound):
+        # no allocation lets every lettable unit: the searches of this level under
+        # "Σx ≥ free" could only end empty (pool after pool, seconds each)
+        counts_cap = units_bound - 1
+    elif units_bound == ctx.free:
         side = SideRows().add(ctx.ones, units_bound)
         best = level(ctx, relax, score, side, relax.lp, mu * units_bound, level1.quick,
                      "score")
@@ -321,6 +370,8 @@ def _score_level(ctx: Context, level1: _UnitsLevel
     best = level(ctx, relax, score, side, lp, mu * units, arcs1, "score")
     if best is None:   # out of time: the level-1 allocation, with the LP bound
         best = Incumbent(arcs1, int(score[arcs1].sum()), lp.bound - mu * units, "LP bound")
+    if counts_cap is not None:
+        units_bound = min(units_bound, counts_cap)
     return best, relax, units_bound
 
 

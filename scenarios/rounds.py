@@ -16,7 +16,9 @@ in order, until the solver accepts one:
 
 and if the plain round quotas cannot hold either, the pass lets nothing and its units
 wait for the next round (``nothing_let``). The mode of every pass is recorded, with the
-solver's status and certified gap.
+solver's status and certified gap; each attempt left behind is named in the status with
+why (``full_strict:INFEASIBLE`` — proven, :class:`models.errors.PolicyInfeasible`;
+``full_strict:NO_SOLUTION`` — none found within the budget; or the error's type).
 
 Reproducibility: every CP-SAT model of a simulated solve is bounded by **work**
 (``simulation.round_work_limit``, CP-SAT's deterministic seconds, one worker), not by
@@ -152,6 +154,7 @@ def solve_pass(territory: Territory, accounts: Accounts, params: SolveParams, se
                 result = solve(candidate, retry, seed=seed)
                 clock_bound |= near_clock(result, retry)
         except PolicyInfeasible:
+            errors.append(f"{mode}:INFEASIBLE")      # proven: the next relaxation
             continue
         except Exception as exc:  # noqa: BLE001 — see below
             # A solver failure under a carry is turned into the next relaxation, and named

@@ -34,3 +34,21 @@ def test_matching_value_and_duals(seed):
     np.maximum.at(sigma, demand, w - out.pi[unit])
     assert np.all(out.pi >= 0)
     assert out.pi.sum() + sigma.sum() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_best_arc_of_each_pair_by_rank(seed):
+    """Pairs.best (a pass per rank within a pair) against a direct loop over the pairs:
+    the largest weight and the first arc attaining it, ties included (weights rounded)."""
+    rng = np.random.default_rng(seed)
+    n_u, n_d = 30, 40
+    unit = np.sort(rng.integers(0, n_u, 600)).astype(np.int32)
+    demand = rng.integers(0, n_d, 600).astype(np.int32)
+    w = rng.normal(0, 2, len(unit)).round(0)
+    pairs = pairs_of(unit, demand, n_d, chunk=97)
+    wp, arc = pairs.best(w)
+    for p in range(len(pairs)):
+        arcs = pairs.order[pairs.starts[p]:pairs.starts[p + 1]]
+        assert sorted(arcs.tolist()) == arcs.tolist()          # graph order within a pair
+        top = max(w[arcs])
+        assert wp[p] == top and arc[p] == next(a for a in arcs if w[a] == top)

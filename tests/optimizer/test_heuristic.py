@@ -151,3 +151,47 @@ def test_quick_allocation_from_a_bare_matching(generated, case):
     mu = 2 * int(np.abs(data.score).max()) + 1
     bound = quota_free_bound(data, data.score + mu)[1] - mu * len(matching)
     assert data.score[arcs].sum() <= bound
+
+
+def _orientation_model_by_api(q, bins, count):
+    """The orientation model written with CP-SAT's expression API (the reference)."""
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    y = {}
+    for b, row in enumerate(bins):
+        vars_b = []
+        for j, k in enumerate(row.tolist()):
+            if k >= 0:
+                y[b, j] = model.new_int_var(0, int(count[b]), "")
+                vars_b.append(y[b, j])
+        model.add(sum(vars_b) == int(count[b]))
+    by_class = {}
+    for (b, j), var in y.items():
+        by_class.setdefault(int(bins[b][j]), []).append(var)
+    for i in range(len(q)):
+        terms = [(int(q.coef[i, k]), v) for k, vs in by_class.items() if q.coef[i, k]
+                 for v in vs]
+        model.add(sum(c * v for c, v in terms) >= int(q.rhs[i]))
+    return model
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_orientation_model_is_the_api_model(seed):
+    """The orientation model written into the proto equals, field for field, the one
+    the expression API builds (same CP-SAT input, so the same answers): random bins over
+    the classes of a round of the full policy, rows without any term included."""
+    from attribution.optimizer.heuristic import orientation_model
+
+    problem = random_problem(seed, n_demands=20, n_units=8, density=0.4,
+                             policy=full_policy())
+    q = problem.quotas
+    rng = np.random.default_rng(seed)
+    n_cls = len(q.classes)
+    bins = np.unique(np.where(rng.random((6, 3)) < 0.7,
+                              rng.integers(0, n_cls, (6, 3)), -1), axis=0)
+    bins = bins[(bins >= 0).any(axis=1)]
+    count = rng.integers(1, 4, len(bins))
+    model, y = orientation_model(q, bins, count)
+    assert str(model.proto) == str(_orientation_model_by_api(q, bins, count).proto)
+    assert sorted(y.values()) == list(range(len(y)))

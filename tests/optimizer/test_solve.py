@@ -162,7 +162,10 @@ def test_unrepaired_carry_over_without_a_proof_is_no_solution(monkeypatch):
     never the empty allocation that breaks the rows (it used to raise an internal error)."""
     import sys
 
-    monkeypatch.setattr(sys.modules["attribution.optimizer.solve"], "MAX_MODEL_ARCS", 0)
+    module = sys.modules["attribution.optimizer.solve"]
+    monkeypatch.setattr(module, "MAX_MODEL_ARCS", 0)
+    # nor the class-count relaxation (which proves this one: test_feasibility.py)
+    monkeypatch.setattr(module, "class_counts_infeasible", lambda *a, **k: False)
     demands = [{"score": s} for s in range(30)]
     problem = make_problem([{}], demands, [(d, 0, "bailleur") for d in range(30)],
                            make_policy(Quotas(priority_min=0.25)),

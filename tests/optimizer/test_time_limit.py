@@ -221,5 +221,6 @@ def test_chunked_arrays_equal_one_pass(hard_round, monkeypatch):
                  (whole.quotas.classes.of_arc, parts.quotas.classes.of_arc),
                  (whole.quotas.coef, parts.quotas.coef)):
         assert np.array_equal(a, b)
-    for field in ("order", "starts", "unit", "demand", "demand_order", "of_sorted"):
+    for field in ("order", "starts", "unit", "demand", "demand_order", "rank_arc", "rank_pair",
+                  "rank_starts"):
         assert np.array_equal(getattr(whole.pairs, field), getattr(parts.pairs, field))
