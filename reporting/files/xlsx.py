@@ -220,6 +220,10 @@ def _stream_rows(ws, values: list[np.ndarray], kinds: list[str], fmt, yes: str, 
 _PLAIN = re.compile(r"[\x00-\x1f&<>\"]|_x")
 
 
+#: Integers below this in magnitude are exact as floats (2**53 < 10**16).
+_EXACT = 2 ** 53
+
+
 def _kept(col: list) -> list[bool]:
     """Per value, whether a cell is written (not :func:`_missing`)."""
     return [not (v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v))
@@ -251,6 +255,9 @@ def _column_cells(ws, xlu, kind: str, col: np.ndarray, fmt, yes: str, no: str,
         if kind == "date":
             nums = [ws._convert_date_time(pd.Timestamp(v).to_pydatetime()) if k else 0.0
                     for v, k in zip(values, keep)]
+        elif all(type(v) is int and -_EXACT < v < _EXACT for v, k in zip(values, keep) if k):
+            # whole numbers a float holds exactly, below 10**16: "%.16G" is the integer
+            return [str(v) if k else None for v, k in zip(values, keep)], "num", fmt[kind]
         else:
             nums = [float(v) if k else 0.0 for v, k in zip(values, keep)]
         if not all(map(math.isfinite, nums)):
