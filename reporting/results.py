@@ -250,12 +250,12 @@ def write(computed: Computed, out: Path | str, *, problem: AllocationProblem, se
             (tmp / "report.html").write_text(computed.html, encoding="utf-8")
             if computed.agenda_html:
                 (tmp / "agenda.html").write_text(computed.agenda_html, encoding="utf-8")
+            if book is None or not book.wait():
+                write_workbook(tmp / "results.xlsx", computed.tables)
         except BaseException:
             if book is not None:
                 book.stop()
             raise
-        if book is None or not book.wait():
-            write_workbook(tmp / "results.xlsx", computed.tables)
         outputs = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())
                    if p.name not in ("kpis.json",)}
         _json(tmp / "manifest.json", build_manifest(

@@ -10,7 +10,8 @@ multi-threaded process is unsafe), it is not a daemonic worker, and a core is id
 1-minute load average is below the cores available minus one half); otherwise
 :func:`start` returns ``None`` and the caller writes the file itself. The child resets the
 signal handlers (a Ctrl-C ends it at once; the parent removes the folder) and leaves with
-``os._exit``. Whatever goes wrong in the child, :meth:`Child.wait` says so and the caller
+``os._exit``; on Linux it is ended by the kernel if the parent dies first (``kill -9``).
+Whatever goes wrong in the child, :meth:`Child.wait` says so and the caller
 writes the file itself, so errors surface as they would without the child.
 """
 
@@ -21,6 +22,8 @@ import signal
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from attribution.interrupt import SIGNALS
 
 #: The thread of :mod:`attribution.interrupt` (blocked on a pipe; safe across a fork).
 _WATCHER = "attribution-signals"
@@ -59,8 +62,8 @@ class Child:
         """Wait for the child; ``True`` when it finished without error."""
         if self._done:
             return False
+        _, status = os.waitpid(self.pid, 0)     # interrupted: stop() still reaps it
         self._done = True
-        _, status = os.waitpid(self.pid, 0)
         return os.waitstatus_to_exitcode(status) == 0
 
     def stop(self) -> None:
@@ -83,12 +86,14 @@ def start(fn: Callable[..., Any], *args: Any) -> Child | None:
     caller then runs it itself)."""
     if not can_fork():
         return None
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return Child(pid)
     code = 1
     try:       # the child: never returns into the caller's code
-        for s in (signal.SIGINT, signal.SIGTERM):
+        _die_with(parent)
+        for s in SIGNALS:       # a Ctrl-C or a kill ends the child at once
             signal.signal(s, signal.SIG_DFL)
         try:
             signal.set_wakeup_fd(-1)
@@ -100,3 +105,18 @@ def start(fn: Callable[..., Any], *args: Any) -> Child | None:
         pass
     finally:
         os._exit(code)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel end this child when its parent ends (Linux ``PR_SET_PDEATHSIG``:
+    a parent killed with ``kill -9`` leaves no child writing into its folder); leave at
+    once if the parent is already gone."""
+    try:
+        import ctypes  # noqa: PLC0415 (the child only)
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)

@@ -3,7 +3,11 @@ in the run's language; a child that fails leaves the file to the parent; no fork
 another thread runs; a failing parent ends its child."""
 
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
@@ -105,3 +109,29 @@ def test_a_failing_parent_ends_its_child_and_leaves_no_folder(tmp_path, monkeypa
     assert not (tmp_path / "r").exists()
     with pytest.raises(ChildProcessError):      # stopped and reaped
         os.waitpid(started[0].pid, os.WNOHANG)
+
+
+ORPHAN = """
+import os, signal, sys, time
+from attribution.reporting.files import forked
+forked.can_fork = lambda: True
+child = forked.start(time.sleep, 60)
+print(child.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
+def test_a_parent_killed_with_kill_9_takes_its_child_along():
+    proc = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True,
+                          timeout=60)
+    pid = int(proc.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail("the child outlived its parent")
