@@ -4,12 +4,11 @@ each, this checkout against a baseline checkout, side by side in the same run.
 On the bundled round, solved once per process: the outcome of every demand
 (``classify``), the decisions table and its texts, the agenda (table and page), the
 tables relabelled for people, the workbook, the CSV files, and the whole
-``reporting.results.write`` — written in-process, and (when this checkout has it) with the
-workbook in a forked child (wall time: that is what the fork saves, on an idle core).
+``reporting.results.write``.
 Shortlist pricing and quota prices are left out (``solve=None``: the tables are those of
 ``--shortlists bound``), they have their own benchmarks. Each figure is the minimum over
 ``--repeat`` calls of CPU time (``time.process_time``: less sensitive than wall time to a
-busy machine), except the ``wall`` rows (median of wall times).
+busy machine), except the ``wall`` row (median of wall times).
 
 Usage::
 
@@ -48,10 +47,6 @@ from attribution.reporting.files.csv_safe import write_csv
 from attribution.reporting.tables.agenda import agenda_table, render_agenda
 from attribution.reporting.tables.decisions import decisions_table
 from attribution.reporting.text.people import people_tables
-try:
-    from attribution.reporting.files import forked
-except ImportError:
-    forked = None
 
 repeat = int(sys.argv[1])
 problem = build_problem(load_territory(bundled_territory_path()))
@@ -96,13 +91,8 @@ def write():
     results.write(computed, Path(tmp) / "folder", problem=problem, seed=0,
                   params=SolveParams(), options={}, source_label="", force=True)
 
-if forked is not None:
-    forked.can_fork = lambda: False
-cpu("write() in-process", write)
-wall("write() in-process, wall", write)
-if forked is not None:
-    forked.can_fork = lambda: True
-    wall("write() workbook in a forked child, wall", write)
+cpu("write()", write)
+wall("write(), wall", write)
 shutil.rmtree(tmp)
 print(json.dumps(out))
 """
@@ -137,7 +127,7 @@ def main() -> None:
              f"{info['xlsxwriter']}. Load average {load_before[0]:.2f} before, "
              f"{load_after[0]:.2f} after.",
              f"- Bundled round, tables without pricing; CPU seconds, minimum of "
-             f"{args.repeat} (rows marked wall: median wall seconds).\n"]
+             f"{args.repeat} (the wall row: median wall seconds).\n"]
     if base is not None:
         lines += ["| piece | baseline | this checkout | ratio |", "|---|---|---|---|"]
         for key, value in new.items():

@@ -29,7 +29,6 @@ from attribution.models.io.readers import sha256 as sha256_file
 from attribution.optimizer.params import SolveParams
 
 from .tables import aggregates
-from .files import forked
 from .files.atomic import atomic_folder, check_target
 from .files.csv_safe import write_csv
 from .tables.decisions import decisions_table
@@ -240,22 +239,14 @@ def write(computed: Computed, out: Path | str, *, problem: AllocationProblem, se
         The folder written.
     """
     with atomic_folder(out, force) as tmp:
-        # The workbook in a forked child when a core is idle (reporting.files.forked).
-        book = forked.start(write_workbook, tmp / "results.xlsx", computed.tables)
-        try:
-            for name in CSV_FILES:
-                write_csv(computed.tables[name], tmp / f"{name}.csv", csv_dialect)
-            pause_point("writing: tables written, workbook next")  # a test hook (no-op)
-            _json(tmp / "kpis.json", computed.kpis)
-            (tmp / "report.html").write_text(computed.html, encoding="utf-8")
-            if computed.agenda_html:
-                (tmp / "agenda.html").write_text(computed.agenda_html, encoding="utf-8")
-            if book is None or not book.wait():
-                write_workbook(tmp / "results.xlsx", computed.tables)
-        except BaseException:
-            if book is not None:
-                book.stop()
-            raise
+        for name in CSV_FILES:
+            write_csv(computed.tables[name], tmp / f"{name}.csv", csv_dialect)  # neutralised
+        pause_point("writing: tables written, workbook next")  # a test hook (no-op)
+        _json(tmp / "kpis.json", computed.kpis)
+        (tmp / "report.html").write_text(computed.html, encoding="utf-8")
+        if computed.agenda_html:
+            (tmp / "agenda.html").write_text(computed.agenda_html, encoding="utf-8")
+        write_workbook(tmp / "results.xlsx", computed.tables)
         outputs = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())
                    if p.name not in ("kpis.json",)}
         _json(tmp / "manifest.json", build_manifest(
