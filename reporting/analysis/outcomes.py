@@ -102,8 +102,19 @@ def wished_units(problem: AllocationProblem) -> np.ndarray:
     return ((communes.astype(np.int64) @ grid) * typologies).sum(axis=1)
 
 
+#: Largest demands × units grid :func:`_compatible_units` marks in memory (bytes).
+_GRID_CELLS = 50_000_000
+
+
 def _compatible_units(problem: AllocationProblem) -> np.ndarray:
+    """Per demand, the number of distinct units it has an arc to (an arc per réservataire
+    of a unit counts the unit once)."""
     g = problem.graph
+    n_d, n_u = len(problem.territory.demands), len(problem.territory.units)
+    if n_d * n_u <= _GRID_CELLS:      # mark a grid: no sort of the arcs
+        grid = np.zeros((n_d, n_u), dtype=bool)
+        grid[g.demand, g.unit] = True
+        return grid.sum(axis=1, dtype=np.int64)
     pairs = np.unique(g.demand.astype(np.int64) * max(len(problem.territory.units), 1)
                       + g.unit.astype(np.int64))
     n_units = max(len(problem.territory.units), 1)

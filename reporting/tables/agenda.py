@@ -223,7 +223,7 @@ def _chosen(records: list) -> str:
 
 def _unit_page(rows: pd.DataFrame, records: list) -> str:
     """One unit's page; ``records`` are ``rows`` as ``itertuples`` tuples."""
-    r = rows.iloc[0]
+    r = dict(zip(rows.columns, records[0][1:]))     # the first row (itertuples: quicker)
     res = r["unit_reservataire"]
     facts = [
         (_("Commune"), r["commune"] + (" (QPV)" if r["qpv"] else "")),

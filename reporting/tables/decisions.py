@@ -26,6 +26,10 @@ DECISION_COLUMNS: tuple[str, ...] = (
     "competitor_score", "related_unit_id", "wished_units", "compatible_units", "priority",
     "reason", "motif", "observed_wait_months", "observed_wait_households",
     "observed_wait_basis")
+#: The columns :func:`reporting.text.decision_text.reason_text` reads.
+_FACTS = ("outcome", "unit_id", "reservataire", "score", "rule", "rule_detail", "quota",
+          "score_gap", "competitor_score", "related_unit_id", "wished_units",
+          "compatible_units")
 #: Fewest housed households an observed figure is given for.
 MIN_OBSERVED = 3
 
@@ -48,9 +52,12 @@ def compact_breakdown(problem: AllocationProblem) -> np.ndarray:
             text = text + " (" + frame["months"].to_numpy().astype(str) + " months)"
         elif col.startswith("rubric_"):
             text = text + " (" + frame[col + "_criterion"].to_numpy().astype(str) + ")"
-        parts.append(np.where(values != 0, text, ""))
-    joined = [";".join(p for p in row if p) for row in zip(*parts)]
-    return np.array(joined, dtype=object)
+        parts.append(np.where(values != 0, text, "").astype(object))
+    joined = np.full(len(d), "", dtype=object)
+    for part in parts:      # ";".join of the non-empty parts, a column at a time
+        joined = np.where(part == "", joined,
+                          np.where(joined == "", part, joined + ";" + part))
+    return joined
 
 
 def _or_missing(values: np.ndarray) -> pd.arrays.IntegerArray:
@@ -136,12 +143,15 @@ def decisions_table(problem: AllocationProblem, arcs: np.ndarray,
     commune = np.where(unit >= 0, communes[u.commune[ui]] if len(u) else "", "")
     typology = np.where(unit >= 0, np.array(TYPOLOGIES, dtype=object)[u.typology[ui]]
                         if len(u) else "", "")
-    texts = [reason_pair({**row, "commune": c, "typology": ty, "proven": proven,
-                          "competitor_score": (None if pd.isna(row["competitor_score"])
-                                               else int(row["competitor_score"])),
-                          "score_gap": (None if pd.isna(row["score_gap"])
-                                        else int(row["score_gap"]))})
-             for row, c, ty in zip(frame.to_dict("records"), commune, typology)]
+    # The facts of each row as Python values (``tolist`` per column: far quicker than
+    # ``to_dict("records")`` over pyarrow-backed text columns), missing numbers as None.
+    facts = {k: frame[k].tolist() for k in _FACTS}
+    for k in ("competitor_score", "score_gap"):
+        facts[k] = [None if v is pd.NA or v is None else int(v) for v in facts[k]]
+    facts["commune"], facts["typology"] = commune.tolist(), typology.tolist()
+    keys = list(facts)
+    texts = [reason_pair({**dict(zip(keys, row)), "proven": proven})
+             for row in zip(*facts.values())]
     frame["reason"] = [r for r, _ in texts]
     frame["motif"] = [m for _, m in texts]
     for name, values in observed_wait_columns(seg["size_class"].to_numpy(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from attribution.models.i18n import N_, _, language, ngettext
+from attribution.models.i18n import N_, _, current, language, ngettext
 
 from .labels import quota_label, reservataire_label, rule_label
 
@@ -134,6 +134,8 @@ def reason_text(f: dict[str, Any]) -> str:
 def reason_pair(f: dict[str, Any]) -> tuple[str, str]:
     """``(reason, motif)``: the reason in the current language and in French."""
     reason = reason_text(f)
+    if current() == "fr":       # the same facts in the same language: the same sentence
+        return reason, reason
     with language("fr"):
         motif = reason_text(f)
     return reason, motif

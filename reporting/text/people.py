@@ -7,9 +7,12 @@ are relabelled.
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
 import pandas as pd
 
-from attribution.models.i18n import _, num
+from attribution.models.i18n import _, current, num
 
 from . import labels
 
@@ -26,17 +29,21 @@ def breakdown_parts(text: str) -> list[tuple[str, str, str]]:
     """(label, points, note) of each part of a compact score breakdown, for people
     (``seniority=45 (45 months)`` → ``("ancienneté", "45", "45 mois")``; a rubric's note is
     its criterion in words)."""
-    out = []
-    for part in filter(None, str(text).split(";")):
-        name, _sep, value = part.partition("=")
-        points, _sep, note = value.partition(" (")
-        note = note.rstrip(")")
-        if name == "seniority" and note.endswith(" months"):
-            note = _("{months} months").format(months=note.split()[0])
-        elif name.startswith("rubric_") and note:
-            note = labels.criterion_label(note)
-        out.append((labels.score_part_label(name), points, note))
-    return out
+    return [_part(part, current()) for part in filter(None, str(text).split(";"))]
+
+
+@functools.lru_cache(maxsize=4096)
+def _part(part: str, lang: str) -> tuple[str, str, str]:
+    """One part of a breakdown in words, in ``lang`` (the current language: the cache is
+    keyed by it; a few hundred distinct parts recur over thousands of demands)."""
+    name, _sep, value = part.partition("=")
+    points, _sep, note = value.partition(" (")
+    note = note.rstrip(")")
+    if name == "seniority" and note.endswith(" months"):
+        note = _("{months} months").format(months=note.split()[0])
+    elif name.startswith("rubric_") and note:
+        note = labels.criterion_label(note)
+    return labels.score_part_label(name), points, note
 
 
 def breakdown_text(text: str) -> str:
@@ -75,6 +82,12 @@ def _map(series: pd.Series, fn) -> pd.Series:
                 done[v] = fn(v)
             return done[v]
         return v
+    if isinstance(series.dtype, pd.StringDtype) and len(series) > 64:
+        # Text with one missing marker: the distinct values only go through ``one``, the
+        # result is spread back by their codes (the same values, the same inferred dtype).
+        codes, uniques = pd.factorize(series, use_na_sentinel=False)
+        mapped = np.array([one(u) for u in uniques], dtype=object)
+        return pd.Series(mapped[codes], index=series.index)
     return series.map(one)
 
 

@@ -125,7 +125,11 @@ def test_streamed_rows_give_the_bytes_of_cell_by_cell_writing(tmp_path, monkeypa
             "flag": [True, False, None, True, False, True, False, True, False, True, False,
                      True, False, True],
             "on": [dt.date(2026, 1, d + 1) if d != 3 else None for d in range(n)],
-            "amount": [1234.5] * (n - 1) + [np.nan]}),
+            "amount": [1234.5] * (n - 1) + [np.nan],
+            "whole": np.array([0, -7, 2**53 - 1, 2**53 + 1, -(2**53) - 3, 10**17, 42, 1, 2, 3,
+                               999_999_999_999_999, 5, 6, 7], dtype=np.int64),
+            "whole_float": [3.0, -0.0, 1e16, 2.0**53, np.nan, 7.0, 8.0, 9.0, 1e22, 0.0, 1.0,
+                            2.0, 3.0, 4.0]}),
         "empty_row": pd.DataFrame({"a": ["x", None, "z"], "b": [1.5, np.nan, 2.5]}),
         "no_rows": pd.DataFrame({"a": pd.Series([], dtype=object)}),
     }
