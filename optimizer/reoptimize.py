@@ -255,7 +255,7 @@ class Reoptimizer:
         p = self.data.pairs
         sig = self._signatures()
         if sig is None or not len(gl):
-            return np.maximum.reduceat(self._weights(obj, gl)[p.order], p.starts[:-1])
+            return p.best(self._weights(obj, gl))[0]
         classes, pair_sig = sig
         g = np.where(classes >= 0, gl[np.maximum(classes, 0)], -np.inf).max(axis=1)
         return obj[p.order[p.starts[:-1]]] + g[pair_sig]
@@ -273,7 +273,8 @@ class Reoptimizer:
             width = int(sizes.max())
             pos = np.arange(len(p.order)) - np.repeat(p.starts[:-1], sizes)
             table = np.full((len(sizes), width), -1, dtype=np.int64)
-            table[p.of_sorted, pos] = self.rounded.quotas.classes.of_arc[p.order]
+            table[np.repeat(np.arange(len(sizes)), sizes), pos] = \
+                self.rounded.quotas.classes.of_arc[p.order]
             table.sort(axis=1)
             base = int(table.max()) + 2
             if width * math.log2(base) < 62:   # one integer per set: a fast unique
