@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from attribution.models.pair_rules import RULES
 from attribution.models.problem import AllocationProblem
@@ -135,6 +134,14 @@ def _without_arcs(problem: AllocationProblem, out: dict) -> None:
                                              if b.counts[i, k])
 
 
+def _first_per_demand(demand: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Positions (in ``order``, sorted by demand first) of each demand's first row."""
+    d = demand[order]
+    keep = np.ones(len(d), dtype=bool)
+    keep[1:] = d[1:] != d[:-1]
+    return order[keep]
+
+
 def _with_arcs(problem: AllocationProblem, arcs: np.ndarray, checker: MoveChecker,
                out: dict) -> None:
     g, scores = problem.graph, problem.scores
@@ -147,35 +154,34 @@ def _with_arcs(problem: AllocationProblem, arcs: np.ndarray, checker: MoveChecke
     s = scores[d]
     h_score = np.where(holder >= 0, scores[g.demand[np.maximum(holder, 0)]], -1)
     winnable = (holder < 0) | (h_score < s)
-    frame = pd.DataFrame({"arc": cand, "demand": d, "unit": g.unit[cand].astype(np.int64),
-                          "holder": holder, "h_score": h_score, "winnable": winnable})
-    # outranked: demands without any winnable arc
-    any_win = frame.groupby("demand")["winnable"].any()
-    lost = frame[~frame["demand"].map(any_win)]
+    unit = g.unit[cand].astype(np.int64)
+    # outranked: demands without any winnable arc; the explanation is about the unit whose
+    # holder has the lowest score (then the first unit)
+    any_win = np.zeros(len(waiting), dtype=bool)
+    any_win[d[winnable]] = True
+    lost = np.flatnonzero(~any_win[d])
     if len(lost):
-        best = lost.sort_values(["demand", "h_score", "unit"]).drop_duplicates("demand")
-        idx = best["demand"].to_numpy()
+        best = _first_per_demand(d, lost[np.lexsort((unit[lost], h_score[lost], d[lost]))])
+        idx = d[best]
         out["outcome"][idx] = "outranked"
-        out["competitor_score"][idx] = best["h_score"].to_numpy()
-        out["score_gap"][idx] = best["h_score"].to_numpy() - scores[idx]
-        out["related_unit"][idx] = best["unit"].to_numpy()
-    win = frame[frame["winnable"]].copy()
+        out["competitor_score"][idx] = h_score[best]
+        out["score_gap"][idx] = h_score[best] - scores[idx]
+        out["related_unit"][idx] = unit[best]
+    win = np.flatnonzero(winnable)
     if not len(win):
         return
-    n_bad, first = checker.first_violation(win["holder"].to_numpy(), win["arc"].to_numpy())
-    win["n_bad"] = n_bad
-    win["first"] = first
-    win["empty"] = win["holder"] < 0
-    win["gain"] = scores[win["demand"].to_numpy()] - win["h_score"].to_numpy()
-    pick = win.sort_values(["demand", "n_bad", "empty", "gain", "unit", "arc"],
-                           ascending=[True, True, False, False, True, True]
-                           ).drop_duplicates("demand")
-    idx = pick["demand"].to_numpy()
-    free = pick["n_bad"].to_numpy() == 0
+    n_bad, first = checker.first_violation(holder[win], cand[win])
+    empty = holder[win] < 0
+    gain = scores[d[win]] - h_score[win]
+    # fewest rows broken, then an empty unit, then the largest score gain, then unit order
+    order = np.lexsort((cand[win], unit[win], -gain, ~empty, n_bad, d[win]))
+    pick = _first_per_demand(d[win], order)          # positions in ``win``
+    rows = win[pick]
+    idx = d[rows]
+    free = n_bad[pick] == 0
     out["outcome"][idx] = np.where(free, "not_reached", "held_by_quota")
-    out["related_unit"][idx] = pick["unit"].to_numpy()
-    out["quota"][idx] = pick["first"].to_numpy()
-    out["quota_rows"][idx] = checker.broken_lists(pick["holder"].to_numpy(),
-                                                  pick["arc"].to_numpy())
-    held = pick["holder"].to_numpy() >= 0
-    out["competitor_score"][idx] = np.where(held, pick["h_score"].to_numpy(), -1)
+    out["related_unit"][idx] = unit[rows]
+    out["quota"][idx] = first[pick]
+    out["quota_rows"][idx] = checker.broken_lists(holder[rows], cand[rows])
+    held = holder[rows] >= 0
+    out["competitor_score"][idx] = np.where(held, h_score[rows], -1)
