@@ -49,6 +49,10 @@ from .model import build_model, run
 from .params import SolveParams
 from .reduction import cheapest_per_unit, fixing_threshold, kept_arcs
 
+#: CP-SAT deterministic seconds one model of a re-optimisation may use (the models of the
+#: bundled round's alternatives use at most 0.002; a dive, a widened pool or a proof that
+#: needs more is reported as not proven — a bound — never as exact).
+WORK_LIMIT = 1.0
 #: Largest arc set a proof model may have (beyond it the cost is reported as not proven).
 MAX_PROOF_ARCS = 200_000
 
@@ -351,8 +355,7 @@ class Reoptimizer:
             h = inc.arcs if inc.value is not None else None
             sub = build_model(v.data, pool, v.score, side=v.side, window=(inc.value, v.ub),
                               hint=h, fixed=one if len(one) else None, every_unit_let=True)
-            inc = inc.better(run(sub, time_limit=0.3 * left, seed=self.seed,
-                                 workers=self.params.workers))
+            inc = inc.better(self._run(sub, left))
         left = v.deadline - time.perf_counter()
         if len(one) and (inc.value is None or inc.value < v.ub) and left > 0.01:
             # the vertex's integral arcs held the dive away from the bound: the same small
@@ -360,8 +363,7 @@ class Reoptimizer:
             h = inc.arcs if inc.value is not None else None
             sub = build_model(v.data, pool, v.score, side=v.side, window=(inc.value, v.ub),
                               hint=h, every_unit_let=True)
-            inc = inc.better(run(sub, time_limit=0.3 * left, seed=self.seed,
-                                 workers=self.params.workers))
+            inc = inc.better(self._run(sub, left))
         return inc, pool
 
     def _widen(self, v: "_Variant", inc: "_Incumbent", pool: np.ndarray
@@ -377,8 +379,16 @@ class Reoptimizer:
         h = inc.arcs if inc.value is not None and np.isin(inc.arcs, wider).all() else None
         sub = build_model(v.data, wider, v.score, side=v.side, window=(inc.value, v.ub),
                           hint=h, every_unit_let=True)
-        out = run(sub, time_limit=0.5 * left, seed=self.seed, workers=self.params.workers)
+        out = self._run(sub, left)
         return inc.better(out), wider, out.status
+
+    def _run(self, sub, left: float):
+        """One CP-SAT model of a variant, bounded by **work** (:data:`WORK_LIMIT`) so that
+        it stops at the same point of its search on a quiet or a loaded machine — the
+        costs shown do not depend on the load; the variant's wall-clock budget ``left``
+        is only a safety net."""
+        return run(sub, time_limit=left, seed=self.seed, workers=self.params.workers,
+                   deterministic_limit=WORK_LIMIT)
 
     def _prove(self, v: "_Variant", inc: "_Incumbent", wider: np.ndarray,
                status: str) -> Repriced:
@@ -394,7 +404,7 @@ class Reoptimizer:
             return Repriced(len(inc.arcs), inc.value, False, v.ub, inc.arcs, "not proven")
         sub = build_model(v.data, kept, v.score, side=v.side, window=(inc.value, v.ub),
                           hint=inc.arcs, every_unit_let=True)
-        out = run(sub, time_limit=left, seed=self.seed, workers=self.params.workers)
+        out = self._run(sub, left)
         if out.status == "OPTIMAL":
             return inc.better(out).proven("CP-SAT")
         inc = inc.better(out)
