@@ -120,6 +120,17 @@ def main() -> None:
                              "run, interleaved (PYTHONPATH)")
     args = parser.parse_args()
     py = [sys.executable, "-m", "attribution"]
+    # Bytecode compiled first, as a regular install has it: an environment with
+    # PYTHONDONTWRITEBYTECODE and an editable install would otherwise recompile every
+    # source at every start (≈ 0.24 s of `solve`, less of `validate`).
+    import attribution
+    trees = [Path(attribution.__file__).resolve().parent]
+    if args.baseline_src is not None:
+        trees.append(args.baseline_src.resolve() / "attribution")
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for tree in trees:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree)], check=True,
+                       env=clean, stdout=subprocess.DEVNULL)
     load_before = os.getloadavg()
     rows = {"solve": [], "validate": []}
     if args.baseline_src is not None:
