@@ -1,6 +1,6 @@
 """``python -m attribution``: the same as the ``attribution`` command."""
 
-from attribution.cli import main
+from attribution.cli import entry
 
 if __name__ == "__main__":
-    main(prog_name="attribution")
+    entry()

@@ -88,6 +88,20 @@ class _Interruptible(click.Group):
             raise SystemExit(EXIT_INTERRUPTED) from None
 
 
+def entry() -> None:
+    """The ``attribution`` command (console script, ``python -m attribution``): the click
+    group, then :func:`attribution.interrupt.leave` with its exit status (no interpreter
+    teardown once the command is over)."""
+    from attribution.interrupt import leave
+
+    try:
+        main(prog_name="attribution")
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    leave(code)
+
+
 @click.group(cls=_Interruptible, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True,
               help="Show the version and exit.", callback=lambda ctx, _p, v:

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from contextlib import contextmanager
 from types import FrameType
-from typing import Protocol, TypeVar
+from typing import NoReturn, Protocol, TypeVar
 
 _SOLVERS: weakref.WeakSet = weakref.WeakSet()
 _LOCK = threading.Lock()
@@ -117,6 +117,38 @@ def _leave_now() -> None:
         sys.stderr.flush()
     finally:
         os._exit(EXIT_INTERRUPTED)
+
+
+def leave(code: int | str | None) -> NoReturn:
+    """Leave the process once a command is over, with ``code`` (a :class:`SystemExit`
+    code: ``None`` is 0, a text is printed and gives 1).
+
+    The standard streams are flushed and the ``atexit`` callbacks run (temporary files'
+    finalizers, logging, multiprocessing), then the process exits without the
+    interpreter's teardown: freeing every object one by one and the native libraries'
+    destructors — OR-Tools' alone ≈ 0.12 s, ≈ 0.25 s at the end of a ``solve`` — work a
+    finished command does not need. Every file the commands write is closed before they
+    return (results are written into a temporary folder and renamed whole)."""
+    import atexit
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    try:
+        run = getattr(atexit, "_run_exitfuncs", None)
+        if run is not None:
+            run()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 (a closed pipe: nothing left to say)
+                pass
+        os._exit(status)
 
 
 @contextmanager

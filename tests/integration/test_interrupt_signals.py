@@ -212,3 +212,28 @@ def test_a_stage_that_holds_the_signal_still_exits_130(tmp_path, second):
         assert took < GRACE_SECONDS, took
     else:
         assert took >= GRACE_SECONDS * 0.9, took
+
+
+@pytest.mark.parametrize("code, status, said", [(None, 0, ""), (3, 3, ""),
+                                                ("bad input", 1, "bad input")])
+def test_leave_runs_the_exit_callbacks_flushes_and_keeps_the_status(tmp_path, code,
+                                                                   status, said):
+    """Issue 12: a finished command leaves without the interpreter's teardown
+    (interrupt.leave) — the atexit callbacks still run (a temporary folder's finalizer
+    removes it), buffered output is flushed, and the exit status is the command's."""
+    script = textwrap.dedent(f"""
+        import sys, tempfile, atexit
+        from attribution.interrupt import leave
+        kept = tempfile.TemporaryDirectory(dir={str(tmp_path)!r})   # never cleaned up here
+        open({str(tmp_path / 'path')!r}, 'w').write(kept.name)
+        atexit.register(lambda: open({str(tmp_path / 'ran')!r}, 'w').write('yes'))
+        sys.stdout.write('buffered, not flushed')
+        leave({code!r})
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == status
+    assert proc.stdout == "buffered, not flushed"
+    assert proc.stderr.strip() == said
+    assert (tmp_path / "ran").read_text() == "yes"
+    assert not Path((tmp_path / "path").read_text()).exists()
