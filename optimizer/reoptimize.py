@@ -197,7 +197,7 @@ class Reoptimizer:
         if not len(arcs):
             return
         d, q = self.rounded, self.rounded.quotas
-        block = q.coef[:, q.classes.of_arc[arcs]].astype(np.float64) if len(q) \
+        block = self.coef[:, q.classes.of_arc[arcs]] if len(q) \
             else np.zeros((0, len(arcs)))
         self.col_of[arcs] = len(self.master.art_rows) + len(self.cols) + np.arange(len(arcs))
         self.cols = np.r_[self.cols, arcs]
@@ -271,9 +271,9 @@ class Reoptimizer:
             return self._sig
         p = self.data.pairs
         sizes = np.diff(p.starts)
-        first = p.order[p.starts[:-1]]
         self._sig = None
-        if len(sizes) and np.array_equal(self.obj[p.order], np.repeat(self.obj[first], sizes)):
+        if len(sizes) and np.array_equal(self.obj[p.order],
+                                         np.repeat(self.obj[p.order[p.starts[:-1]]], sizes)):
             width = int(sizes.max())
             pos = np.arange(len(p.order)) - np.repeat(p.starts[:-1], sizes)
             table = np.full((len(sizes), width), -1, dtype=np.int64)
@@ -480,24 +480,22 @@ class Reoptimizer:
             hint = None
         return pair, hint
 
-    def pair_cost_by_reduced_cost(self, unit: int, demand: int,
-                                  hint: np.ndarray | None) -> Repriced | None:
-        """:meth:`pair_cost` when the main LP's reduced costs alone prove it (the known
-        allocation ``hint`` loses no more than the pair's lower bound), without any LP or
-        search; ``None`` otherwise (then :meth:`pair_cost` does the work)."""
-        if not self.usable or hint is None:
-            return None
-        got = self._pair_hint(unit, demand, hint)
-        if got is None or got[1] is None:
-            return None
-        hint = got[1]
-        value = int(self.data.score[hint].sum())
-        lower = self.pair_min_cost(unit, demand)
-        if lower is not None and self.score - value <= lower:
-            self.stats["variants"] += 1
-            self.stats["reduced_cost"] += 1
-            return Repriced(len(hint), value, True, value, hint, "reduced cost")
-        return None
+    def settled_by_reduced_costs(self, units: np.ndarray, demands: np.ndarray,
+                                 loss_units: np.ndarray, loss_score: np.ndarray
+                                 ) -> np.ndarray:
+        """Which of these pairs the main LP's reduced costs price without any LP or
+        search: each has a known allocation with the pair (e.g. its direct move) losing
+        ``(loss_units, loss_score)`` — pass ``-1`` units for none; when it keeps every unit
+        let and loses no more than the pair's lower bound (:meth:`pair_min_costs`), that
+        loss is the exact cost (the check :meth:`pair_cost` makes first, for many pairs
+        at once). Counted in :attr:`stats`."""
+        lower = self.pair_min_costs(units, demands)
+        settled = ((np.asarray(loss_units) == 0) & (lower >= 0)
+                   & (np.asarray(loss_score) <= lower))
+        n = int(settled.sum())
+        self.stats["variants"] += n
+        self.stats["reduced_cost"] += n
+        return settled
 
     def pair_min_cost(self, unit: int, demand: int) -> int | None:
         """Proven lower bound on the score lost by giving ``unit`` to ``demand`` among
@@ -507,36 +505,31 @@ class Reoptimizer:
 
     def pair_min_costs(self, units: np.ndarray, demands: np.ndarray) -> np.ndarray:
         """:meth:`pair_min_cost` of many pairs at once (``-1`` where there is none)."""
-        units = np.asarray(units, dtype=np.int64)
-        demands = np.asarray(demands, dtype=np.int64)
         out = np.full(len(units), -1, dtype=np.int64)
-        if not self.usable or not len(units) or not len(self.data.pairs):
+        if not self.usable or not len(units):
             return out
-        n = max(self.data.n_demands, 1)
-        if getattr(self, "_pair_key", None) is None:
-            self._pair_key = self.data.pairs.unit * n + self.data.pairs.demand
-        want = units * n + demands
-        i = np.minimum(np.searchsorted(self._pair_key, want), len(self._pair_key) - 1)
-        hit = self._pair_key[i] == want
+        i = self._pair_indices(units, demands)
+        hit = i >= 0
         r = self.pair_min[i[hit]] - self.base_gap
         out[hit] = np.maximum(0, np.ceil(r - 1e-6 * (1.0 + abs(self.base_value))))
         return out
 
-    def count_settled(self, n: int) -> None:
-        """Count ``n`` variants settled by the main LP's reduced costs by the caller."""
-        self.stats["variants"] += n
-        self.stats["reduced_cost"] += n
+    def _pair_indices(self, units: np.ndarray, demands: np.ndarray) -> np.ndarray:
+        """Index of each (unit, demand) pair in ``data.pairs`` (sorted by unit, demand),
+        ``-1`` where the pair has no arc."""
+        n = self.data.n_demands
+        key = self.data.pairs.key(n)
+        want = np.asarray(units, dtype=np.int64) * max(n, 1) + np.asarray(demands,
+                                                                          dtype=np.int64)
+        if not len(key):
+            return np.full(len(want), -1, dtype=np.int64)
+        i = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        return np.where(key[i] == want, i, -1)
 
     def _pair_index(self, unit: int, demand: int) -> int | None:
-        """Index of the (unit, demand) pair in ``data.pairs`` (sorted by unit, demand)."""
-        n = max(self.data.n_demands, 1)
-        if getattr(self, "_pair_key", None) is None:
-            self._pair_key = self.data.pairs.unit * n + self.data.pairs.demand
-        want = int(unit) * n + int(demand)
-        i = int(np.searchsorted(self._pair_key, want))
-        if i >= len(self._pair_key) or self._pair_key[i] != want:
-            return None
-        return i
+        """Index of the (unit, demand) pair in ``data.pairs``, ``None`` if it has no arc."""
+        i = int(self._pair_indices(np.array([unit]), np.array([demand]))[0])
+        return None if i < 0 else i
 
     def relaxed_gain(self, kept: QuotaSystem) -> Repriced | None:
         """Best allocation when the quota rows are only those of ``kept`` (the quota

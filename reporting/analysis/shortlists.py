@@ -460,28 +460,26 @@ class _SharedPricing:
             self.conn = None
 
 
-def _unit_tasks(ctx: _Pricing, rows: list, shown: np.ndarray
+def _unit_tasks(ctx: _Pricing, to_price: pd.DataFrame, shown: np.ndarray
                 ) -> tuple[dict[Any, tuple[int, int, str]], list[_UnitTask]]:
     """Price at once what the main LP's reduced costs settle; group the others by unit,
     cheapest lower bound first (:class:`_UnitTask`)."""
     priced: dict[Any, tuple[int, int, str]] = {}
     heavy: dict[int, list] = {}
     known: dict[int, list] = {}
-    reopt = ctx.reopt
-    lower = np.full(len(rows), -1, dtype=np.int64)
-    settled = np.zeros(len(rows), dtype=bool)
-    if reopt is not None and rows:
-        lower = reopt.pair_min_costs(np.array([r.unit for r in rows], dtype=np.int64),
-                                     np.array([r.demand for r in rows], dtype=np.int64))
-        # The direct move is an allocation with the pair; when it keeps every unit let
-        # and loses no more than the pair's lower bound, its loss is the exact cost
-        # (``Reoptimizer.pair_cost_by_reduced_cost``, for every row at once).
-        move_units = np.array([r.cost_units for r in rows], dtype=np.int64)
-        move_score = np.array([r.cost_score for r in rows], dtype=np.int64)
-        feasible = np.array([bool(r.feasible) for r in rows], dtype=bool)
-        settled = feasible & (move_units == 0) & (lower >= 0) & (move_score <= lower)
-        reopt.count_settled(int(settled.sum()))
-    for k, row in enumerate(rows):
+    n = len(to_price)
+    lower = np.full(n, -1, dtype=np.int64)
+    settled = np.zeros(n, dtype=bool)
+    if ctx.reopt is not None and n:
+        units = to_price["unit"].to_numpy(dtype=np.int64)
+        demands = to_price["demand"].to_numpy(dtype=np.int64)
+        lower = ctx.reopt.pair_min_costs(units, demands)
+        # The direct move is an allocation with the pair (when it keeps every quota).
+        feasible = to_price["feasible"].to_numpy(dtype=bool)
+        settled = ctx.reopt.settled_by_reduced_costs(
+            units, demands, np.where(feasible, to_price["cost_units"].to_numpy(), -1),
+            to_price["cost_score"].to_numpy())
+    for k, row in enumerate(to_price.itertuples()):
         u = int(row.unit)
         if settled[k]:
             cost = (0, int(row.cost_score), "exact")
@@ -600,7 +598,7 @@ class PendingShortlists:
                            deadline)
             holder = unit_holder(problem, arcs)
             shown = options.candidates - (holder >= 0)
-            self.priced, tasks = _unit_tasks(ctx, list(to_price.itertuples()), shown)
+            self.priced, tasks = _unit_tasks(ctx, to_price, shown)
             self.shared = _SharedPricing(ctx, tasks, progress)
 
     def finish(self) -> tuple[pd.DataFrame, dict[str, Any]]:
