@@ -6,8 +6,12 @@ Scripts run as ``python benchmarks/bench_<x>.py``, so this module is importable 
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import subprocess
+import sys
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -34,3 +38,29 @@ def publish(section: str, record: bool) -> None:
     if record:
         with open(RESULTS, "a", encoding="utf-8") as f:
             f.write(section)
+
+
+def run_script(script: str, args: list[str], src: Path | None) -> dict:
+    """A fresh ``python -c script args`` process — with ``src/attribution`` (a baseline
+    checkout) first on the path when ``src`` is given — and the JSON of its last line."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src.resolve())
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
+                         text=True, check=True, env=env, cwd="/")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def interleaved(once: Callable[[Path | None], dict], runs: int,
+                baseline_src: Path | None) -> dict[str, list[dict]]:
+    """``runs`` measures of this code (``once(None)``) and, with ``baseline_src``, of the
+    baseline (``once(baseline_src)``) taken alternately: ``{"this code": [...],
+    "baseline": [...]}``."""
+    got: dict[str, list[dict]] = {"this code": []}
+    if baseline_src is not None:
+        got["baseline"] = []
+    for _ in range(runs):
+        if baseline_src is not None:
+            got["baseline"].append(once(baseline_src))
+        got["this code"].append(once(None))
+    return got

@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
-import json
 import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-from _common import machine, publish
+from _common import interleaved, machine, publish, run_script
 
 SCRIPT = r"""
 import hashlib, json, time
@@ -56,15 +52,6 @@ print(json.dumps({
 """
 
 
-def _once(src: Path | None) -> dict:
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = str(src.resolve())
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                         check=True, env=env, cwd="/" if src is not None else None)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -72,13 +59,8 @@ def main() -> None:
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     load_before = os.getloadavg()
-    runs: dict[str, list[dict]] = {"this code": []}
-    if args.baseline_src is not None:
-        runs["baseline"] = []
-    for _ in range(args.runs):
-        if args.baseline_src is not None:
-            runs["baseline"].append(_once(args.baseline_src))
-        runs["this code"].append(_once(None))
+    runs = interleaved(lambda src: run_script(SCRIPT, [], src), args.runs,
+                       args.baseline_src)
     load_after = os.getloadavg()
     info = machine(("numpy", "scipy", "ortools"))
     lines = [f"\n## Exact shortlist pricing of the bundled round (bench_pricing.py) — "

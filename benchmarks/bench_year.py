@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-from _common import machine, publish
+from _common import interleaved, machine, publish, run_script
 
 SCRIPT = r"""
 import hashlib, json, sys, time
@@ -48,15 +45,6 @@ print(json.dumps({"wall": wall, "solver": solver, "passes": passes,
 """
 
 
-def _once(name: str, seed: int, src: Path | None) -> dict:
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = str(src.resolve())
-    out = subprocess.run([sys.executable, "-c", SCRIPT, name, str(seed)], capture_output=True,
-                         text=True, check=True, env=env, cwd="/")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", default="baseline")
@@ -66,13 +54,8 @@ def main() -> None:
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     load_before = os.getloadavg()
-    runs: dict[str, list[dict]] = {"this code": []}
-    if args.baseline_src is not None:
-        runs["baseline"] = []
-    for _ in range(args.runs):
-        if args.baseline_src is not None:
-            runs["baseline"].append(_once(args.scenario, args.seed, args.baseline_src))
-        runs["this code"].append(_once(args.scenario, args.seed, None))
+    runs = interleaved(lambda src: run_script(SCRIPT, [args.scenario, str(args.seed)], src),
+                       args.runs, args.baseline_src)
     load_after = os.getloadavg()
     info = machine(("numpy", "pandas", "scipy", "ortools"))
     lines = [f"\n## A simulated year, solver time (bench_year.py) — {dt.date.today()}\n",
