@@ -28,10 +28,10 @@ import numpy as np
 
 from .data import SolverData
 from .interrupt import cp_solver
+from .model import _BIG, _quota_rows
 
 #: Work budget of the relaxation (CP-SAT deterministic seconds) when the solve sets none.
 WORK = 1.0
-_BIG = 2**62
 
 
 def _distinct(owner_of_key: np.ndarray, group_of_key: np.ndarray, n_groups: int) -> np.ndarray:
@@ -108,12 +108,8 @@ def class_counts_infeasible(data: SolverData, matched: int, seed: int = 0,
         lin.vars.extend(range(n_cls))
         lin.coeffs.extend([1] * n_cls)
         lin.domain.extend([int(at_least), _BIG])
-    for i in range(len(q)):
-        nz = np.flatnonzero(q.coef[i])
-        lin = proto.constraints.add().linear
-        lin.vars.extend(nz.tolist())
-        lin.coeffs.extend(q.coef[i, nz].astype(np.int64).tolist())
-        lin.domain.extend([int(q.rhs[i]), _BIG])
+    # the quota rows as the model of record writes them, over count variables 0..n-1
+    _quota_rows(proto, data, np.arange(n_cls), dict(zip(range(n_cls), range(n_cls))), False)
     solver = cp_solver()  # signals: see optimizer.interrupt
     prm = solver.parameters
     prm.num_workers = 1
