@@ -226,8 +226,7 @@ _EXACT = 2 ** 53
 
 def _kept(col: list) -> list[bool]:
     """Per value, whether a cell is written (not :func:`_missing`)."""
-    return [not (v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v))
-            for v in col]
+    return [not _missing(v) for v in col]
 
 
 def _present(series: pd.Series) -> list[bool] | None:
