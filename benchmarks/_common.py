@@ -64,3 +64,17 @@ def interleaved(once: Callable[[Path | None], dict], runs: int,
             got["baseline"].append(once(baseline_src))
         got["this code"].append(once(None))
     return got
+
+
+def side_by_side(runs: dict[str, list[dict]], key: str, count: str) -> tuple[list[str], dict]:
+    """Markdown rows ``| code | runs[0][count] | key of each run | median key | median
+    wall |`` of :func:`interleaved`'s measures, and the median of ``key`` per code."""
+    import statistics
+
+    lines, med = [], {}
+    for name, got in runs.items():
+        med[name] = statistics.median(r[key] for r in got)
+        lines.append(f"| {name} | {got[0][count]} | "
+                     f"{', '.join(format(r[key], '.2f') for r in got)} | {med[name]:.2f} | "
+                     f"{statistics.median(r['wall'] for r in got):.2f} |")
+    return lines, med

@@ -18,10 +18,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 from pathlib import Path
 
-from _common import interleaved, machine, publish, run_script
+from _common import interleaved, machine, publish, run_script, side_by_side
 
 SCRIPT = r"""
 import hashlib, json, time
@@ -72,12 +71,8 @@ def main() -> None:
              f"pricing, one process), {args.runs} fresh processes each, interleaved.\n",
              "| code | re-optimised alternatives | CPU (s) | median CPU | median wall |",
              "|---|---|---|---|---|"]
-    med = {}
-    for name, got in runs.items():
-        med[name] = statistics.median(r["cpu"] for r in got)
-        lines.append(f"| {name} | {got[0]['solved']} | "
-                     f"{', '.join(format(r['cpu'], '.2f') for r in got)} | {med[name]:.2f} | "
-                     f"{statistics.median(r['wall'] for r in got):.2f} |")
+    rows, med = side_by_side(runs, "cpu", "solved")
+    lines += rows
     if "baseline" in runs:
         same = {r["table"] for r in runs["baseline"] + runs["this code"]}
         lines += ["", f"CPU ratio this code / baseline: **{med['this code'] / med['baseline']:.2f}×**; "

@@ -19,10 +19,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 from pathlib import Path
 
-from _common import interleaved, machine, publish, run_script
+from _common import interleaved, machine, publish, run_script, side_by_side
 
 SCRIPT = r"""
 import hashlib, json, sys, time
@@ -66,12 +65,8 @@ def main() -> None:
              f"{args.runs} fresh processes each, interleaved.\n",
              "| code | passes | solver time (s), runs | median solver | median wall |",
              "|---|---|---|---|---|"]
-    med = {}
-    for name, got in runs.items():
-        med[name] = statistics.median(r["solver"] for r in got)
-        lines.append(f"| {name} | {got[0]['passes']} | "
-                     f"{', '.join(format(r['solver'], '.2f') for r in got)} | "
-                     f"{med[name]:.2f} | {statistics.median(r['wall'] for r in got):.2f} |")
+    rows, med = side_by_side(runs, "solver", "passes")
+    lines += rows
     if "baseline" in runs:
         same = {r["decisions"] for r in runs["baseline"] + runs["this code"]}
         lines += ["", f"Solver time this code / baseline: "

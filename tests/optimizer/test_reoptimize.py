@@ -53,6 +53,22 @@ def solved(request):
     return problem, arcs, reopt
 
 
+def _forks_recorded(monkeypatch) -> list:
+    """Make the shortlist pricing share its work with a forked process (the load rule
+    ignored) and record each pricing's forked process (``None`` when none was forked)."""
+    from attribution.reporting.analysis import shortlists
+
+    started = []
+    real_init = shortlists._SharedPricing.__init__
+
+    def spy(self, ctx, tasks, progress=None):
+        real_init(self, ctx, tasks, progress)
+        started.append(self.proc)
+    monkeypatch.setattr(shortlists, "_processes", lambda n, params: 2)
+    monkeypatch.setattr(shortlists._SharedPricing, "__init__", spy)
+    return started
+
+
 def test_every_quota_price_equals_a_from_scratch_resolve(solved):
     problem, arcs, reopt = solved
     if not reopt.usable:
@@ -158,14 +174,7 @@ def test_pricing_shared_with_a_forked_process_gives_the_same_shortlists(solved, 
     monkeypatch.setattr(shortlists, "_processes", lambda n, params: 1)
     serial, s_sum = build_shortlists(problem, arcs, checker, None, None, 0, options,
                                      reopt=reopt)
-    started = []
-    real_init = shortlists._SharedPricing.__init__
-
-    def spy(self, ctx, tasks, progress=None):
-        real_init(self, ctx, tasks, progress)
-        started.append(self.proc)
-    monkeypatch.setattr(shortlists, "_processes", lambda n, params: 2)
-    monkeypatch.setattr(shortlists._SharedPricing, "__init__", spy)
+    started = _forks_recorded(monkeypatch)
     shared, p_sum = build_shortlists(problem, arcs, checker, None, None, 0, options,
                                      reopt=reopt)
     assert started and started[0] is not None, "the pricing was not shared with a fork"
@@ -255,15 +264,8 @@ def test_an_interruption_while_a_forked_process_prices_leaves_no_process(monkeyp
     problem = build_problem(random_territory(32, 260, 14))
     result = optimizer.solve(problem, SolveParams(time_limit=30), seed=0)
     assert result.status == "OPTIMAL"
-    started = []
-    real_init = shortlists._SharedPricing.__init__
-
-    def spy(self, ctx, tasks, progress=None):
-        real_init(self, ctx, tasks, progress)
-        started.append(self.proc)
-    monkeypatch.setattr(shortlists, "_processes", lambda n, params: 2)
+    started = _forks_recorded(monkeypatch)
     monkeypatch.setattr(shortlists, "PARALLEL_MIN", 0)
-    monkeypatch.setattr(shortlists._SharedPricing, "__init__", spy)
     real_price = shortlists._price_unit
 
     def slow(ctx, task):   # the forked process is still pricing when the interrupt comes
