@@ -38,6 +38,7 @@ from __future__ import annotations
 import bisect
 import math
 import os
+import signal
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from attribution.interrupt import SIGNALS
 from attribution.models.i18n import _
 from attribution.models.policy import FINANCINGS, STATE
 from attribution.models.problem import AllocationProblem
@@ -358,12 +360,17 @@ def _forked_worker(ctx: _Pricing, tasks: list[_UnitTask], counter, conn,
     parent prices the rest itself."""
     import signal
 
+    # Started with SIGINT and SIGTERM blocked (:class:`_SharedPricing`): the parent's
+    # handlers are replaced before either can be delivered here, then a pending one ends
+    # this process silently (default action) instead of raising a KeyboardInterrupt with
+    # a traceback from the parent's handler.
     try:
         signal.set_wakeup_fd(-1)
     except (ValueError, OSError):
         pass
-    for s in (signal.SIGINT, signal.SIGTERM):
+    for s in SIGNALS:
         signal.signal(s, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
     done: dict[int, tuple[list, bool]] = {}
     try:
         while os.getppid() == parent:
@@ -402,7 +409,13 @@ class _SharedPricing:
         read, write = mp.Pipe(duplex=False)
         self.proc = mp.Process(target=_forked_worker, daemon=True,
                                args=(ctx, tasks, self.counter, write, os.getpid()))
-        self.proc.start()
+        # the child starts with the two signals blocked (see _forked_worker); here a
+        # signal arriving meanwhile is delivered as soon as they are unblocked
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+        try:
+            self.proc.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         write.close()
         self.conn = read
 
